@@ -1,0 +1,39 @@
+"""Embedders turn texts into vectors."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+from pydantic import Field
+
+from llamafarm_core.components.base import Component, PluginConfig
+
+
+class EmbedderConfig(PluginConfig):
+    batch_size: int = Field(32, gt=0)
+
+
+class Embedder(Component):
+    """Embeds batches of texts. ``model_id`` and ``dimension`` are recorded per collection,
+    so that a database is never mixed with vectors from another model."""
+
+    Config: ClassVar[type[PluginConfig]] = EmbedderConfig
+
+    @property
+    @abstractmethod
+    def model_id(self) -> str:
+        """A stable identifier of the model (provider + model name)."""
+
+    @abstractmethod
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text, in order. Raise UpstreamError/ComponentUnavailable on failure."""
+
+    def dimension(self) -> int:
+        """The vector size; the default embeds a probe text."""
+        return len(self.embed(["dimension probe"])[0])
+
+    def check(self) -> None:
+        """Raise ComponentUnavailable when the model can't be loaded or reached."""
+        self.dimension()

@@ -1,0 +1,71 @@
+"""Vector stores keep chunk records and search them by vector."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+
+from llamafarm_core.components.base import Component, PluginConfig
+from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
+
+
+class VectorStore(Component):
+    """One collection of one database.
+
+    Built as ``Store(config, path=..., collection=...)``: ``path`` is the database's own
+    directory under the project (for embedded/local modes), ``collection`` the default
+    collection name (the config may override it). Scores returned by :meth:`search` are in
+    [0, 1], higher is better, whatever the distance metric.
+    """
+
+    def __init__(self, config: PluginConfig, *, path: Path, collection: str) -> None:
+        super().__init__(config)
+        self.path = path
+        self.collection = collection
+
+    @property
+    def is_local(self) -> bool:
+        """True when data lives in ``path`` and access across processes must be serialised."""
+        return True
+
+    @abstractmethod
+    def add(self, records: Sequence[ChunkRecord]) -> None:
+        """Insert or replace records by id."""
+
+    @abstractmethod
+    def search(
+        self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[SearchHit]: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def ids_for_file(self, file_hash: str) -> list[str]: ...
+
+    @abstractmethod
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def delete_file(self, file_hash: str) -> int:
+        """Delete every chunk of a file; returns how many were deleted."""
+        ids = self.ids_for_file(file_hash)
+        if ids:
+            self.delete(ids)
+        return len(ids)
+
+    @abstractmethod
+    def get(self, ids: Sequence[str]) -> list[SearchHit]:
+        """Records by id (score 1.0), in no particular order; unknown ids are left out."""
+
+    @abstractmethod
+    def file_counts(self) -> dict[str, int]:
+        """Chunks stored per file hash."""
+
+    def size_bytes(self) -> int:
+        from llamafarm_core.fsutil import dir_size
+
+        return dir_size(self.path) if self.is_local else 0
+
+    def close(self) -> None:
+        """Release clients and file locks."""

@@ -1,0 +1,83 @@
+"""Reading, validating and writing ``llamafarm.yaml``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from llamafarm_core.config.models import LlamaFarmConfig
+from llamafarm_core.errors import ValidationFailed
+from llamafarm_core.fsutil import atomic_write_text
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def format_loc(loc: Sequence[int | str]) -> str:
+    """``('rag', 'databases', 0, 'name')`` → ``rag.databases[0].name``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(root)"
+
+
+def describe_validation_error(err: ValidationError, prefix: str = "") -> str:
+    """One line per problem, each starting with the path of the bad key."""
+    lines = []
+    for e in err.errors():
+        # Drop pydantic's union/validator tags (e.g. 'function-after[...]') from the path.
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
+        path = format_loc(loc)
+        if prefix:
+            path = f"{prefix}.{path}" if path != "(root)" else prefix
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "string_pattern_mismatch":
+            msg = f"must match {e['ctx']['pattern']}"
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{path}: {msg}")
+    return "; ".join(lines)
+
+
+def parse_model(model: type[M], data: Any, prefix: str = "") -> M:
+    """Validate ``data`` into ``model``; a failure is a ValidationFailed naming each bad path."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ValidationFailed(describe_validation_error(err, prefix)) from None
+
+
+def parse_config(data: Any) -> LlamaFarmConfig:
+    if not isinstance(data, dict):
+        raise ValidationFailed("config: must be a mapping (a YAML/JSON object)")
+    return parse_model(LlamaFarmConfig, data)
+
+
+def config_to_dict(config: LlamaFarmConfig) -> dict[str, Any]:
+    """The config as plain data, with exactly the keys the user gave (plus the ones we set)."""
+    return config.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+def dump_config(config: LlamaFarmConfig) -> str:
+    return yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True)
+
+
+def load_yaml_text(text: str, source: str = "llamafarm.yaml") -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ValidationFailed(f"{source}: not valid YAML: {err}") from None
+
+
+def load_config_file(path: Path) -> LlamaFarmConfig:
+    return parse_config(load_yaml_text(path.read_text(encoding="utf-8"), str(path)))
+
+
+def write_config_file(path: Path, config: LlamaFarmConfig) -> None:
+    atomic_write_text(path, dump_config(config))

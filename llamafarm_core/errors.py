@@ -1,0 +1,75 @@
+"""The one error hierarchy of the core. The server maps each class to an HTTP status.
+
+Raise the most specific class; the message is shown to the user as ``{"detail": message}``,
+so write it for them: say what was wrong and what would be right.
+"""
+
+from __future__ import annotations
+
+
+class LlamaFarmError(Exception):
+    """Base class. ``status`` is the HTTP status the server answers with."""
+
+    status: int = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(LlamaFarmError):
+    """The request is malformed or names something that doesn't exist in the config."""
+
+    status = 400
+
+
+class NotFound(LlamaFarmError):
+    status = 404
+
+
+class Conflict(LlamaFarmError):
+    """The resource exists already, or an operation on it is under way."""
+
+    status = 409
+
+
+class PayloadTooLarge(LlamaFarmError):
+    status = 413
+
+
+class ValidationFailed(LlamaFarmError):
+    """A body or config that parses but breaks the schema; the message names the bad path."""
+
+    status = 422
+
+
+class PluginError(BadRequest):
+    """An unknown plugin type, or a plugin config that doesn't validate."""
+
+
+class ComponentUnavailable(LlamaFarmError):
+    """A configured component can't be used right now (model missing, store unreachable)."""
+
+    status = 503
+
+
+class ServiceUnavailable(LlamaFarmError):
+    """Infrastructure (Redis, workers) is down; the request may succeed later."""
+
+    status = 503
+
+
+class UpstreamError(LlamaFarmError):
+    """A provider (LLM, embedder, remote store) answered with an error or not at all."""
+
+    status = 502
+
+
+class UpstreamTimeout(UpstreamError):
+    status = 504
+
+
+class ParseFailed(LlamaFarmError):
+    """A file couldn't be parsed; the reason is reported for that file alone."""
+
+    status = 422

@@ -1,0 +1,143 @@
+"""The registry: component classes by kind and name (or alias), built once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pluggy
+from pydantic import ValidationError
+
+from llamafarm_core.components.base import Component, PluginConfig
+from llamafarm_core.components.kinds import PluginKind
+from llamafarm_core.config.envsubst import expand
+from llamafarm_core.config.loader import describe_validation_error
+from llamafarm_core.errors import PluginError
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    kind: PluginKind
+    name: str
+    aliases: tuple[str, ...]
+    cls: type[Component]
+    package: str
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "package": self.package,
+            "description": self.cls.description or (self.cls.__doc__ or "").strip().split("\n")[0],
+            "config_schema": self.cls.config_schema(),
+        }
+
+
+@dataclass
+class BuiltConfig:
+    """A validated plugin config and the warnings about keys that were accepted but ignored."""
+
+    config: PluginConfig
+    warnings: list[str]
+
+
+class Registry:
+    """Look-up of component classes. Names and aliases share one namespace per kind."""
+
+    def __init__(self, plugins: list[PluginInfo]) -> None:
+        self._by_key: dict[tuple[PluginKind, str], PluginInfo] = {}
+        self._plugins = plugins
+        for info in plugins:
+            for key in (info.name, *info.aliases):
+                other = self._by_key.get((info.kind, key))
+                if other is not None:
+                    raise PluginError(
+                        f"duplicate {info.kind.value} name {key!r}: given by {other.package} "
+                        f"({other.cls.__qualname__}) and {info.package} ({info.cls.__qualname__})"
+                    )
+                self._by_key[(info.kind, key)] = info
+
+    def plugins(self, kind: PluginKind | None = None) -> list[PluginInfo]:
+        return [p for p in self._plugins if kind is None or p.kind == kind]
+
+    def known_names(self, kind: PluginKind) -> list[str]:
+        return sorted(name for (k, name) in self._by_key if k == kind)
+
+    def get(self, kind: PluginKind, type_name: str, *, where: str = "type") -> PluginInfo:
+        info = self._by_key.get((kind, type_name))
+        if info is None:
+            known = ", ".join(
+                f"{name} ({self._by_key[(kind, name)].package})" for name in self.known_names(kind)
+            )
+            raise PluginError(
+                f"{where}: unknown {kind.value} type {type_name!r}; known types: {known or '(none)'}"
+            )
+        return info
+
+    def validate_config(
+        self,
+        kind: PluginKind,
+        type_name: str,
+        raw: Mapping[str, Any] | None,
+        *,
+        where: str = "config",
+        type_where: str | None = None,
+    ) -> BuiltConfig:
+        """Check ``raw`` (placeholders expanded) against the plugin's config model.
+
+        ``where``/``type_where`` are the config paths used in error messages.
+        """
+        info = self.get(
+            kind,
+            type_name,
+            where=type_where or (f"{where.rsplit('.', 1)[0]}.type" if "." in where else "type"),
+        )
+        data = dict(expand(dict(raw or {})))
+        warnings = []
+        for key in sorted(set(data) & info.cls.ignored_keys):
+            del data[key]
+            warnings.append(f"{where}.{key}: accepted for compatibility, ignored by {info.name}")
+        try:
+            config = info.cls.Config.model_validate(data)
+        except ValidationError as err:
+            raise PluginError(describe_validation_error(err, where)) from None
+        return BuiltConfig(config, warnings)
+
+    def build(
+        self,
+        kind: PluginKind,
+        type_name: str,
+        raw: Mapping[str, Any] | None,
+        *,
+        where: str = "config",
+        **context: Any,
+    ) -> Component:
+        """Instantiate a component from its YAML ``type`` and ``config``."""
+        built = self.validate_config(kind, type_name, raw, where=where)
+        return self.get(kind, type_name).cls(built.config, **context)
+
+
+def build_registry(pm: pluggy.PluginManager) -> Registry:
+    """Call every ``register_*`` hook and index what they return.
+
+    Each class must subclass its kind's base class and set ``name``; a duplicate name or
+    alias within a kind is an error that names both packages.
+    """
+    dists = {id(plugin): dist.project_name for plugin, dist in pm.list_plugin_distinfo()}
+    found: list[PluginInfo] = []
+    for kind in PluginKind:
+        hook = getattr(pm.hook, kind.hook_name)
+        for impl in hook.get_hookimpls():
+            package = dists.get(id(impl.plugin), pm.get_name(impl.plugin) or "?")
+            for cls in impl.function() or []:
+                if not (isinstance(cls, type) and issubclass(cls, kind.base_class)):
+                    raise PluginError(
+                        f"{package}: {kind.hook_name} returned {cls!r}, not a {kind.base_class.__name__}"
+                    )
+                if not getattr(cls, "name", None):
+                    raise PluginError(f"{package}: {cls.__qualname__} has no 'name'")
+                component = cast(type[Component], cls)
+                found.append(PluginInfo(kind, component.name, tuple(component.aliases), component, package))
+    return Registry(found)

@@ -1,0 +1,161 @@
+"""Projects on disk: ``$LF_DATA_DIR/projects/{namespace}/{project}/llamafarm.yaml``."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llamafarm_core.config import templates
+from llamafarm_core.config.components import validate_components
+from llamafarm_core.config.loader import load_config_file, parse_config, write_config_file
+from llamafarm_core.config.models import LlamaFarmConfig
+from llamafarm_core.errors import Conflict, NotFound
+from llamafarm_core.names import check_name
+from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.settings import Settings
+
+CONFIG_FILE = "llamafarm.yaml"
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    """A validated (namespace, project) pair; constructing one checks both names."""
+
+    namespace: str
+    name: str
+
+    def __post_init__(self) -> None:
+        check_name(self.namespace, "namespace")
+        check_name(self.name, "project name")
+
+
+@dataclass
+class Project:
+    ref: ProjectRef
+    path: Path
+    config: LlamaFarmConfig
+    warnings: list[str]
+
+    @property
+    def namespace(self) -> str:
+        return self.ref.namespace
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+
+class ProjectStore:
+    """Create, read, update and delete projects. Safe across threads and processes:
+    read-modify-write goes through :meth:`edit`, which holds a file lock."""
+
+    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+        self.settings = settings
+        self.registry = registry
+
+    def project_dir(self, ref: ProjectRef) -> Path:
+        return self.settings.projects_dir / ref.namespace / ref.name
+
+    def exists(self, ref: ProjectRef) -> bool:
+        return (self.project_dir(ref) / CONFIG_FILE).is_file()
+
+    def get(self, ref: ProjectRef) -> Project:
+        path = self.project_dir(ref)
+        if not (path / CONFIG_FILE).is_file():
+            raise NotFound(f"project {ref.namespace}/{ref.name} not found")
+        return Project(ref, path, load_config_file(path / CONFIG_FILE), [])
+
+    def in_namespace(self, namespace: str) -> list[Project]:
+        check_name(namespace, "namespace")
+        ns_dir = self.settings.projects_dir / namespace
+        if not ns_dir.is_dir():
+            return []
+        out = []
+        for child in sorted(ns_dir.iterdir()):
+            if (child / CONFIG_FILE).is_file():
+                try:
+                    out.append(self.get(ProjectRef(namespace, child.name)))
+                except Exception:  # a hand-broken file must not hide the others
+                    continue
+        return out
+
+    def validate(self, ref: ProjectRef, raw: Any) -> tuple[LlamaFarmConfig, list[str]]:
+        """Parse a config for ``ref`` (its name/namespace are set from the path) and check
+        its components against the registry. Raises ValidationFailed naming the bad path."""
+        data = dict(raw) if isinstance(raw, dict) else raw
+        if isinstance(data, dict):
+            data["name"] = ref.name
+            data["namespace"] = ref.namespace
+        config = parse_config(data)
+        warnings = validate_components(config, self.registry) if self.registry else []
+        return config, warnings
+
+    def create(self, ref: ProjectRef, template: str | None = None) -> Project:
+        raw = templates.render(
+            template or templates.DEFAULT_TEMPLATE,
+            name=ref.name,
+            namespace=ref.namespace,
+            templates_dir=self.settings.templates_dir,
+        )
+        config, warnings = self.validate(ref, raw)
+        path = self.project_dir(ref)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir()
+        except FileExistsError:
+            if self.exists(ref):
+                raise Conflict(f"project {ref.namespace}/{ref.name} already exists") from None
+        with self._locked(ref):
+            if self.exists(ref):
+                raise Conflict(f"project {ref.namespace}/{ref.name} already exists")
+            write_config_file(path / CONFIG_FILE, config)
+        return Project(ref, path, config, warnings)
+
+    def update(self, ref: ProjectRef, raw: Any) -> Project:
+        """Replace the config; an invalid one leaves the stored file untouched."""
+        config, warnings = self.validate(ref, raw)
+        with self._locked(ref):
+            if not self.exists(ref):
+                raise NotFound(f"project {ref.namespace}/{ref.name} not found")
+            write_config_file(self.project_dir(ref) / CONFIG_FILE, config)
+        return Project(ref, self.project_dir(ref), config, warnings)
+
+    @contextmanager
+    def edit(self, ref: ProjectRef) -> Iterator[Project]:
+        """Read-modify-write under the project's lock; the config is written on success.
+
+        Mutate ``project.config`` (or assign a new one) inside the block.
+        """
+        with self._locked(ref):
+            project = self.get(ref)
+            yield project
+            config = parse_config(project.config.model_dump(mode="json", exclude_unset=True))
+            write_config_file(project.path / CONFIG_FILE, config)
+
+    def delete(self, ref: ProjectRef) -> Project:
+        """Delete the project and everything under it; returns it as it was."""
+        with self._locked(ref):
+            project = self.get(ref)
+            trash = project.path.with_name(f".deleting-{ref.name}")
+            if trash.exists():
+                shutil.rmtree(trash)
+            project.path.rename(trash)  # atomic: the project is gone at once
+        shutil.rmtree(trash, ignore_errors=True)
+        (self.settings.run_dir / "locks" / ref.namespace / f"{ref.name}.lock").unlink(missing_ok=True)
+        return project
+
+    @contextmanager
+    def _locked(self, ref: ProjectRef) -> Iterator[None]:
+        lock_path = self.settings.run_dir / "locks" / ref.namespace / f"{ref.name}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,1 @@
+"""The aiohttp server: thin routes over llamafarm_core, one error middleware, SSE."""

@@ -1,0 +1,171 @@
+"""Declaring routes with their pydantic models, so handlers stay small and the OpenAPI
+document is built from the same models that validate requests.
+
+A route module does::
+
+    router = Router("Projects")
+
+    @router.post("/v1/projects/{namespace}", body=CreateProject, response=ProjectResponse, status=201)
+    async def create(request: web.Request, body: CreateProject) -> ProjectResponse: ...
+
+and the app calls ``router.install(app)``. A handler may return a pydantic model (sent as
+JSON with ``status``) or any aiohttp response (for streaming).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from llamafarm_core.config.loader import describe_validation_error
+from llamafarm_core.errors import BadRequest, ValidationFailed
+
+Handler = Callable[..., Awaitable[Any]]
+T = TypeVar("T")
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    status: int = 200
+    extra_responses: dict[int, str] = field(default_factory=dict)
+    body_content_type: str = "application/json"
+
+
+ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints", list)
+
+
+class Router:
+    """Collects endpoints of one resource (one OpenAPI tag)."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.endpoints: list[Endpoint] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        status: int = 200,
+        summary: str | None = None,
+        responses: dict[int, str] | None = None,
+        body_content_type: str = "application/json",
+    ) -> Callable[[Handler], Handler]:
+        def decorate(fn: Handler) -> Handler:
+            wrapped = _wrap(fn, body=body, query=query, status=status)
+            doc = (fn.__doc__ or "").strip().split("\n")[0]
+            self.endpoints.append(
+                Endpoint(
+                    method,
+                    path,
+                    wrapped,
+                    summary or doc or fn.__name__,
+                    self.tag,
+                    body,
+                    response,
+                    query,
+                    status,
+                    responses or {},
+                    body_content_type,
+                )
+            )
+            return fn
+
+        return decorate
+
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **kw)
+
+    def install(self, app: web.Application) -> None:
+        for ep in self.endpoints:
+            app.router.add_route(ep.method, ep.path, ep.handler)
+            app[ENDPOINTS].append(ep)
+
+
+def _wrap(
+    fn: Handler, *, body: type[BaseModel] | None, query: type[BaseModel] | None, status: int
+) -> Handler:
+    @functools.wraps(fn)
+    async def handler(request: web.Request) -> web.StreamResponse:
+        kwargs: dict[str, Any] = {}
+        if body is not None:
+            kwargs["body"] = parse_body(body, await read_json(request))
+        if query is not None:
+            kwargs["query"] = parse_query(query, request)
+        result = await fn(request, **kwargs)
+        if isinstance(result, web.StreamResponse):
+            return result
+        if isinstance(result, BaseModel):
+            return json_response(result.model_dump(mode="json"), status=status)
+        return json_response(result, status=status)
+
+    return handler
+
+
+async def read_json(request: web.Request) -> Any:
+    """The JSON body; a missing or malformed one is a 400."""
+    raw = await request.read()
+    if not raw.strip():
+        raise BadRequest("request body is empty; expected a JSON object")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BadRequest(f"malformed JSON body: {err}") from None
+
+
+def parse_body(model: type[T], data: Any) -> T:
+    if not isinstance(data, dict):
+        raise ValidationFailed("body: must be a JSON object")
+    try:
+        return model.model_validate(data)  # type: ignore[attr-defined, no-any-return]
+    except ValidationError as err:
+        raise ValidationFailed(describe_validation_error(err, "body")) from None
+
+
+def parse_query(model: type[T], request: web.Request) -> T:
+    data: dict[str, Any] = {}
+    for key in request.query:
+        values = request.query.getall(key)
+        data[key] = values if len(values) > 1 else values[0]
+    try:
+        return model.model_validate(data)  # type: ignore[attr-defined, no-any-return]
+    except ValidationError as err:
+        raise BadRequest(describe_validation_error(err, "query")) from None
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        text=json.dumps(data, default=str), status=status, content_type="application/json", headers=headers
+    )
+
+
+async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run core (blocking) work off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kwargs)

@@ -1,0 +1,1 @@
+"""Pydantic models of the HTTP bodies, one module per resource (shapes of the API reference)."""

@@ -1,0 +1,14 @@
+"""Built-in embedders, registered through the `llamafarm.plugins` entry point like any third-party plugin.
+
+One component per module; this module only lists them. Importing it must stay cheap: heavy
+libraries are imported inside the components, on first use.
+"""
+
+from __future__ import annotations
+
+from llamafarm_core.plugins import hookimpl
+
+
+@hookimpl
+def register_embedders() -> list[type]:
+    return []
