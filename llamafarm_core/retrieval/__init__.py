@@ -1,0 +1,1 @@
+"""Retrieval: the lexical index, requests/contexts for strategies, and the query service."""
