@@ -1,0 +1,1 @@
+"""Ingestion: choosing parsers and extractors, chunking, and the processing pipeline."""
