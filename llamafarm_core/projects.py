@@ -12,7 +12,7 @@ from typing import Any
 
 from llamafarm_core.config import templates
 from llamafarm_core.config.components import validate_components
-from llamafarm_core.config.loader import load_config_file, parse_config, write_config_file
+from llamafarm_core.config.loader import config_to_dict, load_config_file, parse_config, write_config_file
 from llamafarm_core.config.models import LlamaFarmConfig
 from llamafarm_core.errors import Conflict, NotFound
 from llamafarm_core.names import check_name
@@ -134,7 +134,7 @@ class ProjectStore:
         with self._locked(ref):
             project = self.get(ref)
             yield project
-            config = parse_config(project.config.model_dump(mode="json", exclude_unset=True))
+            config = parse_config(config_to_dict(project.config))
             write_config_file(project.path / CONFIG_FILE, config)
 
     def delete(self, ref: ProjectRef) -> Project:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,9 +60,36 @@ def parse_config(data: Any) -> LlamaFarmConfig:
     return parse_model(LlamaFarmConfig, data)
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return model_to_dict(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def model_to_dict(model: BaseModel) -> dict[str, Any]:
+    """Plain data with the keys the user gave, plus any field changed from its default
+    (also by in-place mutation, e.g. appending to a list that was not in the file)."""
+    out: dict[str, Any] = {}
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if name not in model.model_fields_set:
+            default = field.get_default(call_default_factory=True)
+            if value == default:
+                continue
+        out[field.alias or name] = _plain(value)
+    for name, value in (model.model_extra or {}).items():
+        out[name] = _plain(value)
+    return out
+
+
 def config_to_dict(config: LlamaFarmConfig) -> dict[str, Any]:
-    """The config as plain data, with exactly the keys the user gave (plus the ones we set)."""
-    return config.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    """The config as plain JSON-able data, with exactly the keys the user gave (plus changes)."""
+    data: dict[str, Any] = json.loads(json.dumps(model_to_dict(config), default=str))
+    return data
 
 
 def dump_config(config: LlamaFarmConfig) -> str:

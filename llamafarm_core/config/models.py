@@ -67,13 +67,12 @@ class Runtime(_Strict):
     def _one_form(self) -> Runtime:
         if not self.models and not (self.provider and self.model):
             raise ValueError("give runtime.models[] or the flat runtime.provider + runtime.model")
-        if self.models:
-            names = [m.name for m in self.models]
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"duplicate model names: {', '.join(dupes)}")
-            if self.default_model and self.default_model not in names:
-                raise ValueError(f"default_model {self.default_model!r} is not one of: {', '.join(names)}")
+        names = [m.name for m in self.models] if self.models else [str(self.model)]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate model names: {', '.join(dupes)}")
+        if self.default_model and self.default_model not in names:
+            raise ValueError(f"default_model {self.default_model!r} is not one of: {', '.join(names)}")
         return self
 
     def resolved_models(self) -> list[RuntimeModel]:
