@@ -118,6 +118,8 @@ class ProjectStore:
 
     def update(self, ref: ProjectRef, raw: Any) -> Project:
         """Replace the config; an invalid one leaves the stored file untouched."""
+        if not self.exists(ref):
+            raise NotFound(f"project {ref.namespace}/{ref.name} not found")
         config, warnings = self.validate(ref, raw)
         with self._locked(ref):
             if not self.exists(ref):

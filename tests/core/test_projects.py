@@ -79,7 +79,10 @@ def test_concurrent_updates_leave_one_complete_valid_file(store: ProjectStore) -
     base = yaml.safe_load((store.project_dir(ref) / "llamafarm.yaml").read_text())
 
     def put(i: int) -> None:
-        store.update(ref, {**base, "prompts": [{"name": f"p{i}", "messages": [{"role": "system", "content": "x" * 5000}]}]})
+        store.update(
+            ref,
+            {**base, "prompts": [{"name": f"p{i}", "messages": [{"role": "system", "content": "x" * 5000}]}]},
+        )
 
     threads = [threading.Thread(target=put, args=(i,)) for i in range(20)]
     for t in threads:

@@ -11,7 +11,12 @@ from llamafarm_core.config.loader import config_to_dict, dump_config, parse_conf
 from llamafarm_core.errors import ValidationFailed
 from tests.conftest import COMPAT_CONFIGS
 
-BASE = {"version": "v1", "name": "p1", "namespace": "ns", "runtime": {"provider": "ollama", "model": "llama3.2:3b"}}
+BASE = {
+    "version": "v1",
+    "name": "p1",
+    "namespace": "ns",
+    "runtime": {"provider": "ollama", "model": "llama3.2:3b"},
+}
 
 
 def with_(**changes: object) -> dict:
@@ -52,14 +57,32 @@ def test_default_model_choice_order() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"rag": {"databases": [{"name": "Bad-Name", "type": "ChromaStore"}]}}, "rag.databases[0].name: must match ^[a-z][a-z0-9_]*$"),
-        ({"runtime": {"models": []}}, "runtime: give runtime.models[] or the flat runtime.provider + runtime.model"),
-        ({"runtime": {"models": [{"name": "a", "provider": "ollama"}]}}, "runtime.models[0].model: Field required"),
+        (
+            {"rag": {"databases": [{"name": "Bad-Name", "type": "ChromaStore"}]}},
+            "rag.databases[0].name: must match ^[a-z][a-z0-9_]*$",
+        ),
+        (
+            {"runtime": {"models": []}},
+            "runtime: give runtime.models[] or the flat runtime.provider + runtime.model",
+        ),
+        (
+            {"runtime": {"models": [{"name": "a", "provider": "ollama"}]}},
+            "runtime.models[0].model: Field required",
+        ),
         ({"runtime": {"provider": "ollama", "model": "m", "default_model": "zzz"}}, "default_model 'zzz'"),
         ({"version": "v2"}, "version: Input should be 'v1'"),
-        ({"prompts": [{"name": "x", "messages": [{"role": "system"}]}]}, "prompts[0].messages[0].content: Field required"),
-        ({"datasets": [{"name": "d", "database": "nope"}]}, "dataset 'd': database 'nope' is not one of: (none)"),
-        ({"rag": {"databases": [{"name": "db", "type": "ChromaStore", "colour": 1}]}}, "rag.databases[0].colour: unknown key"),
+        (
+            {"prompts": [{"name": "x", "messages": [{"role": "system"}]}]},
+            "prompts[0].messages[0].content: Field required",
+        ),
+        (
+            {"datasets": [{"name": "d", "database": "nope"}]},
+            "dataset 'd': database 'nope' is not one of: (none)",
+        ),
+        (
+            {"rag": {"databases": [{"name": "db", "type": "ChromaStore", "colour": 1}]}},
+            "rag.databases[0].colour: unknown key",
+        ),
         ({"datasets": [{"name": "../x"}]}, "datasets[0].name: must match"),
     ],
 )
@@ -81,7 +104,9 @@ def test_unknown_top_level_sections_are_kept() -> None:
 
 def test_placeholders_are_stored_unexpanded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECRET_KEY", "sk-real-secret")
-    raw = with_(runtime={"models": [{"name": "a", "provider": "openai", "model": "gpt", "api_key": "${SECRET_KEY}"}]})
+    raw = with_(
+        runtime={"models": [{"name": "a", "provider": "openai", "model": "gpt", "api_key": "${SECRET_KEY}"}]}
+    )
     dumped = dump_config(parse_config(raw))
     assert "${SECRET_KEY}" in dumped
     assert "sk-real-secret" not in dumped

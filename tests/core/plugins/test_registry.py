@@ -72,7 +72,9 @@ def test_misspelled_hook_is_caught() -> None:
         return []
 
     with pytest.raises(PluginValidationError):
-        get_plugin_manager(load_entrypoints=False, extra_plugins=[SimpleNamespace(register_parser=register_parser)])
+        get_plugin_manager(
+            load_entrypoints=False, extra_plugins=[SimpleNamespace(register_parser=register_parser)]
+        )
 
 
 def test_hook_returning_a_non_component_fails() -> None:
@@ -82,13 +84,17 @@ def test_hook_returning_a_non_component_fails() -> None:
 
 def test_config_validation_names_the_path_and_reports_ignored_keys() -> None:
     reg = registry_of(plugin(EchoParser))
-    built = reg.validate_config(PluginKind.PARSER, "echo", {"shout": True, "legacy_option": 1}, where="x.config")
+    built = reg.validate_config(
+        PluginKind.PARSER, "echo", {"shout": True, "legacy_option": 1}, where="x.config"
+    )
     assert built.config.shout is True  # type: ignore[attr-defined]
     assert built.warnings == ["x.config.legacy_option: accepted for compatibility, ignored by echo"]
     with pytest.raises(PluginError, match=r"x\.config\.shuot: unknown key"):
         reg.validate_config(PluginKind.PARSER, "echo", {"shuot": True}, where="x.config")
     with pytest.raises(PluginError, match=r"x\.config: chunk_overlap \(500\) must be smaller"):
-        reg.validate_config(PluginKind.PARSER, "echo", {"chunk_size": 100, "chunk_overlap": 500}, where="x.config")
+        reg.validate_config(
+            PluginKind.PARSER, "echo", {"chunk_size": 100, "chunk_overlap": 500}, where="x.config"
+        )
 
 
 def test_build_expands_environment_placeholders(monkeypatch: pytest.MonkeyPatch) -> None:
