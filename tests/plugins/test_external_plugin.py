@@ -45,7 +45,18 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """pip-install the plugin package (not editable, no network) into its own site dir."""
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(PLUGIN_SRC)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(PLUGIN_SRC),
+        ],
         check=True,
         capture_output=True,
     )
@@ -71,7 +82,10 @@ def test_without_the_package_the_type_is_unknown_and_known_types_are_listed(tmp_
     sample = tmp_path / "blob"
     sample.write_text("x\n")
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(sample)], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
+        [sys.executable, "-c", PROBE, str(sample)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
     )
     assert out.returncode != 0
     assert "unknown parser type 'ShoutParser_Loud'" in out.stderr
