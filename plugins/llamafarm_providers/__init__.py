@@ -11,4 +11,6 @@ from llamafarm_core.plugins import hookimpl
 
 @hookimpl
 def register_model_providers() -> list[type]:
-    return []
+    from llamafarm_providers.llamacpp import LlamaCppProvider
+
+    return [LlamaCppProvider]

@@ -1,0 +1,217 @@
+"""``llamacpp``: the embedded default provider. Runs a .gguf model in-process through
+llama-cpp-python; by default the bundled Gemma 3 270M (a base model, so the prompt is the
+plain labelled-turns format of :mod:`llamafarm_core.chat.prompt`).
+
+One ``Llama`` per (model file, context settings) per process, shared by every project and
+guarded by a lock: a llama.cpp context is not thread-safe, so generations take turns.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from llamafarm_core.bundled import GEMMA_NAMES, gemma_gguf_path
+from llamafarm_core.chat.prompt import render_plain, stop_sequences
+from llamafarm_core.chat.types import Completion, CompletionRequest, Role, StreamDelta, Usage
+from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.components.provider import ModelProvider
+from llamafarm_core.config.envsubst import expand_str
+from llamafarm_core.config.models import RuntimeModel
+from llamafarm_core.errors import BadRequest, ComponentUnavailable
+
+log = logging.getLogger(__name__)
+
+# model_api_parameters that llama.cpp's sampler understands beyond the common ones.
+SAMPLER_EXTRAS = frozenset(
+    {"repeat_penalty", "min_p", "typical_p", "tfs_z", "mirostat_mode", "mirostat_tau", "mirostat_eta"}
+)
+
+
+class LlamaCppConfig(PluginConfig):
+    """``provider_config`` of a ``llamacpp`` model (all optional)."""
+
+    n_ctx: int = Field(4096, ge=256, le=131072, description="context window in tokens")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads; default: all CPUs")
+    n_batch: int = Field(512, ge=1, description="prompt tokens evaluated per batch")
+    default_max_tokens: int = Field(512, ge=1, description="answer length when the request sets none")
+
+
+@dataclass
+class _Loaded:
+    llm: Any
+    lock: threading.Lock
+
+
+_MODELS: dict[tuple[str, int, int, int], _Loaded] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def resolve_model_path(model: str) -> Path:
+    """A bundled model name (``gemma3-270m``) or the path of a .gguf file."""
+    if model in GEMMA_NAMES:
+        return gemma_gguf_path()
+    path = Path(expand_str(model)).expanduser()
+    if path.suffix.lower() != ".gguf" or not path.is_file():
+        raise ComponentUnavailable(
+            f"llamacpp: model {model!r} is neither a bundled model ({', '.join(sorted(GEMMA_NAMES))}) "
+            "nor an existing .gguf file"
+        )
+    return path
+
+
+class LlamaCppProvider(ModelProvider):
+    """Embedded llama.cpp (llama-cpp-python); the default ``gemma3-270m`` needs no service."""
+
+    name = "llamacpp"
+    aliases = ("llama.cpp", "llama-cpp", "llama_cpp")
+    Config: ClassVar[type[PluginConfig]] = LlamaCppConfig
+    ignored_keys = frozenset({"instructor_mode"})
+
+    def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
+        super().__init__(config, model=model, **context)
+        self.model = model
+        self.settings: LlamaCppConfig = config  # type: ignore[assignment]
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _load(self) -> _Loaded:
+        path = resolve_model_path(self.model.model)
+        threads = self.settings.n_threads or os.cpu_count() or 1
+        key = (str(path), self.settings.n_ctx, threads, self.settings.n_batch)
+        with _MODELS_LOCK:
+            loaded = _MODELS.get(key)
+            if loaded is None:
+                loaded = _MODELS[key] = _Loaded(self._open(path, threads), threading.Lock())
+        return loaded
+
+    def _open(self, path: Path, threads: int) -> Any:
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ComponentUnavailable("llamacpp: llama-cpp-python is not installed") from None
+        log.info("loading %s (n_ctx=%d, n_threads=%d)", path, self.settings.n_ctx, threads)
+        try:
+            return Llama(
+                model_path=str(path),
+                n_ctx=self.settings.n_ctx,
+                n_threads=threads,
+                n_batch=self.settings.n_batch,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as err:
+            raise ComponentUnavailable(f"llamacpp: cannot load {path}: {err}") from None
+
+    # -- generation ----------------------------------------------------------------------
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        final = Completion("")
+        for item in self.stream(request):
+            if isinstance(item, Completion):
+                final = item
+        return final
+
+    def stream(self, request: CompletionRequest) -> Iterator[StreamDelta | Completion]:
+        loaded = self._load()
+        llm = loaded.llm
+        with loaded.lock:
+            prompt, n_prompt, max_tokens = self._fit(llm, request)
+            chunks = llm.create_completion(
+                prompt,
+                max_tokens=max_tokens,
+                stop=stop_sequences(request.stop),
+                stream=True,
+                stopping_criteria=self._cancel_criteria(request),
+                **self._sampling(request),
+            )
+            trim = _Trimmer()
+            text: list[str] = []
+            finish = "stop"
+            try:
+                for chunk in chunks:
+                    choice = chunk["choices"][0]
+                    piece = trim.feed(choice.get("text") or "")
+                    if piece:
+                        text.append(piece)
+                        yield StreamDelta(piece)
+                    finish = choice.get("finish_reason") or finish
+            finally:
+                chunks.close()
+            answer = "".join(text)
+            n_answer = len(llm.tokenize(answer.encode("utf-8"), add_bos=False, special=True)) if answer else 0
+        if request.cancelled():
+            finish = "cancelled"
+        yield Completion(answer, finish, Usage(n_prompt, n_answer))
+
+    def _fit(self, llm: Any, request: CompletionRequest) -> tuple[str, int, int]:
+        """The prompt, its token count and the answer budget; old turns are dropped (oldest
+        first, system messages and the last message kept) until prompt + answer fit."""
+        n_ctx = self.settings.n_ctx
+        wanted = request.max_tokens or self.settings.default_max_tokens
+        reserve = min(wanted, n_ctx // 2)
+        messages = list(request.messages)
+        while True:
+            prompt = render_plain(messages)
+            n_prompt = len(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+            if n_prompt + reserve <= n_ctx:
+                return prompt, n_prompt, min(wanted, n_ctx - n_prompt)
+            droppable = [i for i, m in enumerate(messages[:-1]) if m.role is not Role.SYSTEM]
+            if not droppable:
+                raise BadRequest(
+                    f"the prompt is {n_prompt} tokens but model {self.model.name!r} has a context of "
+                    f"{n_ctx} with {reserve} kept for the answer; send shorter messages or fewer RAG "
+                    "results (rag_top_k), or raise provider_config.n_ctx"
+                )
+            del messages[droppable[0]]
+
+    def _sampling(self, request: CompletionRequest) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "top_k": request.top_k,
+            "seed": request.seed,
+            "presence_penalty": request.presence_penalty,
+            "frequency_penalty": request.frequency_penalty,
+        }
+        for key, value in request.extra.items():
+            if key in SAMPLER_EXTRAS:
+                options[key] = value
+            else:
+                log.debug("llamacpp ignores model_api_parameters.%s", key)
+        return {k: v for k, v in options.items() if v is not None}
+
+    @staticmethod
+    def _cancel_criteria(request: CompletionRequest) -> Any:
+        if request.cancel is None:
+            return None
+        from llama_cpp import StoppingCriteriaList
+
+        event = request.cancel
+        return StoppingCriteriaList([lambda _ids, _logits: event.is_set()])
+
+
+class _Trimmer:
+    """Strips leading whitespace of an answer and holds back trailing whitespace until more
+    text follows, so a streamed answer equals the stripped complete one."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.held = ""
+
+    def feed(self, piece: str) -> str:
+        if not self.started:
+            piece = piece.lstrip()
+            if not piece:
+                return ""
+            self.started = True
+        combined = self.held + piece
+        body = combined.rstrip()
+        self.held = combined[len(body) :]
+        return body
