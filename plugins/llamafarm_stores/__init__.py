@@ -11,4 +11,7 @@ from llamafarm_core.plugins import hookimpl
 
 @hookimpl
 def register_vector_stores() -> list[type]:
-    return []
+    from llamafarm_stores.chroma_store import ChromaStore
+    from llamafarm_stores.qdrant_store import QdrantStore
+
+    return [ChromaStore, QdrantStore]

@@ -1,0 +1,280 @@
+"""Chroma: embedded (``PersistentClient`` under the database's directory) or a Chroma server."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.components.store import VectorStore
+from llamafarm_core.errors import BadRequest, ComponentUnavailable, Conflict, UpstreamTimeout
+from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
+from llamafarm_stores import scoring
+from llamafarm_stores.chroma_where import build_where, from_chroma_metadata, to_chroma_metadata
+from llamafarm_stores.filtering import check_filters, matches_nothing
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
+_PAGE = 1000
+
+
+class ChromaConfig(PluginConfig):
+    """``persist_directory`` is accepted for compatibility and ignored: embedded data always
+    lives in ``<database dir>/chroma`` inside the project. ``port`` without ``host`` is ignored."""
+
+    collection_name: str | None = Field(
+        None, description="Collection name (default: the database name). 3-512 chars of [A-Za-z0-9._-]."
+    )
+    distance_function: Literal["cosine", "l2", "ip"] = "cosine"
+    host: str | None = Field(None, description="A Chroma server; embedded mode when unset.")
+    port: int = Field(8000, gt=0, lt=65536, description="Server port; ignored without host.")
+    ssl: bool = False
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers (e.g. auth).")
+
+    @field_validator("collection_name")
+    @classmethod
+    def _valid_name(cls, value: str | None) -> str | None:
+        if value is not None and not _NAME_RE.match(value):
+            raise ValueError(
+                "must be 3-512 characters of letters, digits, '.', '_' or '-', "
+                "starting and ending with a letter or digit"
+            )
+        return value
+
+
+def chroma_collection_name(name: str) -> str:
+    """A default collection name Chroma accepts: database names may be 1-2 characters long
+    or end with '_' (valid for us, not for Chroma), so those get a suffix."""
+    return name if _NAME_RE.match(name) else f"{name}_lf"
+
+
+class ChromaStore(VectorStore):
+    """Chroma vector store. Embedded by default (data in ``<database dir>/chroma``); with
+    ``host`` a Chroma server over HTTP. Scores: cosine/ip ``1 - d/2``, l2 ``1/(1+sqrt(d))``."""
+
+    name: ClassVar[str] = "chroma"
+    aliases: ClassVar[tuple[str, ...]] = ("ChromaStore",)
+    description: ClassVar[str] = "Chroma, embedded (default) or a Chroma server"
+    Config: ClassVar[type[PluginConfig]] = ChromaConfig
+    ignored_keys: ClassVar[frozenset[str]] = frozenset({"persist_directory"})
+
+    def __init__(self, config: PluginConfig, *, path: Path, collection: str) -> None:
+        super().__init__(config, path=path, collection=collection)
+        assert isinstance(config, ChromaConfig)
+        self.cfg = config
+        self.collection_name = config.collection_name or chroma_collection_name(collection)
+        self._client: ClientAPI | None = None
+        self._collection: Collection | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return not self.cfg.host
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path / "chroma"
+
+    # -- clients ------------------------------------------------------------------------
+
+    def _open(self) -> ClientAPI:
+        from llamafarm_stores import chroma_clients
+
+        if self._client is None:
+            if self.cfg.host:
+                self._client = chroma_clients.open_http(
+                    self.cfg.host, self.cfg.port, self.cfg.ssl, self.cfg.headers
+                )
+            else:
+                self._client = chroma_clients.open_persistent(self.data_dir)
+        return self._client
+
+    def close(self) -> None:
+        from llamafarm_stores import chroma_clients
+
+        client, self._client, self._collection = self._client, None, None
+        if client is None:
+            return
+        if self.cfg.host:
+            client.close()
+        else:
+            chroma_clients.close_persistent(client, self.data_dir)
+
+    def _get_collection(self, create: bool) -> Collection | None:
+        """The collection; None when it doesn't exist and ``create`` is false."""
+        if self._collection is not None:
+            return self._collection
+        client = self._open()
+        with self._errors():
+            if create:
+                collection = client.get_or_create_collection(
+                    self.collection_name,
+                    configuration={"hnsw": {"space": self.cfg.distance_function}},
+                    embedding_function=None,
+                )
+            else:
+                from chromadb.errors import NotFoundError
+
+                try:
+                    collection = client.get_collection(self.collection_name, embedding_function=None)
+                except NotFoundError:
+                    return None
+        self._check_space(collection)
+        self._collection = collection
+        return collection
+
+    def _space(self, collection: Collection) -> str:
+        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        return str(hnsw.get("space") or (collection.metadata or {}).get("hnsw:space") or "l2")
+
+    def _check_space(self, collection: Collection) -> None:
+        space = self._space(collection)
+        if space != self.cfg.distance_function:
+            raise Conflict(
+                f"ChromaStore: collection {self.collection_name!r} was created with distance "
+                f"{space!r}, but the config says {self.cfg.distance_function!r}; set "
+                f"distance_function: {space} or use another collection_name"
+            )
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Chroma and transport errors → the core's errors, with the collection named."""
+        import httpx
+        from chromadb.errors import ChromaError, InvalidArgumentError
+
+        try:
+            yield
+        except InvalidArgumentError as err:
+            if "dimension" in str(err):
+                raise Conflict(
+                    f"ChromaStore collection {self.collection_name!r}: {err}; vectors of one "
+                    "collection must all come from the same embedding model"
+                ) from None
+            raise BadRequest(f"ChromaStore collection {self.collection_name!r}: {err}") from None
+        except httpx.TimeoutException:
+            raise UpstreamTimeout(f"ChromaStore: the Chroma server at {self._where()} timed out") from None
+        except httpx.HTTPError as err:
+            raise ComponentUnavailable(f"ChromaStore: cannot reach {self._where()} ({err})") from None
+        except ChromaError as err:
+            raise ComponentUnavailable(f"ChromaStore collection {self.collection_name!r}: {err}") from None
+        except ValueError as err:  # chromadb validates its inputs with ValueError
+            raise BadRequest(f"ChromaStore collection {self.collection_name!r}: {err}") from None
+
+    def _where(self) -> str:
+        scheme = "https" if self.cfg.ssl else "http"
+        return f"{scheme}://{self.cfg.host}:{self.cfg.port}" if self.cfg.host else str(self.data_dir)
+
+    # -- writes -------------------------------------------------------------------------
+
+    def add(self, records: Sequence[ChunkRecord]) -> None:
+        if not records:
+            return
+        latest = {r.id: r for r in records}  # a repeated id: the last one wins, as an upsert would
+        batch = list(latest.values())
+        collection = self._get_collection(create=True)
+        assert collection is not None
+        with self._errors():
+            collection.upsert(
+                ids=[r.id for r in batch],
+                embeddings=[list(map(float, r.embedding)) for r in batch],
+                documents=[r.text for r in batch],
+                metadatas=[to_chroma_metadata(r.metadata) for r in batch],  # type: ignore[misc]
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        collection = self._get_collection(create=False)
+        if collection is None or not ids:
+            return
+        with self._errors():
+            collection.delete(ids=list(ids))
+
+    # -- reads --------------------------------------------------------------------------
+
+    def search(
+        self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[SearchHit]:
+        if top_k < 1:
+            raise BadRequest(f"top_k must be at least 1, got {top_k}")
+        conditions = check_filters(filters)
+        collection = self._get_collection(create=False)
+        if collection is None or matches_nothing(conditions):
+            return []
+        with self._errors():
+            if collection.count() == 0:
+                return []
+            result = collection.query(
+                query_embeddings=[list(map(float, embedding))],
+                n_results=top_k,
+                where=build_where(conditions),  # type: ignore[arg-type]
+                include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+            )
+        to_score = scoring.from_squared_l2 if self._space(collection) == "l2" else _from_cosine_distance
+        hits = [
+            SearchHit(id=i, text=doc or "", score=to_score(float(d)), metadata=from_chroma_metadata(meta))
+            for i, doc, meta, d in zip(
+                result["ids"][0],
+                (result["documents"] or [[]])[0],
+                (result["metadatas"] or [[]])[0],
+                (result["distances"] or [[]])[0],
+                strict=True,
+            )
+        ]
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits
+
+    def count(self) -> int:
+        collection = self._get_collection(create=False)
+        if collection is None:
+            return 0
+        with self._errors():
+            return int(collection.count())
+
+    def get(self, ids: Sequence[str]) -> list[SearchHit]:
+        collection = self._get_collection(create=False)
+        if collection is None or not ids:
+            return []
+        with self._errors():
+            result = collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])  # type: ignore[list-item]
+        return [
+            SearchHit(id=i, text=doc or "", score=1.0, metadata=from_chroma_metadata(meta))
+            for i, doc, meta in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        ]
+
+    def ids_for_file(self, file_hash: str) -> list[str]:
+        collection = self._get_collection(create=False)
+        if collection is None:
+            return []
+        with self._errors():
+            return list(collection.get(where={"file_hash": file_hash}, include=[])["ids"])
+
+    def file_counts(self) -> dict[str, int]:
+        collection = self._get_collection(create=False)
+        counts: dict[str, int] = {}
+        if collection is None:
+            return counts
+        offset = 0
+        while True:
+            with self._errors():
+                page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)  # type: ignore[list-item]
+            metadatas = page["metadatas"] or []
+            for meta in metadatas:
+                file_hash = (meta or {}).get("file_hash")
+                if isinstance(file_hash, str):
+                    counts[file_hash] = counts.get(file_hash, 0) + 1
+            if len(page["ids"]) < _PAGE:
+                return counts
+            offset += _PAGE
+
+
+def _from_cosine_distance(distance: float) -> float:
+    # Chroma's cosine distance is 1 - cos and its ip distance 1 - dot: both map to (1 + s) / 2.
+    return scoring.from_similarity(1.0 - distance)
