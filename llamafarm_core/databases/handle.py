@@ -1,0 +1,213 @@
+"""One configured database (a ``rag.databases[]`` entry) of one project."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from llamafarm_core.components.embedder import Embedder
+from llamafarm_core.components.kinds import PluginKind
+from llamafarm_core.components.store import VectorStore
+from llamafarm_core.config.models import Database
+from llamafarm_core.databases.embedders import EmbedderCache
+from llamafarm_core.databases.locks import file_lock
+from llamafarm_core.databases.model_record import (
+    ModelRecord,
+    check_model,
+    read_model_record,
+    write_model_record,
+)
+from llamafarm_core.errors import BadRequest
+from llamafarm_core.fsutil import dir_size
+from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.retrieval.lexical import LexicalIndex
+
+LOCK_FILE = "access.lock"
+MODEL_FILE = "collection.json"
+LEXICAL_FILE = "lexical.sqlite"
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """What :meth:`DatabaseHandle.info` reports."""
+
+    name: str
+    type: str
+    chunk_count: int
+    document_count: int
+    lexical_count: int
+    size_bytes: int
+    embedder: str | None
+    model: ModelRecord | None
+
+
+class _RemoteStores:
+    """Stores that don't live in the project dir (``is_local`` False) stay open per process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: dict[tuple[str, ...], VectorStore] = {}
+
+
+@cache
+def _remote_stores() -> _RemoteStores:
+    return _RemoteStores()
+
+
+class DatabaseHandle:
+    """Access to a database's vector store, lexical index and embedder.
+
+    Cheap to create; nothing is opened until used. See :mod:`llamafarm_core.databases`.
+    """
+
+    def __init__(
+        self, registry: Registry, project_dir: Path, database: Database, index: int, embedders: EmbedderCache
+    ) -> None:
+        self.registry = registry
+        self.database = database
+        self.name = database.name
+        self.where = f"rag.databases[{index}]"
+        self.path = project_dir / "stores" / database.name
+        self.lexical = LexicalIndex(self.path / LEXICAL_FILE)
+        self._embedders = embedders
+        self._project_key = str(project_dir)
+
+    # -- embedding -------------------------------------------------------------------------
+
+    @property
+    def embedder_type(self) -> str | None:
+        strategy = self.database.embedding_strategy()
+        return strategy.type if strategy else None
+
+    def embedder(self) -> Embedder:
+        """The configured embedder (cached per process). BadRequest when none is configured."""
+        strategy = self.database.embedding_strategy()
+        if strategy is None:
+            raise BadRequest(f"database {self.name!r} has no embedding_strategies; configure one")
+        index = self.database.embedding_strategies.index(strategy)
+        return self._embedders.get(
+            self.registry, strategy, where=f"{self.where}.embedding_strategies[{index}].config"
+        )
+
+    def model(self) -> ModelRecord | None:
+        """The model that produced the stored vectors (None before the first write)."""
+        return read_model_record(self.path / MODEL_FILE)
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embed texts for storage; refuses a model other than the recorded one."""
+        embedder = self.embedder()
+        record = self.model()
+        check_model(record, self.name, embedder.model_id)
+        vectors = embedder.embed(list(texts))
+        if vectors:
+            check_model(record, self.name, embedder.model_id, len(vectors[0]))
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        """The query vector, checked against the recorded model and dimension."""
+        return self.embed_documents([text])[0]
+
+    def ensure_model(self, store: VectorStore, dimension: int) -> ModelRecord:
+        """Record (first write) or check the model; call inside :meth:`writing`.
+
+        An empty store takes the new model: nothing would be mixed.
+        """
+        embedder = self.embedder()
+        record = self.model()
+        if record is not None:
+            try:
+                check_model(record, self.name, embedder.model_id, dimension)
+                return record
+            except BadRequest:
+                if store.count() > 0:
+                    raise
+        return write_model_record(self.path / MODEL_FILE, embedder.model_id, dimension, self.embedder_type or "")
+
+    # -- store access ----------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[VectorStore]:
+        """The store, under a shared lock (many readers, no writer)."""
+        with file_lock(self.path / LOCK_FILE, exclusive=False), self._open() as store:
+            yield store
+
+    @contextmanager
+    def writing(self) -> Iterator[VectorStore]:
+        """The store, under an exclusive lock. Update :attr:`lexical` inside the same block."""
+        with file_lock(self.path / LOCK_FILE, exclusive=True), self._open() as store:
+            yield store
+
+    @contextmanager
+    def _open(self) -> Iterator[VectorStore]:
+        key = (
+            self._project_key,
+            self.name,
+            self.database.type,
+            json.dumps(self.database.config, sort_keys=True, default=str),
+        )
+        remote = _remote_stores()
+        with remote.lock:
+            cached = remote.items.get(key)
+        if cached is not None:
+            yield cached
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        store = self.registry.build(
+            PluginKind.VECTOR_STORE,
+            self.database.type,
+            self.database.config,
+            where=f"{self.where}.config",
+            path=self.path,
+            collection=self.name,
+        )
+        assert isinstance(store, VectorStore)
+        if not store.is_local:
+            with remote.lock:
+                remote.items.setdefault(key, store)
+            yield store
+            return
+        try:
+            yield store
+        finally:
+            store.close()
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def delete_files(self, file_hashes: Sequence[str]) -> dict[str, int]:
+        """Remove every chunk of these files from the store and the lexical index.
+
+        Returns chunks removed per file (as counted by the vector store). When the store is
+        left empty, the model record is dropped too, so the next write may use any model.
+        """
+        removed: dict[str, int] = {}
+        if not file_hashes:
+            return removed
+        with self.writing() as store:
+            for file_hash in file_hashes:
+                removed[file_hash] = store.delete_file(file_hash)
+                self.lexical.delete_file(file_hash)
+            if store.count() == 0:
+                (self.path / MODEL_FILE).unlink(missing_ok=True)
+        return removed
+
+    def info(self) -> DatabaseInfo:
+        """Counts, size on disk and the recorded model."""
+        with self.reading() as store:
+            chunks = store.count()
+            documents = len(store.file_counts())
+            size = dir_size(self.path) if store.is_local else dir_size(self.path) + store.size_bytes()
+        return DatabaseInfo(
+            name=self.name,
+            type=self.database.type,
+            chunk_count=chunks,
+            document_count=documents,
+            lexical_count=self.lexical.count() if (self.path / LEXICAL_FILE).exists() else 0,
+            size_bytes=size,
+            embedder=self.embedder_type,
+            model=self.model(),
+        )

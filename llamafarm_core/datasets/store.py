@@ -1,0 +1,253 @@
+"""Datasets of a project: membership lives in ``llamafarm.yaml`` (``datasets[].files``),
+content in the project's blob store, processing state per dataset.
+
+Sharing rules (a file's chunks are keyed by its hash, so they are shared too):
+- the same content is stored once per project, whatever the number of datasets holding it;
+  its metadata record keeps the name it was first uploaded with;
+- removing a file from a dataset removes its chunks from the dataset's database unless
+  another dataset using the same database still holds it;
+- a blob is deleted from disk only when no dataset references it any more (always on
+  dataset deletion, on file removal with ``remove_from_disk``).
+"""
+
+from __future__ import annotations
+
+from llamafarm_core.config.models import Dataset, LlamaFarmConfig, Rag
+from llamafarm_core.databases import open_database, require_rag
+from llamafarm_core.datasets.blobs import BlobStore, UploadWriter
+from llamafarm_core.datasets.layout import ProjectLayout
+from llamafarm_core.datasets.models import (
+    DatasetDeletion,
+    DatasetView,
+    FileDetail,
+    FileRemoval,
+    StrategyNames,
+    UploadResult,
+)
+from llamafarm_core.datasets.state import ProcessingStatus, StateStore
+from llamafarm_core.errors import BadRequest, Conflict, NotFound
+from llamafarm_core.names import check_file_hash, check_name
+from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.projects import Project, ProjectRef, ProjectStore
+from llamafarm_core.settings import Settings
+
+
+def find_dataset(project: Project, name: str) -> Dataset:
+    dataset = project.config.dataset(check_name(name, "dataset name"))
+    if dataset is None:
+        known = ", ".join(d.name for d in project.config.datasets) or "(none)"
+        raise NotFound(f"dataset {name!r} not found in project {project.namespace}/{project.name}; known: {known}")
+    return dataset
+
+
+def database_of(rag: Rag | None, dataset: Dataset) -> str | None:
+    """The database a dataset writes to (its own, else the project's default)."""
+    if rag is None:
+        return None
+    database = rag.database(dataset.database)
+    return database.name if database else None
+
+
+def holders(config: LlamaFarmConfig, file_hash: str, *, database: str | None = None) -> list[str]:
+    """Datasets holding ``file_hash`` (only those writing to ``database`` when given)."""
+    return [
+        d.name
+        for d in config.datasets
+        if file_hash in d.files and (database is None or database_of(config.rag, d) == database)
+    ]
+
+
+class DatasetStore:
+    """Create, list and delete datasets; add and remove their files."""
+
+    def __init__(self, settings: Settings, projects: ProjectStore, registry: Registry) -> None:
+        self.settings = settings
+        self.projects = projects
+        self.registry = registry
+
+    def _blobs(self, project: Project) -> BlobStore:
+        return BlobStore(ProjectLayout(project.path))
+
+    def strategies(self, ref: ProjectRef) -> StrategyNames:
+        rag = self.projects.get(ref).config.rag
+        return StrategyNames(
+            data_processing_strategies=[s.name for s in rag.data_processing_strategies] if rag else [],
+            databases=[d.name for d in rag.databases] if rag else [],
+        )
+
+    def list(self, ref: ProjectRef, *, details: bool = True) -> list[DatasetView]:
+        project = self.projects.get(ref)
+        if not details:
+            return [DatasetView(d) for d in project.config.datasets]
+        blobs = self._blobs(project)
+        layout = ProjectLayout(project.path)
+        views = []
+        for dataset in project.config.datasets:
+            states = StateStore(layout, dataset.name).all()
+            files = []
+            for file_hash in dataset.files:
+                record = blobs.record(file_hash) if _is_hash(file_hash) else None
+                state = states.get(file_hash)
+                files.append(
+                    FileDetail(
+                        hash=file_hash,
+                        original_filename=record.original_filename if record else None,
+                        size=record.size if record else 0,
+                        timestamp=record.timestamp if record else None,
+                        mime_type=record.mime_type if record else None,
+                        stored=record is not None and blobs.exists(file_hash),
+                        status=(state.status if state else ProcessingStatus.PENDING).value,
+                        chunks=state.chunk_count if state and state.status == ProcessingStatus.PROCESSED else 0,
+                        reason=state.reason if state else None,
+                    )
+                )
+            views.append(DatasetView(dataset, files))
+        return views
+
+    def create(
+        self,
+        ref: ProjectRef,
+        name: str,
+        strategy: str | None,
+        database: str | None,
+        description: str | None = None,
+    ) -> Dataset:
+        """Add a dataset. Unknown strategy/database → 400 naming the known ones; a
+        duplicate name → 409."""
+        check_name(name, "dataset name")
+        with self.projects.edit(ref) as project:
+            rag = require_rag(project)
+            strategy = _pick(
+                strategy, [s.name for s in rag.data_processing_strategies], "data_processing_strategy"
+            )
+            db_names = [d.name for d in rag.databases]
+            database = _pick(database or rag.default_database, db_names, "database")
+            if project.config.dataset(name) is not None:
+                raise Conflict(f"dataset {name!r} already exists in project {ref.namespace}/{ref.name}")
+            fields: dict[str, object] = {
+                "name": name,
+                "database": database,
+                "data_processing_strategy": strategy,
+                "files": [],
+            }
+            if description is not None:  # an explicit None would be written as `null`
+                fields["description"] = description
+            dataset = Dataset.model_validate(fields)
+            project.config.datasets = [*project.config.datasets, dataset]
+        return dataset
+
+    def delete(self, ref: ProjectRef, name: str) -> DatasetDeletion:
+        """Remove the dataset, its chunks (files no other dataset of the same database
+        holds), its processing state, and blobs no dataset references any more."""
+        with self.projects.edit(ref) as project:
+            dataset = find_dataset(project, name)
+            project.config.datasets = [d for d in project.config.datasets if d.name != name]
+        project = self.projects.get(ref)
+        db_name = database_of(project.config.rag, dataset)
+        states = StateStore(ProjectLayout(project.path), name)
+        # Only files this dataset ever processed can have chunks from it.
+        processed = states.all()
+        orphans = [
+            h for h in dataset.files if h in processed and not holders(project.config, h, database=db_name)
+        ]
+        removed_chunks = 0
+        if db_name is not None and orphans:
+            handle = open_database(self.settings, self.registry, project, db_name)
+            removed_chunks = sum(handle.delete_files(orphans).values())
+        states.remove_all()
+        blobs = self._blobs(project)
+        removed_files = [
+            h for h in dataset.files if _is_hash(h) and not holders(project.config, h) and blobs.remove(h)
+        ]
+        return DatasetDeletion(dataset, removed_chunks, removed_files)
+
+    def open_upload(self, ref: ProjectRef, dataset: str) -> UploadWriter:
+        """A writer for one upload into ``dataset`` (checked first: 404 before any byte)."""
+        project = self.projects.get(ref)
+        find_dataset(project, dataset)
+        return self._blobs(project).writer(self.settings.max_upload_bytes)
+
+    def commit_upload(
+        self, ref: ProjectRef, dataset: str, writer: UploadWriter, filename: str, mime_type: str
+    ) -> UploadResult:
+        """Store the finished upload and add it to the dataset.
+
+        The same content already in the dataset answers ``skipped`` and stores nothing new.
+        """
+        project = self.projects.get(ref)
+        blobs = self._blobs(project)
+        record, created = blobs.commit(writer, filename, mime_type)
+        try:
+            with self.projects.edit(ref) as project:
+                ds = find_dataset(project, dataset)
+                skipped = record.hash in ds.files
+                if not skipped:
+                    ds.files = [*ds.files, record.hash]
+        except NotFound:
+            if created and not holders(self.projects.get(ref).config, record.hash):
+                blobs.remove(record.hash)
+            raise
+        state = StateStore(ProjectLayout(project.path), dataset).get(record.hash)
+        return UploadResult(
+            filename=filename,
+            hash=record.hash,
+            size=record.size,
+            mime_type=record.mime_type,
+            skipped=skipped,
+            processed=bool(state and state.status == ProcessingStatus.PROCESSED),
+            stored_new=created,
+        )
+
+    def remove_file(self, ref: ProjectRef, dataset: str, file_hash: str, *, remove_from_disk: bool) -> FileRemoval:
+        """Take a file out of a dataset and its chunks out of the dataset's database."""
+        check_file_hash(file_hash)
+        with self.projects.edit(ref) as project:
+            ds = find_dataset(project, dataset)
+            if file_hash not in ds.files:
+                raise NotFound(f"file {file_hash} is not in dataset {dataset!r}")
+            ds.files = [h for h in ds.files if h != file_hash]
+        project = self.projects.get(ref)
+        db_name = database_of(project.config.rag, ds)
+        kept_for = holders(project.config, file_hash, database=db_name) if db_name else []
+        states = StateStore(ProjectLayout(project.path), dataset)
+        removed = 0
+        # A file this dataset never processed has no chunks of its own in the database.
+        if db_name is not None and not kept_for and states.get(file_hash) is not None:
+            try:
+                handle = open_database(self.settings, self.registry, project, db_name)
+                removed = handle.delete_files([file_hash]).get(file_hash, 0)
+            except Exception:
+                self._restore_member(ref, dataset, file_hash)
+                raise
+        states.delete(file_hash)
+        on_disk = False
+        if remove_from_disk and not holders(project.config, file_hash):
+            on_disk = self._blobs(project).remove(file_hash)
+        return FileRemoval(file_hash, dataset, removed, on_disk, kept_for)
+
+    def _restore_member(self, ref: ProjectRef, dataset: str, file_hash: str) -> None:
+        """Undo a membership removal whose chunk deletion failed (the chunks are still there)."""
+        with self.projects.edit(ref) as project:
+            ds = project.config.dataset(dataset)
+            if ds is not None and file_hash not in ds.files:
+                ds.files = [*ds.files, file_hash]
+
+
+def _is_hash(value: str) -> bool:
+    try:
+        check_file_hash(value)
+    except BadRequest:
+        return False
+    return True
+
+
+def _pick(value: str | None, known: list[str], what: str) -> str:
+    """``value`` if it is known; the only option when none is given; else a 400."""
+    listing = ", ".join(known) or "(none configured)"
+    if value is None:
+        if len(known) == 1:
+            return known[0]
+        raise BadRequest(f"{what} is required; choose one of: {listing}")
+    if value not in known:
+        raise BadRequest(f"{what} {value!r} is not in the project's config; known: {listing}")
+    return value

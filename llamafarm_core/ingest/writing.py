@@ -1,0 +1,129 @@
+"""The last step: chunk records into the vector store and the lexical index, with the
+per-file state record written ahead and after, all under the database's write lock.
+
+Order per file: the state is first marked "interrupted" with every id the file may own (old
+and new); the new records are upserted; the old ids the new run no longer produces are
+deleted; then the state says ``processed`` with exactly the new ids. A crash at any point
+leaves a record that names every chunk id to clean up, and the next run does so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from llamafarm_core.components.store import VectorStore
+from llamafarm_core.databases import DatabaseHandle
+from llamafarm_core.datasets.state import FileState, ProcessingStatus, StateStore
+from llamafarm_core.ingest.embedding import describe
+from llamafarm_core.ingest.prepare import PreparedFile
+from llamafarm_core.vectors import ChunkRecord, chunk_id, flatten_metadata
+
+STORE_BATCH = 1000  # records per store.add call (embedded Chroma caps a batch's size)
+INTERRUPTED = "interrupted while its chunks were being written; process it again"
+
+
+@dataclass
+class WriteItem:
+    """A file ready to store, with what it owned before."""
+
+    prepared: PreparedFile
+    vectors: list[list[float]]
+    fingerprint: str
+    previous: FileState | None
+
+    @property
+    def file_hash(self) -> str:
+        return self.prepared.source.file_hash
+
+    def records(self) -> list[ChunkRecord]:
+        return [
+            ChunkRecord(
+                id=chunk_id(self.file_hash, i),
+                text=chunk.text,
+                embedding=vector,
+                metadata=flatten_metadata(chunk.metadata),
+            )
+            for i, (chunk, vector) in enumerate(zip(self.prepared.chunks, self.vectors, strict=True))
+        ]
+
+    def stale_ids(self, new_ids: Sequence[str]) -> list[str]:
+        old = self.previous.chunk_ids if self.previous else []
+        keep = set(new_ids)
+        return [i for i in old if i not in keep]
+
+
+def write_items(
+    handle: DatabaseHandle, store: VectorStore, states: StateStore, items: list[WriteItem], embedder: str | None
+) -> dict[str, str]:
+    """Write files into an open store (the caller holds ``handle.writing()``).
+
+    Tries the whole group at once; if that fails, file by file, so that one file's failure
+    stays its own. Returns the reasons of the files that failed (their chunks removed).
+    """
+    records = {item.file_hash: item.records() for item in items}
+    for item in items:
+        owned = sorted({*(item.previous.chunk_ids if item.previous else []), *(r.id for r in records[item.file_hash])})
+        states.put(FileState(item.file_hash, ProcessingStatus.FAILED, item.fingerprint, handle.name, chunk_ids=owned, reason=INTERRUPTED))
+    failed: dict[str, str] = {}
+    try:
+        _write(handle, store, [r for item in items for r in records[item.file_hash]], _all_stale(items, records))
+    except Exception:
+        for item in items:
+            try:
+                _write(handle, store, records[item.file_hash], item.stale_ids([r.id for r in records[item.file_hash]]))
+            except Exception as err:
+                failed[item.file_hash] = f"could not store its chunks: {describe(err)}"
+                _remove_owned(handle, store, states, item, records[item.file_hash], failed[item.file_hash])
+    for item in items:
+        if item.file_hash in failed:
+            continue
+        p = item.prepared
+        states.put(
+            FileState(
+                item.file_hash,
+                ProcessingStatus.PROCESSED,
+                item.fingerprint,
+                handle.name,
+                parser=p.parser,
+                embedder=embedder,
+                extractors=list(p.extractors),
+                chunk_size=p.chunk_size,
+                chunk_ids=[r.id for r in records[item.file_hash]],
+                warnings=list(p.warnings),
+            )
+        )
+    return failed
+
+
+def _all_stale(items: list[WriteItem], records: dict[str, list[ChunkRecord]]) -> list[str]:
+    return [i for item in items for i in item.stale_ids([r.id for r in records[item.file_hash]])]
+
+
+def _write(handle: DatabaseHandle, store: VectorStore, records: list[ChunkRecord], stale: list[str]) -> None:
+    for start in range(0, len(records), STORE_BATCH):
+        store.add(records[start : start + STORE_BATCH])
+    handle.lexical.add(records)
+    if stale:
+        store.delete(stale)
+        handle.lexical.delete(stale)
+
+
+def _remove_owned(
+    handle: DatabaseHandle,
+    store: VectorStore,
+    states: StateStore,
+    item: WriteItem,
+    records: list[ChunkRecord],
+    reason: str,
+) -> None:
+    """After a failed write, leave nothing of the file behind (old chunks were overwritten
+    in part, so they go too). If even that fails, the state keeps every id for next time."""
+    ids = sorted({*(item.previous.chunk_ids if item.previous else []), *(r.id for r in records)})
+    try:
+        store.delete(ids)
+        handle.lexical.delete(ids)
+        ids = []
+    except Exception:
+        pass
+    states.put(FileState(item.file_hash, ProcessingStatus.FAILED, None, handle.name, chunk_ids=ids, reason=reason))

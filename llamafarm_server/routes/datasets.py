@@ -1,0 +1,235 @@
+"""Datasets: list, create, delete; upload files (one or many); process; remove a file."""
+
+from __future__ import annotations
+
+from aiohttp import BodyPartReader, MultipartReader, hdrs, web
+
+from llamafarm_core.datasets import DatasetStore, DatasetView, clean_filename, guess_mime_type
+from llamafarm_core.datasets.store import find_dataset
+from llamafarm_core.errors import BadRequest, LlamaFarmError, PayloadTooLarge
+from llamafarm_core.ingest.pipeline import process_files
+from llamafarm_core.projects import ProjectRef
+from llamafarm_server.api import Router, run_blocking
+from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
+from llamafarm_server.schemas.datasets import (
+    BulkFileResult,
+    BulkUploadResponse,
+    CreateDataset,
+    DatasetBody,
+    DatasetDeleted,
+    DatasetDetails,
+    DatasetFileDetail,
+    DatasetList,
+    DatasetResponse,
+    ListQuery,
+    ProcessQuery,
+    ProcessResponse,
+    RemoveFileQuery,
+    RemoveFileResponse,
+    StrategiesResponse,
+    UploadResponse,
+)
+
+router = Router("Datasets")
+BASE = "/v1/projects/{namespace}/{project}/datasets"
+ONE = BASE + "/{dataset}"
+READ_CHUNK = 1 << 20
+MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around one file
+
+
+def _store(request: web.Request) -> DatasetStore:
+    app = request.app
+    return DatasetStore(app[SETTINGS], app[PROJECTS], app[REGISTRY])
+
+
+def _body(view: DatasetView) -> DatasetBody:
+    ds = view.dataset
+    details = None
+    if view.files is not None:
+        details = DatasetDetails(
+            total_files=len(view.files),
+            total_size_bytes=view.total_size_bytes,
+            file_details=[
+                DatasetFileDetail(
+                    hash=f.hash,
+                    original_filename=f.original_filename,
+                    size=f.size,
+                    timestamp=f.timestamp,
+                    mime_type=f.mime_type,
+                    processed=f.processed,
+                    status=f.status,
+                    chunks=f.chunks,
+                    stored=f.stored,
+                    reason=f.reason,
+                )
+                for f in view.files
+            ],
+        )
+    return DatasetBody(
+        name=ds.name,
+        database=ds.database,
+        data_processing_strategy=ds.data_processing_strategy,
+        files=list(ds.files),
+        description=ds.description,
+        details=details,
+    )
+
+
+@router.get(BASE, query=ListQuery, response=DatasetList)
+async def list_datasets(request: web.Request, query: ListQuery) -> DatasetList:
+    """List a project's datasets, with per-file details unless include_extra_details=false."""
+    views = await run_blocking(_store(request).list, project_ref(request), details=query.include_extra_details)
+    return DatasetList(total=len(views), datasets=[_body(v) for v in views])
+
+
+@router.get(BASE + "/strategies", response=StrategiesResponse)
+async def list_strategies(request: web.Request) -> StrategiesResponse:
+    """The data processing strategies and databases a dataset can use."""
+    names = await run_blocking(_store(request).strategies, project_ref(request))
+    return StrategiesResponse(data_processing_strategies=names.data_processing_strategies, databases=names.databases)
+
+
+@router.post(BASE, body=CreateDataset, response=DatasetResponse, status=201, responses={409: "exists"})
+async def create_dataset(request: web.Request, body: CreateDataset) -> DatasetResponse:
+    """Create a dataset; its strategy and database must exist in the project's config."""
+    ds = await run_blocking(
+        _store(request).create,
+        project_ref(request),
+        body.name,
+        body.data_processing_strategy,
+        body.database,
+        body.description,
+    )
+    return DatasetResponse(dataset=_body(DatasetView(ds)))
+
+
+@router.delete(ONE, response=DatasetDeleted)
+async def delete_dataset(request: web.Request) -> DatasetDeleted:
+    """Delete a dataset, its chunks, and stored files no other dataset uses."""
+    gone = await run_blocking(_store(request).delete, project_ref(request), request.match_info["dataset"])
+    return DatasetDeleted(
+        dataset=_body(DatasetView(gone.dataset)), removed_chunks=gone.removed_chunks, removed_files=gone.removed_files
+    )
+
+
+async def _multipart(request: web.Request) -> MultipartReader:
+    if not request.content_type.startswith("multipart/"):
+        raise BadRequest("expected a multipart/form-data body with the file in field 'file'")
+    try:
+        return await request.multipart()
+    except (AssertionError, ValueError) as err:
+        raise BadRequest(f"malformed multipart body: {err}") from None
+
+
+async def _receive(request: web.Request, ref: ProjectRef, dataset: str, part: BodyPartReader) -> UploadResponse:
+    """Stream one file part to storage and add it to the dataset."""
+    if not part.filename:
+        raise BadRequest(f"field {part.name!r} must be a file upload (a part with a filename)")
+    filename = clean_filename(part.filename)
+    mime_type = guess_mime_type(filename, part.headers.get(hdrs.CONTENT_TYPE))
+    store = _store(request)
+    writer = await run_blocking(store.open_upload, ref, dataset)
+    with writer:
+        while chunk := await part.read_chunk(READ_CHUNK):
+            await run_blocking(writer.write, chunk)
+        result = await run_blocking(store.commit_upload, ref, dataset, writer, filename, mime_type)
+    return UploadResponse(
+        filename=result.filename,
+        hash=result.hash,
+        processed=result.processed,
+        skipped=result.skipped,
+        size=result.size,
+        mime_type=result.mime_type,
+    )
+
+
+async def _check_dataset(request: web.Request, ref: ProjectRef, dataset: str) -> None:
+    project = await run_blocking(request.app[PROJECTS].get, ref)
+    find_dataset(project, dataset)
+
+
+@router.post(
+    ONE + "/data",
+    response=UploadResponse,
+    responses={413: "file larger than the upload limit"},
+    body_content_type="multipart/form-data",
+)
+async def upload_file(request: web.Request) -> UploadResponse:
+    """Upload one file (multipart field `file`); the same content again answers skipped."""
+    ref, dataset = project_ref(request), request.match_info["dataset"]
+    await _check_dataset(request, ref, dataset)
+    limit = request.app[SETTINGS].max_upload_bytes
+    if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
+        raise PayloadTooLarge(f"file is larger than the upload limit of {limit} bytes")
+    reader = await _multipart(request)
+    while (part := await reader.next()) is not None:
+        if isinstance(part, BodyPartReader) and part.name == "file":
+            return await _receive(request, ref, dataset, part)
+    raise BadRequest("no file in the request: send it as multipart/form-data field 'file'")
+
+
+@router.post(ONE + "/data/bulk", response=BulkUploadResponse, body_content_type="multipart/form-data")
+async def upload_files(request: web.Request) -> BulkUploadResponse:
+    """Upload several files (multipart field `files`, repeated); each succeeds or fails alone."""
+    ref, dataset = project_ref(request), request.match_info["dataset"]
+    await _check_dataset(request, ref, dataset)
+    reader = await _multipart(request)
+    results: list[BulkFileResult] = []
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name not in ("files", "file"):
+            continue  # other fields are drained by reader.next()
+        try:
+            up = await _receive(request, ref, dataset, part)
+        except LlamaFarmError as err:
+            name = clean_filename(part.filename) if part.filename else None
+            results.append(BulkFileResult(filename=name, status="failed", reason=err.message))
+            continue
+        results.append(
+            BulkFileResult(
+                filename=up.filename,
+                hash=up.hash,
+                status="skipped" if up.skipped else "uploaded",
+                processed=up.processed,
+                skipped=up.skipped,
+                size=up.size,
+            )
+        )
+    if not results:
+        raise BadRequest("no files in the request: send them as multipart/form-data fields 'files'")
+    return BulkUploadResponse(
+        total=len(results),
+        uploaded=sum(r.status == "uploaded" for r in results),
+        skipped=sum(r.status == "skipped" for r in results),
+        failed=sum(r.status == "failed" for r in results),
+        files=results,
+    )
+
+
+@router.post(ONE + "/process", query=ProcessQuery, response=ProcessResponse)
+async def process_dataset(request: web.Request, query: ProcessQuery) -> ProcessResponse:
+    """Process the dataset's files into its database (synchronously); per-file results."""
+    ref, dataset = project_ref(request), request.match_info["dataset"]
+    app = request.app
+    report = await run_blocking(
+        process_files, app[SETTINGS], ref.namespace, ref.name, dataset, None, registry=app[REGISTRY]
+    )
+    return ProcessResponse.model_validate(report.to_dict())
+
+
+@router.delete(ONE + "/data/{file_hash}", query=RemoveFileQuery, response=RemoveFileResponse)
+async def remove_file(request: web.Request, query: RemoveFileQuery) -> RemoveFileResponse:
+    """Remove a file from a dataset and exactly its chunks from the database."""
+    removal = await run_blocking(
+        _store(request).remove_file,
+        project_ref(request),
+        request.match_info["dataset"],
+        request.match_info["file_hash"],
+        remove_from_disk=query.remove_from_disk,
+    )
+    return RemoveFileResponse(
+        file_hash=removal.file_hash,
+        dataset=removal.dataset,
+        removed_chunks=removal.removed_chunks,
+        removed_from_disk=removal.removed_from_disk,
+        kept_for=removal.kept_for,
+    )

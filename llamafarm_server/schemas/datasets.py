@@ -1,0 +1,136 @@
+"""Request and response models of the Datasets API (shapes of the reference page)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DatasetFileDetail(BaseModel):
+    hash: str
+    original_filename: str | None
+    size: int
+    timestamp: float | None
+    mime_type: str | None
+    processed: bool
+    status: str = Field(description="pending, processed or failed")
+    chunks: int
+    stored: bool = Field(description="False when the file's content is missing from storage")
+    reason: str | None = None
+
+
+class DatasetDetails(BaseModel):
+    total_files: int
+    total_size_bytes: int
+    file_details: list[DatasetFileDetail]
+
+
+class DatasetBody(BaseModel):
+    name: str
+    database: str | None
+    data_processing_strategy: str | None
+    files: list[str]
+    description: str | None = None
+    details: DatasetDetails | None = None
+
+
+class DatasetList(BaseModel):
+    total: int
+    datasets: list[DatasetBody]
+
+
+class DatasetResponse(BaseModel):
+    dataset: DatasetBody
+
+
+class DatasetDeleted(DatasetResponse):
+    removed_chunks: int = Field(description="Chunks removed from the dataset's database")
+    removed_files: list[str] = Field(description="Stored files deleted (no other dataset used them)")
+
+
+class StrategiesResponse(BaseModel):
+    data_processing_strategies: list[str]
+    databases: list[str]
+
+
+class CreateDataset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Dataset name, ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    data_processing_strategy: str | None = Field(
+        None, description="A rag.data_processing_strategies[] name; optional when there is one"
+    )
+    database: str | None = Field(None, description="A rag.databases[] name; default: rag.default_database")
+    description: str | None = None
+
+
+class ListQuery(BaseModel):
+    include_extra_details: bool = Field(True, description="Include per-file details")
+
+
+class UploadResponse(BaseModel):
+    filename: str
+    hash: str
+    processed: bool
+    skipped: bool = Field(description="True when the same content was already in the dataset")
+    size: int
+    mime_type: str
+
+
+class BulkFileResult(BaseModel):
+    filename: str | None
+    hash: str | None = None
+    status: str = Field(description="uploaded, skipped or failed")
+    processed: bool = False
+    skipped: bool = False
+    size: int | None = None
+    reason: str | None = None
+
+
+class BulkUploadResponse(BaseModel):
+    total: int
+    uploaded: int
+    skipped: int
+    failed: int
+    files: list[BulkFileResult]
+
+
+class ProcessQuery(BaseModel):
+    async_processing: bool = Field(False, description="Queue the work and answer with a task id")
+
+
+class ProcessDetail(BaseModel):
+    hash: str
+    filename: str | None
+    status: str = Field(description="processed, skipped or failed")
+    parser: str | None = None
+    extractors: list[str] = Field(default_factory=list)
+    chunks: int = 0
+    chunk_size: int | None = None
+    embedder: str | None = None
+    reason: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class ProcessResponse(BaseModel):
+    message: str
+    processed_files: int
+    skipped_files: int
+    failed_files: int
+    strategy: str
+    database: str
+    details: list[ProcessDetail]
+    task_id: str | None = None
+
+
+class RemoveFileQuery(BaseModel):
+    remove_from_disk: bool = Field(False, description="Also delete the stored file if no dataset uses it")
+
+
+class RemoveFileResponse(BaseModel):
+    file_hash: str
+    dataset: str
+    removed_chunks: int
+    removed_from_disk: bool
+    kept_for: list[str] = Field(
+        default_factory=list, description="Datasets on the same database that still hold the file (chunks kept)"
+    )
