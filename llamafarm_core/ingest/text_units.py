@@ -1,0 +1,150 @@
+"""Units of text as ``(start, end)`` spans: paragraphs, sentences, lines, words, headings.
+
+Every function works on offsets into one string, so a chunk is always an exact slice of the
+text it came from and callers can map a chunk back to pages, sections or line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\f\v]*\n\s*")
+# A sentence ends at . ! or ? (optionally followed by a closing quote or bracket) before
+# whitespace; a blank line ends one too. Single newlines inside a paragraph do not.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'\u201d\u2019)\]])\s+|\n[ \t\f\v]*\n\s*")
+LINE_BREAK = re.compile(r"\n\s*")
+WORD_BREAK = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")
+
+# Split levels from coarse to fine. An oversized unit is split at the next finer level.
+PROSE_LEVELS: tuple[re.Pattern[str], ...] = (PARAGRAPH_BREAK, SENTENCE_BREAK, LINE_BREAK, WORD_BREAK)
+CODE_LEVELS: tuple[re.Pattern[str], ...] = (PARAGRAPH_BREAK, LINE_BREAK, WORD_BREAK)
+
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
+_TRAILING_SPACE = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str, *, collapse_blank_lines: bool = True) -> str:
+    """Unix newlines, no NULs, no trailing spaces, at most one blank line in a row (optional).
+
+    Leading indentation is kept (code and lists depend on it).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = _TRAILING_SPACE.sub("", text)
+    if collapse_blank_lines:
+        text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip("\n")
+
+
+def trim(text: str, start: int, end: int) -> Span:
+    """The span without leading and trailing whitespace (may be empty)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+def spans_between(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[Span]:
+    """Trimmed, non-empty pieces of ``text[start:end]`` between matches of ``separator``."""
+    if separator is WORD_BREAK:  # the hot path for long texts: words need no trimming
+        return [Span(*m.span()) for m in _WORD.finditer(text, start, end)]
+    out: list[Span] = []
+    pos = start
+    for m in separator.finditer(text, start, end):
+        piece = trim(text, pos, m.start())
+        if piece.length:
+            out.append(piece)
+        pos = m.end()
+    piece = trim(text, pos, end)
+    if piece.length:
+        out.append(piece)
+    return out
+
+
+def hard_split(span: Span, limit: int) -> list[Span]:
+    """Cut a span into pieces of at most ``limit`` characters (the last one may be shorter)."""
+    return [Span(s, min(s + limit, span.end)) for s in range(span.start, span.end, limit)]
+
+
+def split_to_fit(
+    text: str, span: Span, limit: int, levels: Sequence[re.Pattern[str]] = PROSE_LEVELS
+) -> list[Span]:
+    """Spans covering ``span``, each at most ``limit`` long, split at the coarsest level that works.
+
+    ``levels`` are separators from coarse to fine; when none splits a piece it is cut by
+    characters.
+    """
+    if span.length <= limit:
+        return [span]
+    for i, separator in enumerate(levels):
+        parts = spans_between(text, span.start, span.end, separator)
+        if len(parts) > 1 or (parts and parts[0] != span):
+            out: list[Span] = []
+            finer = levels[i + 1 :]
+            for part in parts:
+                if part.end - part.start <= limit:
+                    out.append(part)
+                else:
+                    out.extend(split_to_fit(text, part, limit, finer))
+            return out
+    return hard_split(span, limit)
+
+
+def units(
+    text: str, start: int, end: int, level: int, limit: int, levels: Sequence[re.Pattern[str]] = PROSE_LEVELS
+) -> list[Span]:
+    """Split ``text[start:end]`` at ``levels[level]``; pieces longer than ``limit`` go finer."""
+    out: list[Span] = []
+    finer = levels[level + 1 :]
+    for part in spans_between(text, start, end, levels[level]):
+        if part.end - part.start <= limit:
+            out.append(part)
+        else:
+            out.extend(split_to_fit(text, part, limit, finer))
+    return out
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading line: where it starts, its level (1 = top) and its text."""
+
+    start: int
+    level: int
+    title: str
+
+
+def markdown_headings(text: str) -> list[Heading]:
+    """ATX headings (``# Title``) outside fenced code blocks, in document order."""
+    fenced: list[Span] = []
+    fences = list(_FENCE.finditer(text))
+    i = 0
+    while i < len(fences):
+        opening = fences[i]
+        closing = next((f for f in fences[i + 1 :] if f.group(1) == opening.group(1)), None)
+        if closing is None:
+            fenced.append(Span(opening.start(), len(text)))
+            break
+        fenced.append(Span(opening.start(), closing.end()))
+        i = fences.index(closing) + 1
+    headings = []
+    for m in _ATX_HEADING.finditer(text):
+        if any(f.start <= m.start() < f.end for f in fenced):
+            continue
+        headings.append(Heading(m.start(), len(m.group(1)), m.group(2).strip()))
+    return headings
