@@ -158,6 +158,7 @@ def chunk_text(
     """
     if chunk_overlap >= chunk_size:
         raise ValueError("chunk_overlap must be smaller than chunk_size")
+    piece = chunk_size - chunk_overlap  # pieces of a split unit leave room for the overlap
     if strategy in ("sections", "pages"):
         if boundaries is None:
             if strategy == "pages":
@@ -167,7 +168,10 @@ def chunk_text(
             chunk
             for seg in segments(text, boundaries)
             for chunk in pack(
-                text, units(text, seg.start, seg.end, 0, chunk_size, levels), chunk_size, chunk_overlap
+                text,
+                units(text, seg.start, seg.end, 0, chunk_size, levels, piece_limit=piece),
+                chunk_size,
+                chunk_overlap,
             )
         ]
     if strategy not in _LEVEL:
@@ -175,7 +179,8 @@ def chunk_text(
             f"chunk_text: strategy {strategy!r} is not one of characters, sentences, paragraphs, sections, pages"
         )
     level = min(_LEVEL[strategy], len(levels) - 1)
-    return pack(text, units(text, 0, len(text), level, chunk_size, levels), chunk_size, chunk_overlap)
+    spans = units(text, 0, len(text), level, chunk_size, levels, piece_limit=piece)
+    return pack(text, spans, chunk_size, chunk_overlap)
 
 
 def segments(text: str, boundaries: Sequence[int]) -> list[Span]:

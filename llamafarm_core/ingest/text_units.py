@@ -107,16 +107,27 @@ def split_to_fit(
 
 
 def units(
-    text: str, start: int, end: int, level: int, limit: int, levels: Sequence[re.Pattern[str]] = PROSE_LEVELS
+    text: str,
+    start: int,
+    end: int,
+    level: int,
+    limit: int,
+    levels: Sequence[re.Pattern[str]] = PROSE_LEVELS,
+    *,
+    piece_limit: int | None = None,
 ) -> list[Span]:
-    """Split ``text[start:end]`` at ``levels[level]``; pieces longer than ``limit`` go finer."""
+    """Split ``text[start:end]`` at ``levels[level]``.
+
+    A unit up to ``limit`` long is kept whole; a longer one is split finer into pieces of
+    at most ``piece_limit`` (default ``limit``). A smaller piece limit leaves room for overlap.
+    """
     out: list[Span] = []
     finer = levels[level + 1 :]
     for part in spans_between(text, start, end, levels[level]):
         if part.end - part.start <= limit:
             out.append(part)
         else:
-            out.extend(split_to_fit(text, part, limit, finer))
+            out.extend(split_to_fit(text, part, piece_limit or limit, finer))
     return out
 
 

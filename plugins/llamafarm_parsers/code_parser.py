@@ -55,7 +55,11 @@ class CodeParser(BuiltinParser):
                 piece
                 for seg in segments(text, starts)
                 if (block := trim(text, seg.start, seg.end)).length
-                for piece in split_to_fit(text, block, size, CODE_LEVELS)
+                for piece in (
+                    [block]
+                    if block.length <= size
+                    else split_to_fit(text, block, size - overlap, CODE_LEVELS)
+                )
             ]
             text_chunks = pack(text, spans, size, overlap)
         else:
