@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llamafarm_core.errors import ComponentUnavailable
 
-if TYPE_CHECKING:
-    from chromadb.api import ClientAPI
+# chromadb's ClientAPI protocol lacks close(), which its clients have: clients are typed Any.
+ClientAPI = Any
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -19,7 +19,6 @@ from llamafarm_stores.chroma_where import build_where, from_chroma_metadata, to_
 from llamafarm_stores.filtering import check_filters, matches_nothing
 
 if TYPE_CHECKING:
-    from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
@@ -71,7 +70,7 @@ class ChromaStore(VectorStore):
         assert isinstance(config, ChromaConfig)
         self.cfg = config
         self.collection_name = config.collection_name or chroma_collection_name(collection)
-        self._client: ClientAPI | None = None
+        self._client: Any = None
         self._collection: Collection | None = None
 
     @property
@@ -84,7 +83,7 @@ class ChromaStore(VectorStore):
 
     # -- clients ------------------------------------------------------------------------
 
-    def _open(self) -> ClientAPI:
+    def _open(self) -> Any:
         from llamafarm_stores import chroma_clients
 
         if self._client is None:
@@ -183,7 +182,7 @@ class ChromaStore(VectorStore):
         with self._errors():
             collection.upsert(
                 ids=[r.id for r in batch],
-                embeddings=[list(map(float, r.embedding)) for r in batch],
+                embeddings=[list(map(float, r.embedding)) for r in batch],  # type: ignore[arg-type]
                 documents=[r.text for r in batch],
                 metadatas=[to_chroma_metadata(r.metadata) for r in batch],  # type: ignore[misc]
             )
@@ -210,7 +209,7 @@ class ChromaStore(VectorStore):
             if collection.count() == 0:
                 return []
             result = collection.query(
-                query_embeddings=[list(map(float, embedding))],
+                query_embeddings=[list(map(float, embedding))],  # type: ignore[arg-type]
                 n_results=top_k,
                 where=build_where(conditions),  # type: ignore[arg-type]
                 include=["documents", "metadatas", "distances"],  # type: ignore[list-item]

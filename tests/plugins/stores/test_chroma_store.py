@@ -1,0 +1,153 @@
+"""Chroma embedded: the store contract, config compatibility, and cross-process freshness."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from llamafarm_stores.chroma_store import ChromaConfig, ChromaStore
+
+from llamafarm_core.components.kinds import PluginKind
+from llamafarm_core.errors import Conflict, PluginError
+from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.testing.stores import VectorStoreContract, record
+
+METRICS = {"cosine": "cosine", "l2": "l2", "ip": "ip"}
+
+
+class TestChromaEmbedded(VectorStoreContract):
+    metrics = ("cosine", "l2", "ip")
+
+    @pytest.fixture
+    def dimension(self) -> int:
+        return 8
+
+    @pytest.fixture
+    def make_store(self):
+        def make(path: Path, metric: str | None = None) -> ChromaStore:
+            config = ChromaConfig(distance_function=METRICS[metric or "cosine"])
+            return ChromaStore(config, path=path, collection="chunks")
+
+        return make
+
+
+def test_registered_under_both_names(registry: Registry) -> None:
+    assert registry.get(PluginKind.VECTOR_STORE, "ChromaStore").cls is ChromaStore
+    assert registry.get(PluginKind.VECTOR_STORE, "chroma").cls is ChromaStore
+
+
+def test_compat_config_keeps_data_inside_the_database_dir(registry: Registry, tmp_path: Path) -> None:
+    raw = {
+        "collection_name": "fda_letters",
+        "distance_function": "cosine",
+        "persist_directory": "./data/fda_letters_db",
+        "port": 8000,
+    }
+    built = registry.validate_config(
+        PluginKind.VECTOR_STORE, "ChromaStore", raw, where="rag.databases[0].config"
+    )
+    assert built.warnings == [
+        "rag.databases[0].config.persist_directory: accepted for compatibility, ignored by chroma"
+    ]
+    store = registry.build(
+        PluginKind.VECTOR_STORE, "ChromaStore", raw, path=tmp_path / "db", collection="main_db"
+    )
+    try:
+        assert store.is_local  # port without host: still embedded
+        store.add([record(0, 4)])
+        assert store.count() == 1
+    finally:
+        store.close()
+    assert (tmp_path / "db" / "chroma" / "chroma.sqlite3").is_file()
+    assert not (tmp_path / "data").exists() and not Path("data/fda_letters_db").exists()
+
+
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ({"collection_name": "x"}, "collection_name"),
+        ({"distance_function": "dot"}, "distance_function"),
+        ({"persist_dir": "./x"}, "persist_dir"),
+    ],
+)
+def test_bad_config_names_the_key(registry: Registry, raw: dict, message: str) -> None:
+    with pytest.raises(PluginError, match=message):
+        registry.validate_config(PluginKind.VECTOR_STORE, "ChromaStore", raw, where="rag.databases[0].config")
+
+
+def test_unknown_store_type_lists_what_exists(registry: Registry) -> None:
+    with pytest.raises(PluginError) as err:
+        registry.get(PluginKind.VECTOR_STORE, "FAISSStore")
+    assert "ChromaStore" in err.value.message and "QdrantStore" in err.value.message
+
+
+def test_short_database_name_gets_a_valid_collection(tmp_path: Path) -> None:
+    store = ChromaStore(ChromaConfig(), path=tmp_path / "db", collection="db")
+    try:
+        store.add([record(0, 4)])
+        assert store.collection_name == "db_lf"
+        assert store.count() == 1
+    finally:
+        store.close()
+
+
+def test_changed_distance_on_existing_collection_is_a_conflict(tmp_path: Path) -> None:
+    first = ChromaStore(ChromaConfig(distance_function="cosine"), path=tmp_path / "db", collection="main")
+    first.add([record(0, 4)])
+    first.close()
+    second = ChromaStore(ChromaConfig(distance_function="l2"), path=tmp_path / "db", collection="main")
+    with pytest.raises(Conflict, match="created with distance 'cosine'"):
+        second.count()
+    second.close()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from llamafarm_core.testing.stores import record
+    from llamafarm_stores.chroma_store import ChromaConfig, ChromaStore
+
+    store = ChromaStore(ChromaConfig(), path=Path(sys.argv[1]), collection="shared")
+    store.add([record(int(i), 8) for i in sys.argv[2:]])
+    store.close()
+    """
+)
+
+
+def _write_in_subprocess(path: Path, *indexes: int) -> None:
+    subprocess.run([sys.executable, "-c", WRITER, str(path), *map(str, indexes)], check=True, timeout=120)
+
+
+def test_reader_sees_what_another_process_wrote_after_close(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    query = record(0, 8).embedding
+
+    def search_once() -> list[str]:
+        store = ChromaStore(ChromaConfig(), path=path, collection="shared")
+        try:
+            return [h.id for h in store.search(query, 10)]
+        finally:
+            store.close()
+
+    _write_in_subprocess(path, 0, 1)
+    assert search_once() == [record(0, 8).id, record(1, 8).id]
+    _write_in_subprocess(path, 2, 3)
+    assert search_once() == [record(i, 8).id for i in range(4)]
+
+
+def test_two_stores_on_one_path_in_one_process(tmp_path: Path) -> None:
+    a = ChromaStore(ChromaConfig(), path=tmp_path / "db", collection="shared")
+    b = ChromaStore(ChromaConfig(), path=tmp_path / "db", collection="shared")
+    try:
+        a.add([record(0, 8)])
+        assert b.count() == 1
+        a.close()
+        b.add([record(1, 8)])
+        assert [h.id for h in b.search(record(0, 8).embedding, 5)] == [record(0, 8).id, record(1, 8).id]
+    finally:
+        a.close()
+        b.close()
