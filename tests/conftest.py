@@ -18,6 +18,8 @@ from llamafarm_core.offline import enforce_offline
 
 enforce_offline()
 
+from jobs_fixtures import emptied, jobs_redis, own_redis  # noqa: E402,F401  (a real Redis for the jobs)
+
 from llamafarm_core.plugins import build_registry, get_plugin_manager  # noqa: E402
 from llamafarm_core.plugins.registry import Registry  # noqa: E402
 from llamafarm_core.settings import Settings  # noqa: E402
@@ -40,8 +42,10 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir)
+def settings(data_dir: Path, jobs_redis) -> Settings:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Settings over a fresh data dir, using the session's real Redis (emptied per test);
+    a transient failure is retried once, at once."""
+    return Settings(data_dir=data_dir, redis_url=emptied(jobs_redis), job_retry_delays=(0,))
 
 
 @pytest.fixture

@@ -1,12 +1,27 @@
-"""``llamafarm serve``: run the HTTP server (the jobs layer adds embedded Redis and workers)."""
+"""``llamafarm serve``: the HTTP server, plus (by default) its own Redis and workers.
+
+With no ``LF_REDIS_URL``, serve takes the data dir's lock (one serve per data dir), starts a
+private Redis on a unix socket in the data dir and ``--workers`` worker processes (default
+1), restarts a worker that dies, and stops them all on exit. With ``LF_REDIS_URL`` it uses
+that Redis and starts ``--workers`` local workers (default 0: run ``llamafarm worker``
+wherever you like).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import dataclasses
 import logging
 import os
+import sys
+from collections.abc import AsyncIterator
 
 from aiohttp import web
+
+log = logging.getLogger("llamafarm.serve")
+SUPERVISE_EVERY = 2.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,10 +29,59 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default=os.environ.get("LF_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("LF_PORT", "8000")))
     p.add_argument("--data-dir", default=None, help="data directory (default: $LF_DATA_DIR or ~/.llamafarm)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes to run (default: 1 with the embedded Redis, 0 with LF_REDIS_URL)",
+    )
     p.set_defaults(func=run)
 
 
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "llamafarm_server.cli", "worker"]
+
+
+def supervision(redis, supervisor, redis_url: str):  # type: ignore[no-untyped-def]
+    """An aiohttp cleanup context: workers start with the app and stop before Redis."""
+    from llamafarm_core.jobs.connection import connect
+    from llamafarm_core.jobs.queues import run_maintenance
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        supervisor.start()
+        client = connect(redis_url)
+        task = asyncio.create_task(_supervise(redis, supervisor, client, run_maintenance))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await asyncio.to_thread(supervisor.stop)
+        client.close()
+
+    return ctx
+
+
+async def _supervise(redis, supervisor, client, run_maintenance) -> None:  # type: ignore[no-untyped-def]
+    """Every few seconds: restart a dead Redis or worker (in this thread: on Linux a child
+    gets its parent-death signal when the thread that started it ends), then run queue
+    maintenance (re-queue jobs of dead workers, promote due retries)."""
+    while True:
+        await asyncio.sleep(SUPERVISE_EVERY)
+        try:
+            if redis is not None and not redis.is_running():
+                log.warning("the embedded Redis stopped; restarting it (its jobs are on disk)")
+                redis.start()
+            supervisor.check()
+            await asyncio.to_thread(run_maintenance, client)
+        except Exception as err:
+            log.warning("supervision: %s", err)
+
+
 def run(args: argparse.Namespace) -> int:
+    from llamafarm_core.errors import ServiceUnavailable
+    from llamafarm_core.jobs.processes import DataDirBusy, DataDirLock
+    from llamafarm_core.jobs.redis_server import EmbeddedRedis
+    from llamafarm_core.jobs.supervisor import WorkerSupervisor
     from llamafarm_core.offline import enforce_offline
     from llamafarm_core.settings import Settings
     from llamafarm_server.app import create_app
@@ -27,7 +91,41 @@ def run(args: argparse.Namespace) -> int:
         os.environ["LF_DATA_DIR"] = args.data_dir
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    app = create_app(settings)
-    print(f"LlamaFarm serving on http://{args.host}:{args.port} (data: {settings.data_dir})", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
-    return 0
+    embedded = settings.redis_url is None
+    workers = args.workers if args.workers is not None else (1 if embedded else 0)
+    if workers < 0:
+        print("error: --workers must be 0 or more", file=sys.stderr)
+        return 2
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    lock = DataDirLock(settings.run_dir)
+    redis: EmbeddedRedis | None = None
+    try:
+        if embedded:
+            lock.acquire()
+            redis = EmbeddedRedis(settings.data_dir)
+            redis.start()
+            settings = dataclasses.replace(settings, redis_url=redis.url)
+        assert settings.redis_url is not None
+        env = {**os.environ, "LF_DATA_DIR": str(settings.data_dir), "LF_REDIS_URL": settings.redis_url}
+        supervisor = WorkerSupervisor(settings.run_dir, workers, worker_command(), env)
+        app = create_app(settings)
+        app.cleanup_ctx.append(supervision(redis, supervisor, settings.redis_url))
+        where = "embedded Redis" if embedded else "Redis at LF_REDIS_URL"
+        print(
+            f"LlamaFarm serving on http://{args.host}:{args.port} (data: {settings.data_dir}; "
+            f"{where}; {workers} worker(s))",
+            flush=True,
+        )
+        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+        return 0
+    except DataDirBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except ServiceUnavailable as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 1
+    finally:
+        if redis is not None:
+            redis.stop()
+        lock.release()

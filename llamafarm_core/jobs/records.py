@@ -1,0 +1,168 @@
+"""Tasks on disk: the typed records and where they live.
+
+A task is one processing request: a group of jobs, each over a few files.
+``projects/{ns}/{project}/tasks/{task_id}.json`` is its record (written at submission, again
+on cancel, and once more with the final state when it ends); each job writes its outcome
+to ``tasks/{task_id}.jobs/{job_id}.json`` as it finishes. One file per writer means no
+read-modify-write races between workers on different machines, and the state survives a
+Redis restart (or loss).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llamafarm_core.errors import NotFound
+from llamafarm_core.fsutil import atomic_write_json, read_json
+from llamafarm_core.settings import Settings
+
+_TASK_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class TaskState(str, Enum):
+    """Celery's names, as the original API used them."""
+
+    PENDING = "PENDING"
+    STARTED = "STARTED"
+    RETRY = "RETRY"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (TaskState.SUCCESS, TaskState.FAILURE)
+
+
+class FileStatus(str, Enum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    RETRY = "retry"
+    PROCESSED = "processed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def done(self) -> bool:
+        return self in (FileStatus.PROCESSED, FileStatus.SKIPPED, FileStatus.FAILED)
+
+
+class FileDetail(BaseModel):
+    """One file's entry in a result: hash, status, reason when failed, and whatever the
+    pipeline reports about it (parser, chunks, embedder…)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    hash: str
+    status: FileStatus
+    filename: str | None = None
+    reason: str | None = None
+
+
+class JobPlan(BaseModel):
+    job_id: str
+    files: list[str]
+
+
+class JobOutcome(BaseModel):
+    """What a job reports when it ends without raising: its files' details, or the error
+    that stopped it (then each of its files failed with that reason)."""
+
+    job_id: str
+    files: list[FileDetail] = Field(default_factory=list)
+    error: str | None = None
+    traceback: str | None = None
+    finished_at: float = Field(default_factory=time.time)
+
+
+class TaskView(BaseModel):
+    """A task's state as the API shows it."""
+
+    task_id: str
+    state: TaskState
+    namespace: str
+    project: str
+    dataset: str
+    total: int
+    current: int
+    files: dict[str, FileStatus]
+    details: list[FileDetail]
+    processed_files: int = 0
+    skipped_files: int = 0
+    failed_files: int = 0
+    error: str | None = None
+    traceback: str | None = None
+
+
+class TaskRecord(BaseModel):
+    task_id: str
+    function: str
+    namespace: str
+    project: str
+    dataset: str
+    files: list[str]
+    jobs: list[JobPlan]
+    created_at: float = Field(default_factory=time.time)
+    cancelled_at: float | None = None
+    final: TaskView | None = None
+
+    def job_of(self, file_hash: str) -> str | None:
+        return next((j.job_id for j in self.jobs if file_hash in j.files), None)
+
+
+class TaskStore:
+    """Reads and writes task records and job outcomes (atomic writes)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def tasks_dir(self, namespace: str, project: str) -> Path:
+        return self.settings.projects_dir / namespace / project / "tasks"
+
+    def record_path(self, namespace: str, project: str, task_id: str) -> Path:
+        return self.tasks_dir(namespace, project) / f"{task_id}.json"
+
+    def outcomes_dir(self, namespace: str, project: str, task_id: str) -> Path:
+        return self.tasks_dir(namespace, project) / f"{task_id}.jobs"
+
+    def save(self, record: TaskRecord) -> None:
+        path = self.record_path(record.namespace, record.project, record.task_id)
+        atomic_write_json(path, record.model_dump(mode="json"))
+
+    def load(self, namespace: str, project: str, task_id: str) -> TaskRecord:
+        """The record, or NotFound (also for ids that can't be ours)."""
+        if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
+            raise NotFound(f"task {task_id[:80]!r} not found in project {namespace}/{project}")
+        data = read_json(self.record_path(namespace, project, task_id))
+        if data is None:
+            raise NotFound(f"task {task_id} not found in project {namespace}/{project}")
+        try:
+            return TaskRecord.model_validate(data)
+        except ValidationError:
+            raise NotFound(f"task {task_id} has an unreadable record; it cannot be shown") from None
+
+    def discard(self, record: TaskRecord) -> None:
+        """Remove a record that was never submitted (it lost the race for its dataset)."""
+        self.record_path(record.namespace, record.project, record.task_id).unlink(missing_ok=True)
+
+    def write_outcome(self, namespace: str, project: str, task_id: str, outcome: JobOutcome) -> None:
+        path = self.outcomes_dir(namespace, project, task_id) / f"{outcome.job_id}.json"
+        atomic_write_json(path, outcome.model_dump(mode="json"))
+
+    def outcomes(self, record: TaskRecord) -> dict[str, JobOutcome]:
+        directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
+        found: dict[str, JobOutcome] = {}
+        for plan in record.jobs:
+            data: Any = read_json(directory / f"{plan.job_id}.json")
+            if data is not None:
+                try:
+                    found[plan.job_id] = JobOutcome.model_validate(data)
+                except ValidationError:
+                    continue
+        return found

@@ -1,0 +1,258 @@
+"""What the server asks of the jobs layer: submit a processing task, show it, wait for it,
+cancel it, and report on Redis and workers. Blocking; the server calls it off the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from llamafarm_core.jobs import context
+from llamafarm_core.jobs.connection import connect, redis_errors, redis_url
+from llamafarm_core.jobs.functions import PROCESS_FILES
+from llamafarm_core.jobs.inline import run_task_inline
+from llamafarm_core.jobs.queues import (
+    MAINTENANCE_INTERVAL,
+    RESULT_TTL,
+    alive_workers,
+    get_queue,
+    run_maintenance,
+)
+from llamafarm_core.jobs.records import FileStatus, JobPlan, TaskRecord, TaskStore, TaskView
+from llamafarm_core.jobs.status import describe as describe_states
+from llamafarm_core.jobs.status import job_states
+from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.settings import Settings
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+log = logging.getLogger("llamafarm.jobs")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted task; ``existing`` when the dataset already had one running (its id)."""
+
+    record: TaskRecord
+    existing: bool
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    view: TaskView
+    cancelled_files: list[str] = field(default_factory=list)
+
+    @property
+    def done_files(self) -> list[str]:
+        return [h for h, s in self.view.files.items() if s.done]
+
+    @property
+    def running_files(self) -> list[str]:
+        return [h for h, s in self.view.files.items() if s == FileStatus.PROCESSING]
+
+
+def dataset_key(namespace: str, project: str, dataset: str) -> str:
+    """Redis key naming the task that owns a dataset's processing right now."""
+    return f"llamafarm:dataset-task:{namespace}/{project}/{dataset}"
+
+
+class JobService:
+    """One per server process; holds a lazily created Redis client."""
+
+    def __init__(self, settings: Settings, registry: Registry) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.url = redis_url(settings)
+        self.store = TaskStore(settings)
+        self._redis: Redis | None = None
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            self._redis = connect(self.url)
+        return self._redis
+
+    def close(self) -> None:
+        if self._redis is not None:
+            self._redis.close()
+            self._redis = None
+
+    # -- health ------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        with redis_errors(self.url):
+            self.redis.ping()
+
+    def alive_workers(self) -> int:
+        with redis_errors(self.url):
+            return alive_workers(self.redis)
+
+    # -- submit ------------------------------------------------------------------------
+
+    def plan(
+        self, namespace: str, project: str, dataset: str, file_hashes: list[str], function: str
+    ) -> TaskRecord:
+        task_id = str(uuid.uuid4())
+        size = max(1, self.settings.job_batch_files)
+        files = list(dict.fromkeys(file_hashes))  # once each, in order
+        jobs = [
+            JobPlan(job_id=f"{task_id}-{n:04d}", files=files[start : start + size])
+            for n, start in enumerate(range(0, len(files), size))
+        ]
+        return TaskRecord(
+            task_id=task_id,
+            function=function,
+            namespace=namespace,
+            project=project,
+            dataset=dataset,
+            files=files,
+            jobs=jobs,
+        )
+
+    def submit(
+        self,
+        namespace: str,
+        project: str,
+        dataset: str,
+        file_hashes: list[str],
+        function: str = PROCESS_FILES,
+    ) -> Submission:
+        """Enqueue a task over ``file_hashes`` — unless the dataset has a task still running,
+        then return that one (two requests never process a file twice)."""
+        key = dataset_key(namespace, project, dataset)
+        with redis_errors(self.url):
+            while True:
+                owner = self._running_owner(namespace, project, key)
+                if isinstance(owner, TaskRecord):
+                    return Submission(owner, existing=True)
+                record = self.plan(namespace, project, dataset, file_hashes, function)
+                self.store.save(record)
+                try:
+                    if self._claim_and_enqueue(key, owner, record):
+                        return Submission(record, existing=False)
+                except BaseException:
+                    self.store.discard(record)
+                    raise
+                self.store.discard(record)  # another request claimed the dataset: look again
+
+    def _running_owner(self, namespace: str, project: str, key: str) -> TaskRecord | str | None:
+        """The dataset's task if still running; else the key's current value (or None)."""
+        raw = self.redis.get(key)
+        if raw is None:
+            return None
+        task_id = raw.decode()
+        try:
+            record = self.store.load(namespace, project, task_id)
+        except Exception:
+            return task_id  # its record is gone (project recreated): free to replace
+        return record if not self.view(record).state.terminal else task_id
+
+    def _claim_and_enqueue(self, key: str, previous: str | None, record: TaskRecord) -> bool:
+        """Atomically: if ``key`` still holds ``previous``, point it at ``record`` and enqueue
+        its jobs. False when another request got there first."""
+        from redis.exceptions import WatchError
+
+        queue = get_queue(self.redis)
+        with self.redis.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                current = pipe.get(key)
+                if (current.decode() if current else None) != previous:
+                    return False
+                pipe.multi()
+                pipe.set(key, record.task_id)
+                queue.enqueue_many([self._job_data(record, plan) for plan in record.jobs], pipeline=pipe)
+                pipe.execute()
+                return True
+            except WatchError:
+                return False
+
+    def _job_data(self, record: TaskRecord, plan: JobPlan):  # type: ignore[no-untyped-def]
+        from rq import Queue, Retry
+
+        delays = list(self.settings.job_retry_delays)
+        return Queue.prepare_data(
+            record.function,
+            kwargs={
+                "task_id": record.task_id,
+                "namespace": record.namespace,
+                "project": record.project,
+                "dataset": record.dataset,
+                "file_hashes": plan.files,
+                "instance": context.instance_id(self.settings.data_dir),
+            },
+            job_id=plan.job_id,
+            timeout=self.settings.job_timeout_seconds,
+            result_ttl=RESULT_TTL,
+            failure_ttl=RESULT_TTL,
+            retry=Retry(max=len(delays), interval=delays) if delays else None,
+            meta={"task_id": record.task_id, "retries": len(delays)},
+            description=f"{record.namespace}/{record.project}/{record.dataset}: {len(plan.files)} file(s)",
+        )
+
+    # -- read --------------------------------------------------------------------------
+
+    def get(self, namespace: str, project: str, task_id: str) -> TaskView:
+        return self.view(self.store.load(namespace, project, task_id))
+
+    def view(self, record: TaskRecord) -> TaskView:
+        """The task's state (kept on disk once it has ended)."""
+        if record.final is not None:
+            return record.final
+        outcomes = self.store.outcomes(record)
+        with redis_errors(self.url):
+            states = job_states(self.redis, record, outcomes)
+        view = describe_states(record, states)
+        if view.state.terminal:
+            record.final = view
+            self.store.save(record)
+        return view
+
+    def wait(self, record: TaskRecord, timeout: float | None = None, poll: float = 0.2) -> TaskView:
+        """Block until the task ends. With no live worker, run its jobs here."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        next_maintenance = 0.0
+        ctx = context.JobContext(self.settings, self.registry)
+        while True:
+            view = self.view(record)
+            if view.state.terminal or (deadline is not None and time.monotonic() > deadline):
+                return view
+            with redis_errors(self.url):
+                if time.monotonic() >= next_maintenance:
+                    run_maintenance(self.redis)
+                    next_maintenance = time.monotonic() + MAINTENANCE_INTERVAL
+                if alive_workers(self.redis) == 0 and run_task_inline(self.redis, record, ctx):
+                    continue
+            time.sleep(poll)
+
+    # -- cancel ------------------------------------------------------------------------
+
+    def cancel(self, namespace: str, project: str, task_id: str) -> Cancellation:
+        """Cancel the task's jobs that haven't started; running ones finish."""
+        from rq.exceptions import InvalidJobOperation
+        from rq.job import Job, JobStatus
+
+        record = self.store.load(namespace, project, task_id)
+        before = self.view(record)
+        if before.state.terminal:
+            return Cancellation(before)
+        record.cancelled_at = time.time()
+        self.store.save(record)
+        cancelled: list[str] = []
+        waiting = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.CREATED}
+        with redis_errors(self.url):
+            ids = [plan.job_id for plan in record.jobs]
+            jobs = Job.fetch_many(ids, connection=self.redis, serializer=get_queue(self.redis).serializer)
+            for plan, job in zip(record.jobs, jobs, strict=True):
+                if job is None or job.get_status(refresh=False) not in waiting:
+                    continue
+                try:
+                    job.cancel()
+                    cancelled.extend(plan.files)
+                except InvalidJobOperation:
+                    continue
+        return Cancellation(self.view(record), cancelled)

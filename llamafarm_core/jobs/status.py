@@ -1,0 +1,175 @@
+"""A task's state, from its jobs' outcomes on disk and their status in RQ.
+
+:func:`job_states` reads RQ; :func:`describe` is pure (records in, view out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from llamafarm_core.jobs.queues import SERIALIZER
+from llamafarm_core.jobs.records import (
+    FileDetail,
+    FileStatus,
+    JobOutcome,
+    TaskRecord,
+    TaskState,
+    TaskView,
+)
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+ABANDONED_REASON = (
+    "the worker running this job stopped in the middle of it (killed or crashed) and the job "
+    "was not retried; process the dataset again to retry these files"
+)
+LOST_REASON = (
+    "the job is no longer in Redis (was Redis restarted without persistence, or flushed?); "
+    "process the dataset again"
+)
+
+
+class JobPhase(str, Enum):
+    PENDING = "pending"
+    RETRY = "retry"
+    STARTED = "started"
+    DONE = "done"  # ended with an outcome (which may carry an error)
+    FAILED = "failed"  # raised until retries ran out, or was abandoned
+    CANCELLED = "cancelled"
+    LOST = "lost"
+
+
+TERMINAL = {JobPhase.DONE, JobPhase.FAILED, JobPhase.CANCELLED, JobPhase.LOST}
+
+
+@dataclass(frozen=True)
+class JobState:
+    phase: JobPhase
+    outcome: JobOutcome | None = None
+    error: str | None = None
+    traceback: str | None = None
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else text
+
+
+def _rq_state(job: object) -> JobState:
+    """Map one RQ job (``rq.job.Job``) to our phases."""
+    from rq.job import Job, JobStatus
+
+    assert isinstance(job, Job)
+    status = job.get_status(refresh=False)
+    retried = job.retries_left is not None and job.retries_left < int(job.meta.get("retries", 0))
+    if status == JobStatus.SCHEDULED or (status == JobStatus.QUEUED and retried):
+        return JobState(JobPhase.RETRY)
+    if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.CREATED, JobStatus.READY_TO_ENQUEUE):
+        return JobState(JobPhase.PENDING)
+    if status == JobStatus.STARTED:
+        return JobState(JobPhase.STARTED)
+    if status == JobStatus.CANCELED:
+        return JobState(JobPhase.CANCELLED)
+    if status == JobStatus.FINISHED:
+        try:
+            return JobState(JobPhase.DONE, outcome=JobOutcome.model_validate(job.return_value()))
+        except ValidationError:
+            return JobState(JobPhase.FAILED, error="the job finished without a readable result")
+    result = job.latest_result()
+    exc = (result.exc_string if result is not None else "") or ""
+    if "AbandonedJobError" in exc:
+        return JobState(JobPhase.FAILED, error=ABANDONED_REASON, traceback=exc or None)
+    return JobState(JobPhase.FAILED, error=_last_line(exc) or f"job {status.value}", traceback=exc or None)
+
+
+def job_states(connection: Redis, record: TaskRecord, outcomes: dict[str, JobOutcome]) -> dict[str, JobState]:
+    """Each job's state: its outcome file when it has one, else what RQ knows."""
+    from rq.job import Job
+
+    states = {job_id: JobState(JobPhase.DONE, outcome=o) for job_id, o in outcomes.items()}
+    pending = [plan.job_id for plan in record.jobs if plan.job_id not in states]
+    if pending:
+        jobs = Job.fetch_many(pending, connection=connection, serializer=SERIALIZER)
+        for job_id, job in zip(pending, jobs, strict=True):
+            if job is None:
+                phase = JobPhase.CANCELLED if record.cancelled_at else JobPhase.LOST
+                states[job_id] = JobState(phase, error=None if record.cancelled_at else LOST_REASON)
+            else:
+                states[job_id] = _rq_state(job)
+    return states
+
+
+_FILE_STATUS = {
+    JobPhase.PENDING: FileStatus.PENDING,
+    JobPhase.RETRY: FileStatus.RETRY,
+    JobPhase.STARTED: FileStatus.PROCESSING,
+    JobPhase.CANCELLED: FileStatus.CANCELLED,
+    JobPhase.FAILED: FileStatus.FAILED,
+    JobPhase.LOST: FileStatus.FAILED,
+}
+
+
+def _details(record: TaskRecord, states: dict[str, JobState]) -> list[FileDetail]:
+    details: list[FileDetail] = []
+    for plan in record.jobs:
+        state = states[plan.job_id]
+        outcome = state.outcome
+        reported = {d.hash: d for d in outcome.files} if outcome else {}
+        for file_hash in plan.files:
+            if file_hash in reported:
+                details.append(reported[file_hash])
+            elif outcome is not None:  # the job ended with an error before reaching this file
+                reason = outcome.error or "the job ended without reporting this file"
+                details.append(FileDetail(hash=file_hash, status=FileStatus.FAILED, reason=reason))
+            else:
+                status = _FILE_STATUS[state.phase]
+                details.append(FileDetail(hash=file_hash, status=status, reason=state.error))
+    return details
+
+
+def _state(record: TaskRecord, states: dict[str, JobState]) -> tuple[TaskState, str | None, str | None]:
+    phases = [s.phase for s in states.values()]
+    if not all(p in TERMINAL for p in phases):
+        if JobPhase.RETRY in phases:
+            return TaskState.RETRY, None, None
+        if any(p != JobPhase.PENDING for p in phases):
+            return TaskState.STARTED, None, None
+        return TaskState.PENDING, None, None
+    cancelled = sum(len(p.files) for p in record.jobs if states[p.job_id].phase == JobPhase.CANCELLED)
+    if cancelled:
+        return TaskState.FAILURE, f"task cancelled: {cancelled} of {len(record.files)} files were not processed", None
+    for state in states.values():
+        error = state.error or (state.outcome.error if state.outcome else None)
+        if error:
+            trace = state.traceback or (state.outcome.traceback if state.outcome else None)
+            return TaskState.FAILURE, error, trace
+    return TaskState.SUCCESS, None, None
+
+
+def describe(record: TaskRecord, states: dict[str, JobState]) -> TaskView:
+    """The task's view: SUCCESS once every job ended (files may have failed alone, they
+    are counted), FAILURE if a job as a whole failed or the task was cancelled."""
+    details = _details(record, states)
+    state, error, trace = _state(record, states)
+    count = {s: sum(1 for d in details if d.status == s) for s in FileStatus}
+    return TaskView(
+        task_id=record.task_id,
+        state=state,
+        namespace=record.namespace,
+        project=record.project,
+        dataset=record.dataset,
+        total=len(record.files),
+        current=sum(1 for d in details if d.status.done),
+        files={d.hash: d.status for d in details},
+        details=details,
+        processed_files=count[FileStatus.PROCESSED],
+        skipped_files=count[FileStatus.SKIPPED],
+        failed_files=count[FileStatus.FAILED],
+        error=error,
+        traceback=trace,
+    )

@@ -1,0 +1,96 @@
+"""The worker: RQ's in-process ``SimpleWorker`` (no fork per job, so a loaded embedding
+model stays loaded) with a heartbeat thread while a job runs.
+
+RQ's SimpleWorker renews nothing during a job: its started-registry entry simply lasts
+``job timeout + 60 s``, so a worker killed mid-job would leave the job STARTED for up to an
+hour. Here a thread renews the worker's record and the job's entry every
+``HEARTBEAT_INTERVAL`` seconds with a short TTL, so a dead worker's job expires within
+``HEARTBEAT_TTL`` and the next maintenance pass re-queues it (or fails it with a reason).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from rq.worker import SimpleWorker, WorkerStatus
+
+from llamafarm_core.jobs.queues import (
+    HEARTBEAT_INTERVAL,
+    HEARTBEAT_TTL,
+    MAINTENANCE_INTERVAL,
+    SERIALIZER,
+    WORKER_TTL,
+    get_queue,
+    promote_due_retries,
+)
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq.job import Job
+    from rq.queue import Queue
+
+log = logging.getLogger("llamafarm.jobs")
+
+
+class LlamaFarmWorker(SimpleWorker):
+    """A SimpleWorker that heartbeats during jobs and promotes due retries itself."""
+
+    # Reconnect quickly after a Redis restart instead of backing off to a minute.
+    max_connection_wait_time = 5.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("serializer", SERIALIZER)
+        kwargs.setdefault("worker_ttl", WORKER_TTL)
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
+        kwargs.setdefault("job_monitoring_interval", HEARTBEAT_INTERVAL)
+        super().__init__(*args, **kwargs)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return HEARTBEAT_TTL
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        # RQ's default is worker_ttl + 60 s; a dead worker should vanish from the count sooner.
+        super().heartbeat(timeout or self.worker_ttl, pipeline=pipeline)
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        execution = self.prepare_execution(job)
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat_loop, args=(job, execution, stop), name=f"heartbeat-{job.id}", daemon=True
+        )
+        beat.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            stop.set()
+            beat.join()
+        self.set_state(WorkerStatus.IDLE)
+
+    def _heartbeat_loop(self, job: Job, execution: Any, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_INTERVAL):
+            try:
+                self._beat(job, execution)
+            except Exception as err:  # Redis away for a moment: the next beat may get through
+                log.warning("heartbeat for job %s failed: %s", job.id, err)
+
+    def _beat(self, job: Job, execution: Any) -> None:
+        with self.connection.pipeline() as pipe:
+            self.heartbeat(self.worker_ttl, pipeline=pipe)
+            # xx: a job that just ended is not put back into the started registry.
+            execution.heartbeat(job.started_job_registry, HEARTBEAT_TTL, pipeline=pipe)
+            created = pipe.execute()[0]
+            if created:  # our record had expired (a long pause): write it whole again
+                pipe.hset(self.key, mapping=self.serialize())
+                pipe.expire(self.key, self.worker_ttl)
+                pipe.execute()
+
+    def run_maintenance_tasks(self) -> None:
+        for queue in self.queues:
+            promote_due_retries(queue)
+        super().run_maintenance_tasks()
+
+
+def make_worker(connection: Redis, name: str | None = None, **kwargs: Any) -> LlamaFarmWorker:
+    return LlamaFarmWorker([get_queue(connection)], connection=connection, name=name, **kwargs)

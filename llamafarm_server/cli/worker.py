@@ -1,0 +1,58 @@
+"""``llamafarm worker``: run a processing worker (any number, on any machine).
+
+A worker needs the Redis the server uses (``--redis-url`` / ``LF_REDIS_URL``, or the embedded
+Redis of a ``llamafarm serve`` running on this data dir), the server's data directory
+(``LF_DATA_DIR``, shared storage when on another machine) and the vector stores the projects
+name. See docs/deployment.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run a processing worker")
+    p.add_argument(
+        "--redis-url",
+        default=None,
+        help="Redis URL (default: $LF_REDIS_URL, else the embedded Redis of `llamafarm serve` on this data dir)",
+    )
+    p.add_argument("--data-dir", default=None, help="data directory (default: $LF_DATA_DIR or ~/.llamafarm)")
+    p.add_argument("--burst", action="store_true", help="process what is queued, then exit")
+    p.add_argument("--name", default=None, help="worker name (default: random)")
+    p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from llamafarm_core.errors import ServiceUnavailable
+    from llamafarm_core.jobs.connection import connect, describe_url, embedded_url, ping
+    from llamafarm_core.jobs.processes import watch_parent
+    from llamafarm_core.jobs.worker import make_worker
+    from llamafarm_core.offline import enforce_offline
+    from llamafarm_core.settings import Settings
+
+    enforce_offline()
+    if args.data_dir:
+        os.environ["LF_DATA_DIR"] = args.data_dir
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    url = args.redis_url or settings.redis_url or embedded_url(settings.data_dir)
+    if args.parent_pid:
+        watch_parent(args.parent_pid)
+    try:
+        ping(url, timeout=5)
+    except ServiceUnavailable as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 1
+    worker = make_worker(connect(url, socket_timeout=None), name=args.name)
+    print(
+        f"LlamaFarm worker {worker.name} on {describe_url(url)} (data: {settings.data_dir})",
+        flush=True,
+    )
+    worker.work(burst=args.burst, logging_level="INFO")
+    return 0
