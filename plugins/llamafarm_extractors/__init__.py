@@ -11,4 +11,32 @@ from llamafarm_core.plugins import hookimpl
 
 @hookimpl
 def register_extractors() -> list[type]:
-    return []
+    from .content_statistics import ContentStatisticsExtractor
+    from .dates import DateTimeExtractor
+    from .entities import EntityExtractor
+    from .headings import HeadingExtractor
+    from .keywords import KeywordExtractor
+    from .links import LinkExtractor
+    from .paths import PathExtractor
+    from .patterns import PatternExtractor
+    from .rake import RAKEExtractor
+    from .summary import SummaryExtractor
+    from .tables import TableExtractor
+    from .tfidf import TFIDFExtractor
+    from .yake import YAKEExtractor
+
+    return [
+        ContentStatisticsExtractor,
+        EntityExtractor,
+        KeywordExtractor,
+        RAKEExtractor,
+        YAKEExtractor,
+        TFIDFExtractor,
+        DateTimeExtractor,
+        HeadingExtractor,
+        LinkExtractor,
+        PatternExtractor,
+        SummaryExtractor,
+        TableExtractor,
+        PathExtractor,
+    ]

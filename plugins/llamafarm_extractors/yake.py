@@ -1,0 +1,152 @@
+"""YAKE keywords (Campos et al., 2020): unsupervised, statistical, single-document; lower is better."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from pydantic import Field
+
+from ._base import ChunkwiseExtractor, KeywordOptions, Scored, keyword_metadata
+from ._text import PHRASE_BREAK_RE, STOPWORDS, WORD_RE, is_number, split_sentences
+
+
+class YakeConfig(KeywordOptions):
+    max_ngram_size: int = Field(default=3, ge=1, le=6, description="Longest keyword, in words.")
+    deduplication_threshold: float = Field(
+        default=0.9, gt=0, le=1, description="Skip a keyword this similar (0–1) to a better one already kept."
+    )
+    window_size: int = Field(default=1, ge=1, le=5, description="Co-occurrence window, in words.")
+    language: str = Field(
+        default="en", description="Only English stopwords are shipped; other values use them too."
+    )
+
+
+@dataclass
+class _Term:
+    tf: int = 0
+    tf_capital: int = 0  # capitalised, not sentence-initial
+    tf_acronym: int = 0
+    sentences: set[int] = field(default_factory=set)
+    stopword: bool = False
+    score: float = 0.0
+
+
+def _chunks(text: str) -> list[tuple[int, list[str]]]:
+    """(sentence index, tokens) for each punctuation-free piece of each sentence."""
+    out = []
+    for s_index, sentence in enumerate(split_sentences(text)):
+        for piece in PHRASE_BREAK_RE.split(sentence):
+            tokens = WORD_RE.findall(piece)
+            if tokens:
+                out.append((s_index, tokens))
+    return out
+
+
+def _term_scores(
+    pieces: list[tuple[int, list[str]]], window: int
+) -> tuple[dict[str, _Term], Counter[tuple[str, str]]]:
+    terms: dict[str, _Term] = defaultdict(_Term)
+    edges: Counter[tuple[str, str]] = Counter()
+    previous_sentence = -1
+    for s_index, tokens in pieces:
+        lows = [t.lower() for t in tokens]
+        for i, (token, low) in enumerate(zip(tokens, lows, strict=True)):
+            term = terms[low]
+            term.tf += 1
+            term.sentences.add(s_index)
+            term.stopword = low in STOPWORDS or len(low) < 3 or is_number(low)
+            if token.isupper() and len(token) > 1:
+                term.tf_acronym += 1
+            elif token[0].isupper() and not (i == 0 and s_index != previous_sentence):
+                term.tf_capital += 1  # capitalised, and not because it starts the sentence
+            for j in range(max(0, i - window), i):
+                edges[(lows[j], low)] += 1
+        previous_sentence = s_index
+    left: dict[str, Counter[str]] = defaultdict(Counter)
+    right: dict[str, Counter[str]] = defaultdict(Counter)
+    for (a, b), weight in edges.items():
+        right[a][b] += weight
+        left[b][a] += weight
+    valid = [t.tf for t in terms.values() if not t.stopword] or [1]
+    mean_tf, std_tf = statistics.fmean(valid), statistics.pstdev(valid)
+    max_tf = max(t.tf for t in terms.values())
+    n_sentences = max(1, len({s for s, _ in pieces}))
+    for word, t in terms.items():
+        wl = len(left[word]) / sum(left[word].values()) if left[word] else 0.0
+        wr = len(right[word]) / sum(right[word].values()) if right[word] else 0.0
+        relatedness = 1 + (wl + wr) * t.tf / max_tf
+        casing = max(t.tf_capital, t.tf_acronym) / (1 + math.log(t.tf))
+        position = math.log(math.log(3 + statistics.median(sorted(t.sentences))))
+        frequency = t.tf / (mean_tf + std_tf)
+        spread = len(t.sentences) / n_sentences
+        t.score = (relatedness * position) / (casing + frequency / relatedness + spread / relatedness)
+    return terms, edges
+
+
+def yake(text: str, cfg: YakeConfig) -> Scored:
+    """(keyword, score) best (lowest score) first, near-duplicates removed."""
+    pieces = _chunks(text)
+    if not pieces:
+        return []
+    terms, edges = _term_scores(pieces, cfg.window_size)
+    counts: Counter[tuple[str, ...]] = Counter()
+    for _, tokens in pieces:
+        lows = [t.lower() for t in tokens]
+        for i in range(len(lows)):
+            for n in range(1, cfg.max_ngram_size + 1):
+                gram = tuple(lows[i : i + n])
+                if len(gram) < n or is_number(gram[-1]) or terms[gram[-1]].stopword:
+                    continue
+                if terms[gram[0]].stopword or any(is_number(w) for w in gram):
+                    break
+                counts[gram] += 1
+    scored = []
+    for gram, tf in counts.items():
+        prod, total = 1.0, 0.0
+        for k, word in enumerate(gram):
+            t = terms[word]
+            if not t.stopword:
+                prod *= t.score
+                total += t.score
+            else:  # a stopword inside: weigh by how strongly it binds its neighbours
+                before = edges[(gram[k - 1], word)] / terms[gram[k - 1]].tf
+                after = edges[(word, gram[k + 1])] / terms[gram[k + 1]].tf
+                prod *= 2 - before * after
+                total -= 1 - before * after
+        phrase = " ".join(gram)
+        if len(phrase) >= cfg.min_keyword_length:
+            scored.append((phrase, prod / (max(total + 1, 1e-9) * tf)))
+    scored.sort(key=lambda ps: ps[1])
+    return _deduplicate(scored, cfg.deduplication_threshold, cfg.max_keywords)
+
+
+def _deduplicate(scored: Scored, threshold: float, limit: int) -> Scored:
+    kept: Scored = []
+    for phrase, score in scored:
+        if threshold < 1 and any(SequenceMatcher(None, phrase, k).ratio() >= threshold for k, _ in kept):
+            continue
+        kept.append((phrase, score))
+        if len(kept) >= limit:
+            break
+    return kept
+
+
+class YAKEExtractor(ChunkwiseExtractor):
+    """Adds ``keywords`` (best first) and ``yake_keywords`` ([[keyword, score]], LOWER is
+    better, as in YAKE). Features per word: casing, position, frequency, relatedness to
+    its context and spread over sentences; n-grams may hold stopwords inside, never at
+    the edges."""
+
+    name = "yake"
+    aliases = ("YAKEExtractor", "YakeExtractor", "yake_extractor")
+    description = "YAKE keywords per chunk."
+    Config = YakeConfig
+    config: YakeConfig
+
+    def extract_text(self, text: str) -> dict[str, Any]:
+        return keyword_metadata("yake_keywords", yake(text, self.config), digits=6)
