@@ -40,8 +40,8 @@ class SamplingParams(BaseModel):
 
 def model_defaults(model: RuntimeModel) -> dict[str, Any]:
     """The model's ``model_api_parameters`` with placeholders expanded and aliases resolved."""
-    raw = dict(expand(dict(model.model_api_parameters or {})))
-    return {ALIASES.get(k, k): v for k, v in raw.items()}
+    raw: dict[str, Any] = dict(expand(dict(model.model_api_parameters or {})))
+    return {ALIASES.get(str(k), str(k)): v for k, v in raw.items()}
 
 
 def build_request(

@@ -12,5 +12,7 @@ from llamafarm_core.plugins import hookimpl
 @hookimpl
 def register_model_providers() -> list[type]:
     from llamafarm_providers.llamacpp import LlamaCppProvider
+    from llamafarm_providers.ollama_api import OllamaProvider
+    from llamafarm_providers.openai_compat import OpenAIProvider
 
-    return [LlamaCppProvider]
+    return [LlamaCppProvider, OpenAIProvider, OllamaProvider]

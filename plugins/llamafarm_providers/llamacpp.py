@@ -20,6 +20,7 @@ from pydantic import Field
 
 from llamafarm_core.bundled import GEMMA_NAMES, gemma_gguf_path
 from llamafarm_core.chat.prompt import render_plain, stop_sequences
+from llamafarm_core.chat.trim import AnswerTrimmer
 from llamafarm_core.chat.types import Completion, CompletionRequest, Role, StreamDelta, Usage
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.provider import ModelProvider
@@ -131,7 +132,7 @@ class LlamaCppProvider(ModelProvider):
                 stopping_criteria=self._cancel_criteria(request),
                 **self._sampling(request),
             )
-            trim = _Trimmer()
+            trim = AnswerTrimmer()
             text: list[str] = []
             finish = "stop"
             try:
@@ -195,23 +196,3 @@ class LlamaCppProvider(ModelProvider):
 
         event = request.cancel
         return StoppingCriteriaList([lambda _ids, _logits: event.is_set()])
-
-
-class _Trimmer:
-    """Strips leading whitespace of an answer and holds back trailing whitespace until more
-    text follows, so a streamed answer equals the stripped complete one."""
-
-    def __init__(self) -> None:
-        self.started = False
-        self.held = ""
-
-    def feed(self, piece: str) -> str:
-        if not self.started:
-            piece = piece.lstrip()
-            if not piece:
-                return ""
-            self.started = True
-        combined = self.held + piece
-        body = combined.rstrip()
-        self.held = combined[len(body) :]
-        return body

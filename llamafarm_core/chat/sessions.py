@@ -1,0 +1,176 @@
+"""Chat sessions on disk: ``{project dir}/sessions/{id}/history.json``.
+
+A session expires after ``Settings.session_ttl_seconds`` without a chat turn (its file's
+modification time is the last activity). Writes are atomic; turns on one session are
+serialised by :meth:`SessionStore.locked` (a per-session lock of this process: chats run
+in the server process only).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llamafarm_core.chat.types import ChatMessage
+from llamafarm_core.errors import BadRequest, NotFound
+from llamafarm_core.fsutil import atomic_write_json, read_json
+from llamafarm_core.names import check_name
+from llamafarm_core.settings import Settings
+
+SESSIONS_DIR = "sessions"
+HISTORY_FILE = "history.json"
+SWEEP_INTERVAL = 60.0
+
+
+def new_session_id() -> str:
+    return str(uuid.uuid4())
+
+
+def check_session_id(value: str) -> str:
+    """A session id is one safe path component (UUIDs and client-chosen names alike)."""
+    return check_name(value, "session id")
+
+
+@dataclass
+class Session:
+    id: str
+    messages: list[ChatMessage] = field(default_factory=list)
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session_id": self.id,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "messages": [m.to_dict() for m in self.messages],
+        }
+
+
+class _KeyedLocks:
+    """One lock per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+class SessionStore:
+    """Load, extend and delete the sessions of projects (given by their directory)."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.ttl = settings.session_ttl_seconds
+        self.clock = clock
+        self._locks = _KeyedLocks()
+        self._swept: dict[Path, float] = {}
+
+    def _root(self, project_dir: Path) -> Path:
+        return project_dir / SESSIONS_DIR
+
+    def _file(self, project_dir: Path, session_id: str) -> Path:
+        return self._root(project_dir) / check_session_id(session_id) / HISTORY_FILE
+
+    @contextmanager
+    def locked(self, project_dir: Path, session_id: str) -> Iterator[None]:
+        """Hold the session for one turn (read history, generate, append)."""
+        check_session_id(session_id)
+        with self._locks.hold(f"{project_dir}\0{session_id}"):
+            yield
+
+    def _expired(self, path: Path) -> bool:
+        try:
+            return self.clock() - path.stat().st_mtime > self.ttl
+        except FileNotFoundError:
+            return True
+
+    def load(self, project_dir: Path, session_id: str) -> Session | None:
+        """The session, or None when it doesn't exist or has expired (then it is removed)."""
+        path = self._file(project_dir, session_id)
+        if not path.is_file():
+            return None
+        if self._expired(path):
+            shutil.rmtree(path.parent, ignore_errors=True)
+            return None
+        data = read_json(path) or {}
+        try:
+            messages = [ChatMessage.from_dict(m) for m in data.get("messages", [])]
+        except (KeyError, ValueError, TypeError):
+            raise BadRequest(
+                f"session {session_id}: its history file is damaged; delete the session"
+            ) from None
+        return Session(session_id, messages, data.get("created_at", 0.0), data.get("updated_at", 0.0))
+
+    def get(self, project_dir: Path, session_id: str) -> Session:
+        session = self.load(project_dir, session_id)
+        if session is None:
+            raise NotFound(f"session {session_id} not found (it may have expired)")
+        return session
+
+    def append(self, project_dir: Path, session_id: str, messages: list[ChatMessage]) -> Session:
+        """Add messages to the session (created when new); resets its idle timer."""
+        session = self.load(project_dir, session_id) or Session(session_id, created_at=self.clock())
+        session.messages.extend(messages)
+        session.updated_at = self.clock()
+        atomic_write_json(self._file(project_dir, session_id), session.to_json())
+        self.sweep(project_dir)
+        return session
+
+    def delete(self, project_dir: Path, session_id: str) -> None:
+        path = self._file(project_dir, session_id)
+        if not path.is_file() or self._expired(path):
+            shutil.rmtree(path.parent, ignore_errors=True)
+            raise NotFound(f"session {session_id} not found")
+        shutil.rmtree(path.parent)
+
+    def delete_all(self, project_dir: Path) -> int:
+        """Delete every live session of the project; returns how many there were."""
+        root = self._root(project_dir)
+        if not root.is_dir():
+            return 0
+        count = 0
+        for child in root.iterdir():
+            if child.is_dir():
+                if not self._expired(child / HISTORY_FILE):
+                    count += 1
+                shutil.rmtree(child, ignore_errors=True)
+        return count
+
+    def sweep(self, project_dir: Path, force: bool = False) -> int:
+        """Remove expired sessions (at most once a minute per project unless ``force``)."""
+        now = self.clock()
+        if not force and now - self._swept.get(project_dir, 0.0) < SWEEP_INTERVAL:
+            return 0
+        self._swept[project_dir] = now
+        root = self._root(project_dir)
+        removed = 0
+        if root.is_dir():
+            for child in root.iterdir():
+                history = child / HISTORY_FILE
+                # A directory without its file yet may be a session being written right now.
+                if child.is_dir() and self._expired(history if history.exists() else child):
+                    shutil.rmtree(child, ignore_errors=True)
+                    removed += 1
+        return removed

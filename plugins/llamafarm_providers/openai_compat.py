@@ -1,0 +1,145 @@
+"""``openai`` (aliases ``universal``, ``lemonade``): any OpenAI-compatible chat completions
+API through the official ``openai`` SDK — OpenAI itself, vLLM, llama.cpp's server, LM Studio,
+Lemonade. ``base_url`` and ``api_key`` come from the model entry (``${VAR}`` expanded at
+use, so a secret never lands in a file or a response)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from llamafarm_core.chat.trim import AnswerTrimmer
+from llamafarm_core.chat.types import Completion, CompletionRequest, StreamDelta, Usage
+from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.components.provider import ModelProvider
+from llamafarm_core.config.envsubst import expand, expand_str
+from llamafarm_core.config.models import RuntimeModel
+from llamafarm_core.errors import ComponentUnavailable, LlamaFarmError, UpstreamError, UpstreamTimeout
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Servers on localhost ignore the key, but the SDK refuses to start without one.
+NO_KEY = "not-needed"
+
+
+class OpenAIConfig(PluginConfig):
+    """``provider_config`` of an ``openai`` model (all optional)."""
+
+    timeout: float = Field(120.0, gt=0, description="seconds before a request is a 504")
+    max_retries: int = Field(0, ge=0, le=10, description="SDK retries on connection errors and 5xx")
+    stream_usage: bool = Field(
+        True, description="ask for token usage at the end of a stream (stream_options.include_usage)"
+    )
+
+
+_CLIENTS: dict[tuple[str, str, float, int], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+class OpenAIProvider(ModelProvider):
+    """OpenAI-compatible chat completions over HTTP (official SDK)."""
+
+    name = "openai"
+    aliases = ("universal", "lemonade", "openai_compatible")
+    Config: ClassVar[type[PluginConfig]] = OpenAIConfig
+
+    def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
+        super().__init__(config, model=model, **context)
+        self.model = model
+        self.settings: OpenAIConfig = config  # type: ignore[assignment]
+        self.base_url = expand_str(model.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    def _client(self) -> Any:
+        try:
+            from openai import OpenAI
+        except ImportError:
+            raise ComponentUnavailable("openai provider: the openai package is not installed") from None
+        api_key = expand_str(self.model.api_key) if self.model.api_key else ""
+        key = (self.base_url, api_key or NO_KEY, self.settings.timeout, self.settings.max_retries)
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.get(key)
+            if client is None:
+                client = _CLIENTS[key] = OpenAI(
+                    base_url=self.base_url,
+                    api_key=api_key or NO_KEY,
+                    timeout=self.settings.timeout,
+                    max_retries=self.settings.max_retries,
+                )
+        return client
+
+    def _arguments(self, request: CompletionRequest) -> dict[str, Any]:
+        args: dict[str, Any] = {
+            "model": self.model.model,
+            "messages": [m.to_dict() for m in request.messages],
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "stop": request.stop or None,
+            "seed": request.seed,
+            "presence_penalty": request.presence_penalty,
+            "frequency_penalty": request.frequency_penalty,
+        }
+        extra_body = dict(expand(dict(self.model.extra_body or {})))
+        if request.top_k is not None:
+            extra_body["top_k"] = request.top_k  # not an OpenAI field; vLLM and llama.cpp take it
+        extra_body.update(request.extra)
+        if extra_body:
+            args["extra_body"] = extra_body
+        return {k: v for k, v in args.items() if v is not None}
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        try:
+            resp = self._client().chat.completions.create(**self._arguments(request))
+        except Exception as err:
+            raise self._translate(err) from None
+        choice = resp.choices[0] if resp.choices else None
+        usage = Usage(resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else Usage()
+        text = (choice.message.content or "") if choice else ""
+        return Completion(text.strip(), (choice.finish_reason if choice else None) or "stop", usage)
+
+    def stream(self, request: CompletionRequest) -> Iterator[StreamDelta | Completion]:
+        args = self._arguments(request)
+        if self.settings.stream_usage:
+            args["stream_options"] = {"include_usage": True}
+        text: list[str] = []
+        finish, usage = "stop", Usage()
+        trim = AnswerTrimmer()
+        try:
+            chunks = self._client().chat.completions.create(stream=True, **args)
+            try:
+                for chunk in chunks:
+                    if chunk.usage:
+                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    for choice in chunk.choices:
+                        piece = trim.feed(choice.delta.content or "") if choice.delta else ""
+                        if piece:
+                            text.append(piece)
+                            yield StreamDelta(piece)
+                        finish = choice.finish_reason or finish
+                    if request.cancelled():
+                        finish = "cancelled"
+                        break
+            finally:
+                chunks.close()
+        except LlamaFarmError:
+            raise
+        except Exception as err:
+            raise self._translate(err) from None
+        yield Completion("".join(text), finish, usage)
+
+    def _translate(self, err: Exception) -> LlamaFarmError:
+        """SDK exceptions as the core's errors, naming the provider, URL and model."""
+        import openai
+
+        where = f"openai provider at {self.base_url} (model {self.model.model!r})"
+        if isinstance(err, openai.APITimeoutError):
+            return UpstreamTimeout(f"{where} did not answer within {self.settings.timeout:g}s")
+        if isinstance(err, openai.APIConnectionError):
+            return UpstreamError(f"cannot reach {where}: {err}")
+        if isinstance(err, openai.APIStatusError):
+            return UpstreamError(f"{where} answered {err.status_code}: {err.message}")
+        if isinstance(err, openai.APIError):
+            return UpstreamError(f"{where} failed: {err.message}")
+        return UpstreamError(f"{where} failed: {type(err).__name__}: {err}")

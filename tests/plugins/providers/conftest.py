@@ -1,0 +1,20 @@
+"""Provider fixtures: the embedded model, a real llama.cpp OpenAI-compatible server with the
+same Gemma file, and the Ollama stand-in backed by that model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.servers import ChildServer, llama_cpp
+
+
+@pytest.fixture(scope="session")
+def llama_cpp_chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
+    """``python -m llama_cpp.server`` with the bundled Gemma for chat; model name ``gemma3-270m``."""
+    from llamafarm_core.bundled import gemma_gguf_path
+
+    log_dir = tmp_path_factory.mktemp("llama-cpp-chat")
+    with llama_cpp(gemma_gguf_path(), log_dir, n_ctx=2048, alias="gemma3-270m") as server:
+        yield server

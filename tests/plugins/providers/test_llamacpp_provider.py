@@ -1,0 +1,114 @@
+"""The embedded llama.cpp provider with the bundled Gemma 3 270M."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from llamafarm_providers.llamacpp import LlamaCppProvider, resolve_model_path
+
+from llamafarm_core.chat.prompt import render_plain
+from llamafarm_core.chat.types import ChatMessage, Role
+from llamafarm_core.components.kinds import PluginKind
+from llamafarm_core.config.models import RuntimeModel
+from llamafarm_core.errors import BadRequest, ComponentUnavailable, PluginError
+from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.testing.providers import ProviderContract, make_request
+
+
+def _build(registry: Registry, model: str = "gemma3-270m", **config: object) -> LlamaCppProvider:
+    runtime = RuntimeModel(name="local", provider="llamacpp", model=model)
+    return registry.build(PluginKind.MODEL_PROVIDER, "llamacpp", config, model=runtime)  # type: ignore[return-value]
+
+
+class TestLlamaCppContract(ProviderContract):
+    @pytest.fixture
+    def provider(self, registry: Registry) -> LlamaCppProvider:
+        return _build(registry)
+
+
+def test_the_model_is_loaded_once_per_process(registry: Registry) -> None:
+    a, b = _build(registry), _build(registry)
+    assert a._load() is b._load()
+
+
+def test_answer_stops_before_a_fake_next_turn(registry: Registry) -> None:
+    provider = _build(registry)
+    request = make_request("Say hi.", max_tokens=64, temperature=1.0, seed=3)
+    for seed in range(3):
+        request.seed = seed
+        text = provider.complete(request).text
+        assert "User:" not in text and "System:" not in text and "Assistant:" not in text
+
+
+def test_request_stop_sequence_is_honoured(registry: Registry) -> None:
+    provider = _build(registry)
+    free = provider.complete(
+        make_request("Count: one, two, three, four", max_tokens=16, temperature=0.0)
+    ).text
+    assert free, "the model answered nothing"
+    cut_at = free.split()[0]
+    stopped = provider.complete(
+        make_request("Count: one, two, three, four", max_tokens=16, temperature=0.0, stop=[cut_at])
+    ).text
+    assert cut_at not in stopped and len(stopped) < len(free)
+
+
+def test_concurrent_generations_take_turns(registry: Registry) -> None:
+    provider = _build(registry)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(provider.complete(make_request(max_tokens=4, temperature=0.0)).text)
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(results)) == 1 and results[0]
+
+
+def test_old_turns_are_dropped_to_fit_the_context(registry: Registry) -> None:
+    provider = _build(registry, n_ctx=256)
+    filler = "llamas graze on the hill " * 20
+    messages = [ChatMessage(Role.SYSTEM, "Be brief.")]
+    for i in range(6):
+        messages += [ChatMessage(Role.USER, f"{i} {filler}"), ChatMessage(Role.ASSISTANT, "ok")]
+    messages.append(ChatMessage(Role.USER, "What do llamas eat?"))
+    request = make_request(max_tokens=8)
+    request.messages = messages
+    result = provider.complete(request)
+    assert result.usage.prompt_tokens + 8 <= 256
+    assert len(render_plain(messages)) > 2000  # the full conversation could not have fitted
+
+
+def test_a_prompt_that_cannot_fit_is_a_400(registry: Registry) -> None:
+    provider = _build(registry, n_ctx=256)
+    request = make_request("word " * 400, max_tokens=8)
+    with pytest.raises(BadRequest, match="context"):
+        provider.complete(request)
+
+
+def test_missing_model_file_is_unavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ComponentUnavailable, match="neither a bundled model"):
+        resolve_model_path(str(tmp_path / "nope.gguf"))
+
+
+def test_a_gguf_path_is_accepted(registry: Registry) -> None:
+    from llamafarm_core.bundled import gemma_gguf_path
+
+    provider = _build(registry, model=str(gemma_gguf_path()))
+    assert provider.complete(make_request(max_tokens=2, temperature=0.0)).usage.completion_tokens > 0
+
+
+def test_bad_provider_config_names_the_key(registry: Registry) -> None:
+    with pytest.raises(PluginError, match="n_ctx"):
+        _build(registry, n_ctx=10)
+    with pytest.raises(PluginError, match="unknown key"):
+        _build(registry, contxt=1024)
