@@ -118,7 +118,9 @@ def main() -> None:
         try:
             check(requests.post(f"{url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
             base = f"{url}/v1/projects/{NS}/{PROJECT}/datasets"
-            check(requests.post(base, json={"name": DATASET, "data_processing_strategy": "universal_processor"}))
+            check(
+                requests.post(base, json={"name": DATASET, "data_processing_strategy": "universal_processor"})
+            )
             start = time.perf_counter()
             for i in range(0, len(docs), args.batch):
                 files = [("files", (f"cran_{d}.txt", t.encode())) for d, t in docs[i : i + args.batch]]
@@ -144,7 +146,9 @@ def main() -> None:
     print("| stage | seconds | docs/s | chunks/s |")
     print("|---|---:|---:|---:|")
     print(f"| bulk upload (HTTP) | {upload_s:.1f} | {n / upload_s:.1f} | |")
-    print(f"| process (HTTP, parse+embed+store) | {process_s:.1f} | {processed / process_s:.1f} | {chunks / process_s:.1f} |")
+    print(
+        f"| process (HTTP, parse+embed+store) | {process_s:.1f} | {processed / process_s:.1f} | {chunks / process_s:.1f} |"
+    )
     print(f"| upload + process | {upload_s + process_s:.1f} | {n / (upload_s + process_s):.1f} | |")
     print(f"| raw sentence-transformers encode of the same texts | {raw_s:.1f} | {n / raw_s:.1f} | |")
 

@@ -80,7 +80,9 @@ def open_database(
     if database is None:
         known = ", ".join(d.name for d in rag.databases) or "(none)"
         wanted = name or "(default)"
-        raise NotFound(f"database {wanted!r} not found in project {project.namespace}/{project.name}; known: {known}")
+        raise NotFound(
+            f"database {wanted!r} not found in project {project.namespace}/{project.name}; known: {known}"
+        )
     return DatabaseHandle(
         registry,
         project.path,

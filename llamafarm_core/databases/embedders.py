@@ -31,12 +31,12 @@ class EmbedderCache:
             json.dumps(built.config.model_dump(mode="json"), sort_keys=True, default=str),
         )
         with self._lock:
-            embedder = self._items.get(key)
-            if embedder is None:
-                embedder = cls(built.config)
-                assert isinstance(embedder, Embedder)
-                self._items[key] = embedder
-            return embedder
+            cached = self._items.get(key)
+            if cached is None:
+                built_embedder = cls(built.config)
+                assert isinstance(built_embedder, Embedder)
+                cached = self._items[key] = built_embedder
+            return cached
 
     def clear(self) -> None:
         with self._lock:

@@ -126,7 +126,9 @@ class DatabaseHandle:
             except BadRequest:
                 if store.count() > 0:
                     raise
-        return write_model_record(self.path / MODEL_FILE, embedder.model_id, dimension, self.embedder_type or "")
+        return write_model_record(
+            self.path / MODEL_FILE, embedder.model_id, dimension, self.embedder_type or ""
+        )
 
     # -- store access ----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import unicodedata
+from urllib.parse import unquote
 
 MAX_FILENAME_CHARS = 255
 FALLBACK_NAME = "upload"
@@ -14,9 +15,11 @@ def clean_filename(raw: str | None) -> str:
 
     ``../../etc/passwd`` becomes ``passwd``, ``C:\\temp\\a.pdf`` becomes ``a.pdf``, NUL and
     other control characters are dropped; a name left empty (or only dots) becomes ``upload``.
-    The extension is kept when the name is shortened, since parsers are chosen by it.
+    Percent-escapes are decoded first (some clients, aiohttp's among them, send
+    ``my%20report.pdf``), so an escaped ``%2F`` or ``%00`` is caught too. The extension is
+    kept when the name is shortened, since parsers are chosen by it.
     """
-    text = raw or ""
+    text = unquote(raw or "")
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     text = text.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not text.strip("."):

@@ -36,7 +36,9 @@ def find_dataset(project: Project, name: str) -> Dataset:
     dataset = project.config.dataset(check_name(name, "dataset name"))
     if dataset is None:
         known = ", ".join(d.name for d in project.config.datasets) or "(none)"
-        raise NotFound(f"dataset {name!r} not found in project {project.namespace}/{project.name}; known: {known}")
+        raise NotFound(
+            f"dataset {name!r} not found in project {project.namespace}/{project.name}; known: {known}"
+        )
     return dataset
 
 
@@ -97,7 +99,9 @@ class DatasetStore:
                         mime_type=record.mime_type if record else None,
                         stored=record is not None and blobs.exists(file_hash),
                         status=(state.status if state else ProcessingStatus.PENDING).value,
-                        chunks=state.chunk_count if state and state.status == ProcessingStatus.PROCESSED else 0,
+                        chunks=state.chunk_count
+                        if state and state.status == ProcessingStatus.PROCESSED
+                        else 0,
                         reason=state.reason if state else None,
                     )
                 )
@@ -198,7 +202,9 @@ class DatasetStore:
             stored_new=created,
         )
 
-    def remove_file(self, ref: ProjectRef, dataset: str, file_hash: str, *, remove_from_disk: bool) -> FileRemoval:
+    def remove_file(
+        self, ref: ProjectRef, dataset: str, file_hash: str, *, remove_from_disk: bool
+    ) -> FileRemoval:
         """Take a file out of a dataset and its chunks out of the dataset's database."""
         check_file_hash(file_hash)
         with self.projects.edit(ref) as project:

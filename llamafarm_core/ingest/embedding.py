@@ -23,7 +23,12 @@ from llamafarm_core.errors import (
 EmbedFn = Callable[[Sequence[str]], list[list[float]]]
 
 # Errors after which no further call can succeed.
-FATAL_ERRORS: tuple[type[Exception], ...] = (BadRequest, ComponentUnavailable, ServiceUnavailable, UpstreamTimeout)
+FATAL_ERRORS: tuple[type[Exception], ...] = (
+    BadRequest,
+    ComponentUnavailable,
+    ServiceUnavailable,
+    UpstreamTimeout,
+)
 
 
 class EmbedderFailed(Exception):
@@ -72,9 +77,9 @@ def embed_files(texts_per_file: Sequence[Sequence[str]], embed: EmbedFn, batch_s
             continue
         for (f, c, _), vector in zip(batch, vectors, strict=True):
             slots[f][c] = vector
-    for f, vectors in slots.items():
+    for f, maybe in slots.items():
         if f not in outcome.failed:
-            outcome.vectors[f] = [v for v in vectors if v is not None]
+            outcome.vectors[f] = [v for v in maybe if v is not None]
     return outcome
 
 

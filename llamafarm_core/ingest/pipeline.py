@@ -88,10 +88,15 @@ def process_files(
     registry: Registry | None = None,
     embedders: EmbedderCache | None = None,
     progress: Progress | None = None,
+    reraise: tuple[type[BaseException], ...] = (),
 ) -> ProcessReport:
     """Process ``file_hashes`` (default: every file) of a dataset; see the module docstring.
 
     ``progress(done, total)`` is called as files complete (e.g. to update a job's meta).
+    ``reraise``: when the embedder fails with one of these exception types (e.g. a transient
+    UpstreamError), the run stops and the exception propagates instead of failing the
+    remaining files — for a caller that retries later (an RQ job). Files written before
+    keep their ``processed`` state, so the retry skips them.
     """
     registry = registry or default_registry()
     projects = ProjectStore(settings, registry)
@@ -106,7 +111,9 @@ def process_files(
             handle = open_database(settings, registry, current, ds.database)
         except LlamaFarmError as err:
             raise BadRequest(f"dataset {dataset!r}: {err.message}") from None
-        run = _Run(projects, ref, ds, strategy, StrategyComponents(registry, strategy, index), handle, progress)
+        run = _Run(
+            projects, ref, ds, strategy, StrategyComponents(registry, strategy, index), handle, progress
+        )
         hashes = list(dict.fromkeys(ds.files if file_hashes is None else file_hashes))
         return run.execute(hashes)
 
@@ -123,6 +130,7 @@ class _Run:
         components: StrategyComponents,
         handle: DatabaseHandle,
         progress: Progress | None,
+        reraise: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.projects = projects
         self.ref = ref
@@ -131,6 +139,7 @@ class _Run:
         self.components = components
         self.handle = handle
         self.progress = progress
+        self.reraise = reraise
         layout = ProjectLayout(projects.get(ref).path)
         self.blobs = BlobStore(layout)
         self.states = StateStore(layout, dataset.name)
@@ -154,6 +163,8 @@ class _Run:
                     group = []
                     self._report_progress()
         except EmbedderFailed as err:
+            if self.reraise and isinstance(err.__cause__, self.reraise):
+                raise err.__cause__ from None
             for item in pending:
                 if item.source.file_hash not in self.results:
                     self._fail(item, f"the embedder failed: {err.reason}")
@@ -261,7 +272,9 @@ class _Run:
                 raise EmbedderFailed(err.message) from err
             failed = write_items(self.handle, store, self.states, items, self.embedder)
         for w in items:
-            result = self._result(w.prepared, FileStatus.FAILED if w.file_hash in failed else FileStatus.PROCESSED)
+            result = self._result(
+                w.prepared, FileStatus.FAILED if w.file_hash in failed else FileStatus.PROCESSED
+            )
             result.reason = failed.get(w.file_hash)
             self.results[w.file_hash] = result
 
@@ -281,14 +294,20 @@ class _Run:
         )
 
     def _fail(
-        self, item: _Pending, reason: str, warnings: list[str] | None = None, prepared: PreparedFile | None = None
+        self,
+        item: _Pending,
+        reason: str,
+        warnings: list[str] | None = None,
+        prepared: PreparedFile | None = None,
     ) -> None:
         """Record a failure. Chunks of an earlier successful run stay (they are complete and
         still searchable); the state keeps their ids so a later run or removal finds them."""
         if prepared is not None:
             result = self._result(prepared, FileStatus.FAILED)
         else:
-            result = FileResult(item.source.file_hash, item.source.filename, FileStatus.FAILED, embedder=self.embedder)
+            result = FileResult(
+                item.source.file_hash, item.source.filename, FileStatus.FAILED, embedder=self.embedder
+            )
             result.warnings = list(warnings or [])
         result.reason = reason
         self.results[item.source.file_hash] = result
@@ -304,4 +323,3 @@ class _Run:
                 warnings=result.warnings,
             )
         )
-

@@ -40,7 +40,9 @@ def _describe(err: Exception) -> str:
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
-def parse_file(source: SourceFile, candidates: list[ParserRef], components: StrategyComponents) -> PreparedFile:
+def parse_file(
+    source: SourceFile, candidates: list[ParserRef], components: StrategyComponents
+) -> PreparedFile:
     """Try each candidate parser in order; the first that yields text wins.
 
     A parser that raises (ParseFailed or anything else) or finds no text passes the file to

@@ -3,6 +3,7 @@ return these dicts; the server answers with them)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -69,6 +70,13 @@ class ProcessReport:
     strategy: str
     database: str
     results: list[FileResult]
+
+    def __iter__(self) -> Iterator[FileResult]:
+        """Iterating a report yields its per-file results."""
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
 
     def count(self, status: FileStatus) -> int:
         return sum(1 for r in self.results if r.status == status)

@@ -54,7 +54,11 @@ class WriteItem:
 
 
 def write_items(
-    handle: DatabaseHandle, store: VectorStore, states: StateStore, items: list[WriteItem], embedder: str | None
+    handle: DatabaseHandle,
+    store: VectorStore,
+    states: StateStore,
+    items: list[WriteItem],
+    embedder: str | None,
 ) -> dict[str, str]:
     """Write files into an open store (the caller holds ``handle.writing()``).
 
@@ -63,15 +67,33 @@ def write_items(
     """
     records = {item.file_hash: item.records() for item in items}
     for item in items:
-        owned = sorted({*(item.previous.chunk_ids if item.previous else []), *(r.id for r in records[item.file_hash])})
-        states.put(FileState(item.file_hash, ProcessingStatus.FAILED, item.fingerprint, handle.name, chunk_ids=owned, reason=INTERRUPTED))
+        owned = sorted(
+            {*(item.previous.chunk_ids if item.previous else []), *(r.id for r in records[item.file_hash])}
+        )
+        states.put(
+            FileState(
+                item.file_hash,
+                ProcessingStatus.FAILED,
+                item.fingerprint,
+                handle.name,
+                chunk_ids=owned,
+                reason=INTERRUPTED,
+            )
+        )
     failed: dict[str, str] = {}
     try:
-        _write(handle, store, [r for item in items for r in records[item.file_hash]], _all_stale(items, records))
+        _write(
+            handle, store, [r for item in items for r in records[item.file_hash]], _all_stale(items, records)
+        )
     except Exception:
         for item in items:
             try:
-                _write(handle, store, records[item.file_hash], item.stale_ids([r.id for r in records[item.file_hash]]))
+                _write(
+                    handle,
+                    store,
+                    records[item.file_hash],
+                    item.stale_ids([r.id for r in records[item.file_hash]]),
+                )
             except Exception as err:
                 failed[item.file_hash] = f"could not store its chunks: {describe(err)}"
                 _remove_owned(handle, store, states, item, records[item.file_hash], failed[item.file_hash])
@@ -126,4 +148,6 @@ def _remove_owned(
         ids = []
     except Exception:
         pass
-    states.put(FileState(item.file_hash, ProcessingStatus.FAILED, None, handle.name, chunk_ids=ids, reason=reason))
+    states.put(
+        FileState(item.file_hash, ProcessingStatus.FAILED, None, handle.name, chunk_ids=ids, reason=reason)
+    )

@@ -100,7 +100,9 @@ def _upload(args: argparse.Namespace) -> None:
             return
         data = call(args, "POST", url + "/bulk", files=[("files", part) for part in parts])
     for f in data["files"]:
-        print(f"{(f['hash'] or '-')[:12]:<12}  {f['status']:<8}  {f['filename']}  {f.get('reason') or ''}".rstrip())
+        print(
+            f"{(f['hash'] or '-')[:12]:<12}  {f['status']:<8}  {f['filename']}  {f.get('reason') or ''}".rstrip()
+        )
     print(f"uploaded {data['uploaded']}, skipped {data['skipped']}, failed {data['failed']}")
     if data["failed"]:
         raise CliError(1)

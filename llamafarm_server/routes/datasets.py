@@ -78,7 +78,9 @@ def _body(view: DatasetView) -> DatasetBody:
 @router.get(BASE, query=ListQuery, response=DatasetList)
 async def list_datasets(request: web.Request, query: ListQuery) -> DatasetList:
     """List a project's datasets, with per-file details unless include_extra_details=false."""
-    views = await run_blocking(_store(request).list, project_ref(request), details=query.include_extra_details)
+    views = await run_blocking(
+        _store(request).list, project_ref(request), details=query.include_extra_details
+    )
     return DatasetList(total=len(views), datasets=[_body(v) for v in views])
 
 
@@ -86,7 +88,9 @@ async def list_datasets(request: web.Request, query: ListQuery) -> DatasetList:
 async def list_strategies(request: web.Request) -> StrategiesResponse:
     """The data processing strategies and databases a dataset can use."""
     names = await run_blocking(_store(request).strategies, project_ref(request))
-    return StrategiesResponse(data_processing_strategies=names.data_processing_strategies, databases=names.databases)
+    return StrategiesResponse(
+        data_processing_strategies=names.data_processing_strategies, databases=names.databases
+    )
 
 
 @router.post(BASE, body=CreateDataset, response=DatasetResponse, status=201, responses={409: "exists"})
@@ -108,7 +112,9 @@ async def delete_dataset(request: web.Request) -> DatasetDeleted:
     """Delete a dataset, its chunks, and stored files no other dataset uses."""
     gone = await run_blocking(_store(request).delete, project_ref(request), request.match_info["dataset"])
     return DatasetDeleted(
-        dataset=_body(DatasetView(gone.dataset)), removed_chunks=gone.removed_chunks, removed_files=gone.removed_files
+        dataset=_body(DatasetView(gone.dataset)),
+        removed_chunks=gone.removed_chunks,
+        removed_files=gone.removed_files,
     )
 
 
@@ -121,7 +127,9 @@ async def _multipart(request: web.Request) -> MultipartReader:
         raise BadRequest(f"malformed multipart body: {err}") from None
 
 
-async def _receive(request: web.Request, ref: ProjectRef, dataset: str, part: BodyPartReader) -> UploadResponse:
+async def _receive(
+    request: web.Request, ref: ProjectRef, dataset: str, part: BodyPartReader
+) -> UploadResponse:
     """Stream one file part to storage and add it to the dataset."""
     if not part.filename:
         raise BadRequest(f"field {part.name!r} must be a file upload (a part with a filename)")

@@ -132,5 +132,6 @@ class RemoveFileResponse(BaseModel):
     removed_chunks: int
     removed_from_disk: bool
     kept_for: list[str] = Field(
-        default_factory=list, description="Datasets on the same database that still hold the file (chunks kept)"
+        default_factory=list,
+        description="Datasets on the same database that still hold the file (chunks kept)",
     )

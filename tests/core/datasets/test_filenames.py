@@ -22,6 +22,9 @@ from llamafarm_core.datasets.filenames import clean_filename, guess_mime_type
         ("dir/", "upload"),
         ("  spaced name.txt  ", "spaced name.txt"),
         ("ünïcødé.txt", "ünïcødé.txt"),
+        ("my%20report.pdf", "my report.pdf"),
+        ("..%2F..%2Fetc%2Fpasswd", "passwd"),
+        ("nul%00byte.txt", "nulbyte.txt"),
     ],
 )
 def test_clean_filename(raw: str | None, expected: str) -> None:
