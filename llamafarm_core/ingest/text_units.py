@@ -31,7 +31,10 @@ _WORD = re.compile(r"\S+")
 
 # Split levels from coarse to fine. An oversized unit is split at the next finer level.
 PROSE_LEVELS: tuple[re.Pattern[str], ...] = (PARAGRAPH_BREAK, SENTENCE_BREAK, LINE_BREAK, WORD_BREAK)
-CODE_LEVELS: tuple[re.Pattern[str], ...] = (PARAGRAPH_BREAK, LINE_BREAK, WORD_BREAK)
+# Code keeps its indentation: these stop at the newline instead of eating the next indent.
+CODE_PARAGRAPH_BREAK = re.compile(r"\n[ \t\f\v]*\n(?:[ \t\f\v]*\n)*")
+CODE_LINE_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)*")
+CODE_LEVELS: tuple[re.Pattern[str], ...] = (CODE_PARAGRAPH_BREAK, CODE_LINE_BREAK, WORD_BREAK)
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
@@ -52,12 +55,19 @@ def normalize_text(text: str, *, collapse_blank_lines: bool = True) -> str:
 
 
 def trim(text: str, start: int, end: int) -> Span:
-    """The span without leading and trailing whitespace (may be empty)."""
-    while start < end and text[start].isspace():
-        start += 1
+    """The span without surrounding whitespace, except the first line's indentation (may be empty).
+
+    Separators consume the whitespace between prose units, so the kept indentation only
+    shows where a separator stops at a newline, as the code separators do.
+    """
     while end > start and text[end - 1].isspace():
         end -= 1
-    return Span(start, end)
+    first = start
+    while first < end and text[first].isspace():
+        first += 1
+    while first > start and first < end and text[first - 1] in " \t":
+        first -= 1
+    return Span(first, end) if first < end else Span(end, end)
 
 
 def spans_between(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[Span]:

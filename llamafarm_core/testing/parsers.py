@@ -73,7 +73,9 @@ class ParserContract:
         assert result.chunks
         assert all(c.text.strip() for c in result.chunks)
 
-    def test_chunk_sizes_respect_the_config(self, parser: Parser, sample: ParserSample, tmp_path: Path) -> None:
+    def test_chunk_sizes_respect_the_config(
+        self, parser: Parser, sample: ParserSample, tmp_path: Path
+    ) -> None:
         limit = getattr(parser.config, "chunk_size", None)
         if not isinstance(limit, int):
             pytest.fail("the parser's config has no integer chunk_size")
@@ -81,7 +83,9 @@ class ParserContract:
         too_long = [len(c.text) for c in result.chunks if len(c.text) > limit]
         assert not too_long, f"chunks longer than chunk_size={limit}: {too_long}"
 
-    def test_empty_file_raises_parse_failed(self, parser: Parser, sample: ParserSample, tmp_path: Path) -> None:
+    def test_empty_file_raises_parse_failed(
+        self, parser: Parser, sample: ParserSample, tmp_path: Path
+    ) -> None:
         with pytest.raises(ParseFailed) as info:
             parser.parse(make_source(tmp_path, b"", sample.filename))
         assert info.value.message

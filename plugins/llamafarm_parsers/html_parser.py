@@ -86,6 +86,8 @@ class VisibleText(_StdlibHTMLParser):
         self._pre = 0
         self._heading: int | None = None
         self._cells: list[str] | None = None
+        self._rows: list[str] | None = None
+        self._tables = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._hidden:
@@ -100,7 +102,12 @@ class VisibleText(_StdlibHTMLParser):
             self._in_title = True
         elif tag == "body":
             self._in_head = False
-        if tag == "tr":
+        if tag == "table":
+            self._tables += 1
+            if self._tables == 1:
+                self._flush()
+                self._rows = []
+        elif tag == "tr":
             self._end_row()
             self._flush()
             self._cells = []
@@ -129,8 +136,9 @@ class VisibleText(_StdlibHTMLParser):
         elif tag == "tr":
             self._end_row()
         elif tag == "table":
-            self._end_row()
-            self._flush()
+            self._tables = max(0, self._tables - 1)
+            if self._tables == 0:
+                self._end_table()
         elif tag in _BLOCKS:
             self._flush()
             if tag == "pre":
@@ -150,7 +158,7 @@ class VisibleText(_StdlibHTMLParser):
 
     def close(self) -> None:
         super().close()
-        self._end_row()
+        self._end_table()
         self._flush()
 
     def _end_cell(self) -> None:
@@ -163,8 +171,18 @@ class VisibleText(_StdlibHTMLParser):
             self._end_cell()
             cells = [c for c in self._cells if c]
             self._cells = None
-            if cells:
+            if cells and self._rows is not None:
+                self._rows.append(" | ".join(cells))
+            elif cells:
                 self.blocks.append(Block(" | ".join(cells)))
+
+    def _end_table(self) -> None:
+        """One block per table, one line per row (nested tables join the outer one)."""
+        self._end_row()
+        self._flush()
+        if self._rows:
+            self.blocks.append(Block("\n".join(self._rows)))
+        self._rows = None
 
     def _flush(self) -> None:
         if self._cells is not None:

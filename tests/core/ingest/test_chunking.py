@@ -19,7 +19,21 @@ from llamafarm_core.ingest.chunking import (
     validate_strategy,
 )
 
-WORDS = "llama alpaca herd wool andes pasture fiber guard trek valley river stone sun".split()
+WORDS = [
+    "llama",
+    "alpaca",
+    "herd",
+    "wool",
+    "andes",
+    "pasture",
+    "fiber",
+    "guard",
+    "trek",
+    "valley",
+    "river",
+    "stone",
+    "sun",
+]
 
 
 def corpus(seed: int = 1, paragraphs: int = 20) -> str:
@@ -57,7 +71,9 @@ SIZES = [(200, 0), (200, 40), (500, 100), (1000, 150), (120, 119)]
 
 @pytest.mark.parametrize("strategy", ["characters", "sentences", "paragraphs", "sections"])
 @pytest.mark.parametrize(("size", "over"), SIZES)
-def test_chunks_never_exceed_size_and_overlap_never_exceeds_overlap(strategy: str, size: int, over: int) -> None:
+def test_chunks_never_exceed_size_and_overlap_never_exceeds_overlap(
+    strategy: str, size: int, over: int
+) -> None:
     text = corpus()
     chunks = chunk_text(text, strategy, size, over)
     assert_slices_cover(text, chunks)
@@ -113,7 +129,9 @@ def test_an_oversized_paragraph_is_split_at_sentences_then_words_then_characters
     chunks = chunk_text(text, "paragraphs", 100, 0)
     assert all(len(c.text) <= 100 for c in chunks)
     # the long sentence is cut between words (its pieces packed with the short sentences)
-    assert all(set(c.text.split()) <= {"Short", "one.", "word", "word.", "Another", "short"} for c in chunks[:-3])
+    assert all(
+        set(c.text.split()) <= {"Short", "one.", "word", "word.", "Another", "short"} for c in chunks[:-3]
+    )
     assert " ".join(c.text for c in chunks[:-3]).split() == text.split()[:-1]
     # the word longer than a chunk is cut by characters
     assert [c.text for c in chunks[-3:]] == ["x" * 100, "x" * 100, "x" * 50]

@@ -23,8 +23,12 @@ from llamafarm_core.plugins.registry import Registry
 COMPAT = Path(__file__).resolve().parents[3].parent / "shared" / "compat" / "llamafarm-configs"
 
 
-def strategy(parsers: list[dict[str, Any]], extractors: list[dict[str, Any]] | None = None) -> DataProcessingStrategy:
-    return DataProcessingStrategy.model_validate({"name": "s", "parsers": parsers, "extractors": extractors or []})
+def strategy(
+    parsers: list[dict[str, Any]], extractors: list[dict[str, Any]] | None = None
+) -> DataProcessingStrategy:
+    return DataProcessingStrategy.model_validate(
+        {"name": "s", "parsers": parsers, "extractors": extractors or []}
+    )
 
 
 def types(refs: list[Any]) -> list[str]:
@@ -70,14 +74,18 @@ def test_include_patterns_or_extensions_either_admits(registry: Registry) -> Non
 
 
 def test_exclusions_win(registry: Registry) -> None:
-    s = strategy([{"type": "text", "file_include_patterns": ["*"], "file_exclude_patterns": ["*.tmp", "draft_*"]}])
+    s = strategy(
+        [{"type": "text", "file_include_patterns": ["*"], "file_exclude_patterns": ["*.tmp", "draft_*"]}]
+    )
     assert matching_parsers(s, "a.txt", registry)
     assert not matching_parsers(s, "a.TMP", registry)
     assert not matching_parsers(s, "draft_plan.txt", registry)
 
 
 def test_a_ref_without_patterns_takes_its_class_extensions(registry: Registry) -> None:
-    s = strategy([{"type": "PDFParser_PyPDF2"}, {"type": "CSVParser_Pandas"}, {"type": "auto", "priority": 1}])
+    s = strategy(
+        [{"type": "PDFParser_PyPDF2"}, {"type": "CSVParser_Pandas"}, {"type": "auto", "priority": 1}]
+    )
     assert types(matching_parsers(s, "a.pdf", registry)) == ["PDFParser_PyPDF2", "auto"]
     assert types(matching_parsers(s, "a.tsv", registry)) == ["CSVParser_Pandas", "auto"]
     assert types(matching_parsers(s, "a.md", registry)) == ["auto"]

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from llamafarm_parsers.text_parser import TextParser
 
 from llamafarm_core.errors import ParseFailed
 from llamafarm_core.testing.parsers import ParserContract, ParserSample
-from llamafarm_parsers.text_parser import TextParser
 
 MARKER = "The blue llama crossed the Andes at dawn."
 
@@ -48,7 +48,9 @@ def test_cp1252_text_is_decoded_with_a_warning(parse) -> None:
 
 
 def test_latin1_bytes_cp1252_cannot_decode_still_decode(parse) -> None:
-    data = b"Stra\xdfe number one, then a stray byte \x81 in a longer line of text."  # 0x81: undefined in cp1252
+    data = (
+        b"Stra\xdfe number one, then a stray byte \x81 in a longer line of text."  # 0x81: undefined in cp1252
+    )
     result = parse("text", data, "x.txt")
     assert "Stra\u00dfe" in result.chunks[0].text
     assert any("latin-1" in w for w in result.warnings)
@@ -125,7 +127,10 @@ def test_unknown_strategy_name_is_rejected_with_the_known_ones(build) -> None:
     assert "paragraphs" in info.value.message and "sentences" in info.value.message
 
 
-@pytest.mark.parametrize(("asked", "used"), [("semantic", "paragraphs"), ("tokens", "characters"), ("rows", "paragraphs"), ("pages", "paragraphs")])
+@pytest.mark.parametrize(
+    ("asked", "used"),
+    [("semantic", "paragraphs"), ("tokens", "characters"), ("rows", "paragraphs"), ("pages", "paragraphs")],
+)
 def test_unimplemented_strategies_fall_back_with_a_warning(parse, make_prose, asked: str, used: str) -> None:
     result = parse("text", make_prose(4).encode(), "a.txt", chunk_strategy=asked)
     assert len(result.warnings) == 1
@@ -139,7 +144,9 @@ def test_strategy_names_are_case_insensitive(parse, make_prose) -> None:
 
 def test_sentences_strategy_ends_chunks_at_sentence_ends(parse, make_prose) -> None:
     text = make_prose(5)
-    result = parse("text", text.encode(), "s.txt", chunk_strategy="sentences", chunk_size=200, chunk_overlap=0)
+    result = parse(
+        "text", text.encode(), "s.txt", chunk_strategy="sentences", chunk_size=200, chunk_overlap=0
+    )
     assert all(c.text.rstrip().endswith((".", "!", "?")) for c in result.chunks)
     assert all(len(c.text) <= 200 for c in result.chunks)
 
