@@ -67,7 +67,10 @@ def _regex_pass(text: str) -> Iterator[Found]:
     for m in CFR_RE.finditer(text):
         yield "LAW", m.start(), m.end(), m.group(0)
     for m in TRADEMARK_RE.finditer(text):
-        yield "PRODUCT", m.start(1), m.end(1), m.group(1)
+        tokens = _trim(m.group(1).split())
+        if tokens:
+            start = m.start(1) + m.group(1).find(tokens[0])
+            yield "PRODUCT", start, m.end(1), text[start : m.end(1)]
     for m in VERSIONED_RE.finditer(text):
         if m.group(1).lower() not in gz.NOT_PRODUCT_WORDS and m.group(1).lower() not in gz.LEADING_NOISE:
             yield "PRODUCT", m.start(), m.end(), m.group(0)
@@ -77,10 +80,31 @@ def _regex_pass(text: str) -> Iterator[Found]:
             yield "PERSON", m.start(), m.end(), name
 
 
+def _org_head(low: list[str]) -> int | None:
+    """Index of the first "<Head> of/for" ("University of", "Bureau of"), if any."""
+    for i in range(len(low) - 2):
+        if low[i] in gz.ORG_HEADS and low[i + 1] in ("of", "for"):
+            return i
+    return None
+
+
+def _org_tokens(tokens: list[str]) -> list[str]:
+    """Drop words before an "of"/"for" that belong to the sentence, not the name
+    ("Shares of Globex Corp" → "Globex Corp"), unless the name has a head ("Bank of ...")."""
+    low = [t.lower() for t in tokens]
+    if _org_head(low) is not None:
+        return tokens
+    cut = max((i for i, w in enumerate(low) if w in ("of", "for")), default=-1)
+    rest = tokens[cut + 1 :]
+    while rest and rest[0].lower() in _EDGE_WORDS:
+        rest = rest[1:]
+    return rest or tokens
+
+
 def _classify(tokens: list[str]) -> str | None:
     low = [t.lower() for t in tokens]
     phrase = " ".join(low)
-    if low[-1] in gz.ORG_SUFFIXES or (len(low) > 2 and low[0] in gz.ORG_HEADS and low[1] in ("of", "for")):
+    if low[-1] in gz.ORG_SUFFIXES or _org_head(low) is not None:
         return "ORG"
     if " ".join(tokens) in gz.KNOWN_ORGS:
         return "ORG"
@@ -143,7 +167,7 @@ def _classified(tokens: list[str]) -> Iterator[tuple[str, list[str]]]:
         return
     label = _classify(tokens)
     if label is not None:
-        yield label, tokens
+        yield label, _org_tokens(tokens) if label == "ORG" else tokens
         return
     if "and" in tokens or "&" in tokens:
         cut = tokens.index("and") if "and" in tokens else tokens.index("&")

@@ -47,10 +47,10 @@ DAY_FIRST_RE = re.compile(
 )
 
 TIME_RE = re.compile(
-    r"(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?:\s*([ap])\.?\s?m\b\.?)?(?![\w:])",
+    r"(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?:\s*([ap])(?:\.m\b\.?|\s?m\b))?(?![\w:])",
     re.IGNORECASE,
 )
-HOUR_AMPM_RE = re.compile(r"(?<![\w:.])(1[0-2]|0?[1-9])\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+HOUR_AMPM_RE = re.compile(r"(?<![\w:.])(1[0-2]|0?[1-9])\s*([ap])(?:\.m\b\.?|\s?m\b)", re.IGNORECASE)
 NOON_RE = re.compile(r"\b(noon|midnight)\b", re.IGNORECASE)
 
 _COUNT_WORDS = {

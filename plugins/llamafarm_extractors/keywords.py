@@ -92,25 +92,32 @@ class KeywordExtractor(Extractor):
     Config = KeywordConfig
     config: KeywordConfig
 
+    def _rank(self, method: str, texts: list[str], depth: int) -> tuple[list[Scored], int]:
+        """Each text's ranking by ``method``, at least ``depth`` long, and the method's own limit."""
+        cfg = self.config
+        options: KeywordOptions = cfg if method == "frequency" else cfg.sub_config(method)
+        wide: Any = options.model_copy(update={"max_keywords": max(options.max_keywords, depth)})
+        if method == "frequency":
+            return [frequency(t, cfg.ngram_range, wide) for t in texts], options.max_keywords
+        if method == "tfidf":
+            return tfidf(texts, wide), options.max_keywords
+        algorithm = rake if method == "rake" else yake
+        return [algorithm(t, wide) for t in texts], options.max_keywords
+
     def extract(self, chunks: list[Chunk], source: SourceFile) -> None:
         cfg = self.config
         texts = [c.text or "" for c in chunks]
-        per_method: dict[str, list[Scored]] = {}
-        for method in cfg.chosen():
-            if method == "tfidf":
-                per_method[method] = tfidf(texts, cfg.sub_config("tfidf"))
-            elif method == "rake":
-                per_method[method] = [rake(t, cfg.sub_config("rake")) for t in texts]
-            elif method == "yake":
-                per_method[method] = [yake(t, cfg.sub_config("yake")) for t in texts]
-            else:
-                per_method[method] = [frequency(t, cfg.ngram_range, cfg) for t in texts]
+        methods = cfg.chosen()
+        # Fusion looks deeper than each method's own list, so a keyword ranked 6th by one
+        # method and 1st by another still counts for both.
+        depth = 3 * cfg.max_keywords if len(methods) > 1 else 0
+        ranked = {method: self._rank(method, texts, depth) for method in methods}
         for i, chunk in enumerate(chunks):
             out: dict[str, Any] = {}
-            for method, results in per_method.items():
-                out.update(keyword_metadata(f"{method}_keywords", results[i], 6))
-            if len(per_method) > 1:
-                rankings = [results[i] for results in per_method.values()]
+            for method, (results, limit) in ranked.items():
+                out.update(keyword_metadata(f"{method}_keywords", results[i][:limit], 6))
+            if len(ranked) > 1:
+                rankings = [results[i] for results, _ in ranked.values()]
                 out["keywords"] = (
                     fuse(rankings, cfg.max_keywords)
                     if cfg.combine_results
