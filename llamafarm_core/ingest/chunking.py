@@ -210,6 +210,8 @@ def chunk_rows(rows: Sequence[str], header: str | None, chunk_size: int) -> list
     fit with the header is split across several chunks, each repeating the header.
     """
     prefix = (header[: header_limit(chunk_size)] + "\n") if header else ""
+    if len(prefix) >= chunk_size:  # a chunk of one or two characters has no room for a header
+        prefix = ""
     budget = chunk_size - len(prefix)
     out: list[RowChunk] = []
     batch: list[str] = []

@@ -67,6 +67,13 @@ def decode_text(data: bytes, encoding: str | None = None, *, what: str = "file")
             return _checked(data.decode("utf-8"), "utf-8", warnings, what)
         except UnicodeDecodeError:
             pass
+        mostly = _mostly_utf8(data)
+        if mostly is not None:
+            text, bad = mostly
+            warnings.append(
+                f"{what} has {bad} invalid UTF-8 byte sequence(s); they were replaced with \ufffd"
+            )
+            return _checked(text, "utf-8", warnings, what)
     for fallback in ("cp1252", "latin-1"):
         try:
             text = data.decode(fallback)
@@ -75,6 +82,15 @@ def decode_text(data: bytes, encoding: str | None = None, *, what: str = "file")
         warnings.append(f"{what} is not valid UTF-8; decoded as {fallback} (some characters may be wrong)")
         return _checked(text, fallback, warnings, what)
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 with a few bad bytes (more valid non-ASCII characters than bad sequences) decodes
+    as UTF-8 with replacements; a cp1252 file has almost no valid multi-byte sequences."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(1 for ch in text if ord(ch) > 127) - text.count("\ufffd")
+    return (text, bad) if valid > bad else None
 
 
 def _checked(text: str, encoding: str, warnings: list[str], what: str) -> DecodedText:

@@ -129,7 +129,14 @@ class BuiltinParser(Parser):
         choice = resolve_strategy(
             self.options.chunk_strategy, self.strategies, self.default_strategy(), parser=self.name
         )
-        result = self.parse_data(data, source, choice.strategy)
+        try:
+            result = self.parse_data(data, source, choice.strategy)
+        except ParseFailed:
+            raise
+        except Exception as err:  # a library choking on odd input fails this file only
+            raise ParseFailed(
+                f"{name} could not be read by the {self.name} parser ({type(err).__name__}: {err})"
+            ) from err
         chunks = [c for c in result.chunks if c.text.strip()]
         if not chunks:
             raise ParseFailed(f"no text found in {name}")

@@ -45,9 +45,12 @@ class XlsxParser(BuiltinParser):
             if missing:
                 warnings.append(f"sheet(s) not in {name}: {', '.join(missing)} (it has: {', '.join(names)})")
             for sheet in wanted:
+                worksheet = workbook[sheet]
+                if not hasattr(worksheet, "iter_rows"):  # a chart sheet holds no cells
+                    continue
                 rows = [
                     (number, values)
-                    for number, values in enumerate(workbook[sheet].iter_rows(values_only=True), start=1)
+                    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
                     if any(v is not None and str(v).strip() for v in values)
                 ]
                 if not rows:

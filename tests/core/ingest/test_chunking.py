@@ -234,3 +234,11 @@ def test_resolve_strategy_falls_back_with_a_warning() -> None:
     assert pages.strategy == "paragraphs" and "does not apply to the text parser" in (pages.warning or "")
     rows = resolve_strategy("full", ("rows",), "rows", parser="csv")
     assert rows.strategy == "rows" and rows.warning
+
+
+def test_tiny_chunk_sizes_still_keep_every_character() -> None:
+    chunks = chunk_rows(["abc", "de"], "header", 2)
+    assert "".join(c.text.replace("\n", "") for c in chunks) == "abcde"
+    assert all(len(c.text) <= 2 for c in chunks)
+    text = "some words here"
+    assert "".join(c.text for c in chunk_text(text, "characters", 1, 0)) == text.replace(" ", "")

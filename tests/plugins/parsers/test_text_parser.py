@@ -157,3 +157,39 @@ def test_hash_named_blob_is_never_consulted_for_type(tmp_path: Path, build) -> N
     source = make_source(tmp_path, b"plain words", "readme.txt")
     assert source.path.suffix == ""  # stored by sha256, no extension
     assert build("text").parse(source).chunks[0].text == "plain words"
+
+
+def test_utf8_with_a_few_bad_bytes_stays_utf8(parse) -> None:
+    data = "na\u00efve caf\u00e9 \u2014 \u65e5\u672c ".encode() + b"\xff" + " r\u00e9sum\u00e9".encode()
+    result = parse("text", data, "mixed.txt")
+    assert result.chunks[0].text == "na\u00efve caf\u00e9 \u2014 \u65e5\u672c \ufffd r\u00e9sum\u00e9"
+    assert result.warnings == [
+        "mixed.txt has 1 invalid UTF-8 byte sequence(s); they were replaced with \ufffd"
+    ]
+
+
+def test_a_zip_without_a_workbook_part_fails_clearly(parse) -> None:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(ParseFailed, match="x.xlsx is not a valid Excel .xlsx workbook"):
+        parse("xlsx", buf.getvalue(), "x.xlsx")
+
+
+def test_an_unexpected_error_inside_a_parser_fails_that_file_with_its_reason(tmp_path: Path) -> None:
+    from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
+
+    from llamafarm_core.documents import ParseResult, SourceFile
+    from llamafarm_core.testing.parsers import make_source
+
+    class Choking(BuiltinParser):
+        name = "choking"
+
+        def parse_data(self, data: bytes, source: SourceFile, strategy: str) -> ParseResult:
+            return ParseResult([], [], {"x": {}["missing"]})
+
+    with pytest.raises(ParseFailed, match=r"odd.bin could not be read by the choking parser \(KeyError"):
+        Choking(BuiltinParserConfig()).parse(make_source(tmp_path, b"data", "odd.bin"))
