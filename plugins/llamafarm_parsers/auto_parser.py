@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from llamafarm_core.components.parser import Parser, ParserConfig
 from llamafarm_core.documents import ParseResult, SourceFile
 from llamafarm_core.errors import ParseFailed
 from llamafarm_core.ingest.selection import EXTENSION_PARSERS, base_name, builtin_parser_type, extension
 from llamafarm_parsers.base import BuiltinParserConfig
+
+
+class AutoConfig(BuiltinParserConfig):
+    chunk_strategy: str = Field(
+        "paragraphs",
+        description="Passed on only when set; otherwise each parser uses its own default "
+        "(pdf: pages, csv/xlsx: rows, markdown/html: sections, ...).",
+    )
+
 
 _SHARED_OPTIONS = ("chunk_size", "chunk_overlap", "chunk_strategy", "extract_metadata", "encoding")
 
@@ -24,7 +35,7 @@ class AutoParser(Parser):
 
     name = "auto"
     aliases = ("DirectoryParser", "AutoParser")
-    Config: ClassVar[type[ParserConfig]] = BuiltinParserConfig
+    Config: ClassVar[type[ParserConfig]] = AutoConfig
     extensions = tuple(EXTENSION_PARSERS)
 
     def parse(self, source: SourceFile) -> ParseResult:

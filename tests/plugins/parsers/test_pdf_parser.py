@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import random
 
 import pytest
@@ -137,9 +136,3 @@ def test_pypdf_is_not_imported_by_registration() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def test_reading_does_not_depend_on_a_seekable_path(parse, make_pdf) -> None:
-    data = make_pdf([page_text(1)])
-    assert io.BytesIO(data).read(5) == b"%PDF-"
-    assert parse("pdf", data, "ok.pdf").chunks
