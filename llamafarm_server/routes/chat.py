@@ -1,0 +1,236 @@
+"""OpenAI-compatible chat completions with sessions, streaming and RAG; session history."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+
+from llamafarm_core.chat.models import select_model
+from llamafarm_core.chat.rag import RagOptions
+from llamafarm_core.chat.service import ChatContext, ChatInput, TurnResult, complete_turn, stream_turn
+from llamafarm_core.chat.sessions import SessionStore, check_session_id, new_session_id
+from llamafarm_core.chat.types import ChatMessage, Role, StreamDelta
+from llamafarm_core.errors import BadRequest, LlamaFarmError
+from llamafarm_server.api import Router, run_blocking
+from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
+from llamafarm_server.schemas.chat import (
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    ChatMessageOut,
+    Choice,
+    DeletedSessions,
+    MessageOut,
+    MessageResponse,
+    SessionHistory,
+    SourceOut,
+    UsageOut,
+)
+from llamafarm_server.streaming import ThreadedIterator, send_event, sse_headers, wait_unless_disconnected
+
+log = logging.getLogger("llamafarm.chat")
+router = Router("Chat")
+BASE = "/v1/projects/{namespace}/{project}/chat"
+SESSION_HEADER = "X-Session-ID"
+NO_SESSION_HEADER = "X-No-Session"
+
+
+class _AsyncKeyedLocks:
+    """Per-session asyncio locks, so waiting turns don't park threads of the executor."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str | None) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+SESSIONS: web.AppKey[SessionStore] = web.AppKey("chat_sessions", SessionStore)
+TURN_LOCKS: web.AppKey[_AsyncKeyedLocks] = web.AppKey("chat_turn_locks", _AsyncKeyedLocks)
+
+
+def setup(app: web.Application) -> None:
+    app[SESSIONS] = SessionStore(app[SETTINGS])
+    app[TURN_LOCKS] = _AsyncKeyedLocks()
+
+
+def _session_id(request: web.Request) -> str | None:
+    """None for a stateless request; else the client's session id or a new one."""
+    if NO_SESSION_HEADER in request.headers:
+        return None
+    given = request.headers.get(SESSION_HEADER, "").strip()
+    return check_session_id(given) if given else new_session_id()
+
+
+def _chat_input(body: ChatCompletionRequest, session_id: str | None) -> ChatInput:
+    if body.n is not None and body.n > 1:
+        raise BadRequest("n: only one choice per request is supported (n=1)")
+    messages = [
+        ChatMessage(Role.SYSTEM if m.role in ("system", "developer") else Role(m.role), m.text())
+        for m in body.messages
+    ]
+    rag = RagOptions(body.rag_enabled, body.database, body.rag_top_k, body.rag_score_threshold)
+    return ChatInput(messages, body.model, body.sampling(), rag, session_id)
+
+
+def _sources(result: TurnResult) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in result.sources]
+
+
+@router.post(
+    f"{BASE}/completions",
+    body=ChatCompletionRequest,
+    response=ChatCompletionResponse,
+    responses={502: "the model provider failed", 504: "the model provider timed out"},
+)
+async def chat_completions(request: web.Request, body: ChatCompletionRequest) -> web.StreamResponse:
+    """Chat completion (OpenAI-compatible); SSE when ``stream`` is true. Send
+    ``X-Session-ID`` to continue a session, ``X-No-Session`` for a stateless turn."""
+    session_id = _session_id(request)
+    chat = _chat_input(body, session_id)
+    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    ctx = ChatContext(request.app[SETTINGS], request.app[REGISTRY], project, request.app[SESSIONS])
+    headers = {SESSION_HEADER: session_id} if session_id else {}
+    lock_key = f"{project.path}\0{session_id}" if session_id else None
+    async with request.app[TURN_LOCKS].hold(lock_key):
+        if body.stream:
+            return await _stream(request, ctx, chat, headers)
+        cancel = threading.Event()
+        task = asyncio.ensure_future(run_blocking(complete_turn, ctx, chat, cancel))
+        result = await wait_unless_disconnected(request, task, cancel.set)
+    completion = result.completion
+    payload = ChatCompletionResponse(
+        id=_completion_id(),
+        created=int(time.time()),
+        model=result.model.name,
+        choices=[Choice(message=MessageOut(content=completion.text), finish_reason=completion.finish_reason)],
+        usage=UsageOut(**completion.usage.to_dict()),
+        sources=[SourceOut(**s) for s in _sources(result)],
+    )
+    return web.json_response(payload.model_dump(mode="json"), headers=headers)
+
+
+async def _stream(
+    request: web.Request, ctx: ChatContext, chat: ChatInput, headers: dict[str, str]
+) -> web.StreamResponse:
+    """SSE ``chat.completion.chunk`` events. Errors before the first token are ordinary
+    JSON errors with their status; later ones are an ``error`` event, then the stream ends."""
+    cancel = threading.Event()
+    bridge: ThreadedIterator[StreamDelta | TurnResult] = ThreadedIterator(
+        lambda: stream_turn(ctx, chat, cancel), cancel
+    ).start()
+    try:
+        # Wait for the first token before answering, so an early error keeps its status.
+        item = await bridge.next()
+    except BaseException:
+        bridge.stop()
+        raise
+    chunk_id, created = _completion_id(), int(time.time())
+    model_name = select_model(ctx.project.config, chat.model).name
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return {
+            "id": chunk_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model_name,
+            "choices": [choice],
+            **extra,
+        }
+
+    response = web.StreamResponse(headers=sse_headers(headers))
+    await response.prepare(request)
+    first = True
+    try:
+        while item is not None:
+            if isinstance(item, TurnResult):
+                model_name = item.model.name
+                if first:
+                    await send_event(response, chunk({"role": "assistant", "content": ""}))
+                usage = item.completion.usage.to_dict()
+                await send_event(
+                    response, chunk({}, item.completion.finish_reason, usage=usage, sources=_sources(item))
+                )
+            else:
+                delta = {"role": "assistant", "content": item.text} if first else {"content": item.text}
+                await send_event(response, chunk(delta))
+            first = False
+            item = await bridge.next()
+        await send_event(response, "[DONE]")
+    except LlamaFarmError as err:
+        await _send_error(response, err.message, type(err).__name__, err.status)
+    except ConnectionResetError:
+        log.info("client left during a stream; generation stopped, nothing recorded")
+    except Exception as err:
+        log.exception("chat stream failed")
+        await _send_error(response, f"internal error: {type(err).__name__}: {err}", "InternalError", 500)
+    finally:
+        bridge.stop()
+    return response
+
+
+async def _send_error(response: web.StreamResponse, message: str, kind: str, status: int) -> None:
+    try:
+        await send_event(response, {"error": {"message": message, "type": kind, "code": status}})
+    except ConnectionResetError:
+        pass
+
+
+def _completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+@router.get(
+    f"{BASE}/sessions/{{session_id}}/history", response=SessionHistory, responses={404: "no such session"}
+)
+async def session_history(request: web.Request) -> SessionHistory:
+    """The stored messages of a session (user and assistant turns, no retrieved context)."""
+    session_id = check_session_id(request.match_info["session_id"])
+    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    session = await run_blocking(request.app[SESSIONS].get, project.path, session_id)
+    return SessionHistory(
+        session_id=session_id,
+        messages=[ChatMessageOut(role=m.role.value, content=m.content) for m in session.messages],
+    )
+
+
+@router.delete(
+    f"{BASE}/sessions/{{session_id}}", response=MessageResponse, responses={404: "no such session"}
+)
+async def delete_session(request: web.Request) -> MessageResponse:
+    """Delete one session and its history."""
+    session_id = check_session_id(request.match_info["session_id"])
+    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    async with request.app[TURN_LOCKS].hold(f"{project.path}\0{session_id}"):
+        await run_blocking(request.app[SESSIONS].delete, project.path, session_id)
+    return MessageResponse(message=f"Session {session_id} deleted")
+
+
+@router.delete(f"{BASE}/sessions", response=DeletedSessions)
+async def delete_sessions(request: web.Request) -> DeletedSessions:
+    """Delete every session of the project."""
+    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    count = await run_blocking(request.app[SESSIONS].delete_all, project.path)
+    return DeletedSessions(message=f"Deleted {count} session(s)", count=count)

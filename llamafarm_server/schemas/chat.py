@@ -1,0 +1,163 @@
+"""Request and response bodies of the chat and models endpoints (OpenAI-compatible, plus
+LlamaFarm's RAG fields and the ``sources`` extension)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class TextPart(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: Literal["text"]
+    text: str
+
+
+class MessageIn(BaseModel):
+    """A message as OpenAI clients send it; ``developer`` means ``system``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "developer", "user", "assistant"]
+    content: str | list[TextPart]
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text for p in self.content)
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    """``POST …/chat/completions``. Unknown OpenAI fields are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    messages: list[MessageIn] = Field(min_length=1, description="the conversation, oldest first")
+    model: str | None = Field(None, description="a runtime.models[].name; default: the project's default")
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1, description="newer OpenAI name of max_tokens")
+    top_p: float | None = Field(None, ge=0, le=1)
+    top_k: int | None = Field(None, ge=0)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = Field(None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    n: int | None = Field(None, ge=1, description="only 1 is supported")
+    rag_enabled: bool | None = Field(None, description="default: on when the project has a database")
+    database: str | None = Field(None, description="the database to retrieve from")
+    rag_top_k: int | None = Field(None, ge=1, le=100, description="how many chunks to retrieve")
+    rag_score_threshold: float | None = Field(None, ge=0, le=1, description="minimum score of a chunk")
+
+    @model_validator(mode="after")
+    def _stop_list(self) -> ChatCompletionRequest:
+        if isinstance(self.stop, list) and any(not s for s in self.stop):
+            raise ValueError("stop: sequences must not be empty")
+        return self
+
+    def sampling(self) -> dict[str, Any]:
+        """The overrides of the model's ``model_api_parameters`` (None = not given)."""
+        return {
+            "max_tokens": self.max_tokens or self.max_completion_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "stop": [self.stop] if isinstance(self.stop, str) else self.stop,
+            "seed": self.seed,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+        }
+
+
+class MessageOut(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: MessageOut
+    finish_reason: str
+
+
+class UsageOut(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class SourceOut(BaseModel):
+    """A retrieved chunk the answer used."""
+
+    content: str
+    score: float
+    filename: str | None = None
+    page: int | None = None
+    chunk_id: str
+    document_id: str | None = None
+    chunk_index: int | None = None
+
+
+class ChatCompletionResponse(BaseModel):
+    """OpenAI's ``chat.completion`` plus ``sources`` (empty when RAG was off or found nothing)."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: UsageOut
+    sources: list[SourceOut] = Field(default_factory=list)
+
+
+class ChatMessageOut(BaseModel):
+    role: str
+    content: str
+
+
+class SessionHistory(BaseModel):
+    session_id: str
+    messages: list[ChatMessageOut]
+
+
+class MessageResponse(BaseModel):
+    message: str
+
+
+class DeletedSessions(BaseModel):
+    message: str
+    count: int
+
+
+class ModelInfo(BaseModel):
+    """A configured model, also in the shape of OpenAI's model object (``id``, ``object``)."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str
+    name: str
+    provider: str
+    model: str
+    default: bool
+    description: str | None = None
+    base_url: str | None = None
+
+
+class ModelList(BaseModel):
+    """``data`` follows OpenAI's list shape; ``models`` is the same list under LlamaFarm's key."""
+
+    object: Literal["list"] = "list"
+    total: int
+    data: list[ModelInfo]
+    models: list[ModelInfo]
