@@ -1,15 +1,17 @@
 """Real server processes for tests: a Chroma server (``chroma run``) and an OpenAI-compatible
-llama.cpp server (``python -m llama_cpp.server``) on free ports, plus session fixtures.
+llama.cpp server (``python -m llama_cpp.server``) on free ports, plus session fixtures (and
+one for the in-process Ollama stand-in, ``tests/fakes/ollama.py``).
 
 Use the fixtures from a conftest or test module by importing them::
 
-    from tests.servers import chroma_server, llama_cpp_embedding_server  # noqa: F401
+    from tests.servers import chroma_server, fake_ollama, llama_cpp_embedding_server  # noqa: F401
 
 or start a server yourself: ``with chroma(path) as server: server.url``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -17,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -125,6 +128,15 @@ def llama_cpp(
     return ChildServer("llama_cpp", argv, port, "/v1/models", log_dir).wait_ready(120)
 
 
+@contextlib.contextmanager
+def silent_server() -> Iterator[str]:
+    """A port that accepts connections and never answers: a hung server. Yields its URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
 # -- session fixtures ---------------------------------------------------------------------
 
 
@@ -144,4 +156,13 @@ def llama_cpp_embedding_server(tmp_path_factory: pytest.TempPathFactory) -> Iter
 
     log_dir = tmp_path_factory.mktemp("llama-cpp-embed")
     with llama_cpp(gemma_gguf_path(), log_dir, embedding=True, n_ctx=512, alias="gemma3-270m") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def fake_ollama() -> Iterator[Any]:
+    """The Ollama stand-in (``tests.fakes.ollama.FakeOllamaServer``) in a background thread."""
+    from tests.fakes.ollama import FakeOllamaServer
+
+    with FakeOllamaServer() as server:
         yield server

@@ -11,4 +11,9 @@ from llamafarm_core.plugins import hookimpl
 
 @hookimpl
 def register_embedders() -> list[type]:
-    return []
+    from llamafarm_embedders.ollama_embedder import OllamaEmbedder
+    from llamafarm_embedders.openai_embedder import OpenAIEmbedder
+    from llamafarm_embedders.sentence_transformer import SentenceTransformerEmbedder
+    from llamafarm_embedders.universal_embedder import UniversalEmbedder
+
+    return [SentenceTransformerEmbedder, OllamaEmbedder, OpenAIEmbedder, UniversalEmbedder]

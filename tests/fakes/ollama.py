@@ -1,0 +1,359 @@
+"""A small stand-in for the Ollama HTTP API, because no Ollama daemon can run here.
+
+It speaks Ollama's wire protocol as documented in Ollama's ``docs/api.md`` (JSON bodies,
+``{"error": ...}`` on failure, ``model:tag`` names where a missing tag means ``latest``), so
+the official ``ollama`` client talks to it unchanged. Only what the tests need is here:
+
+- ``GET /``, ``GET /api/version``, ``GET /api/tags``, ``POST /api/show``
+- ``POST /api/embed`` (batch, L2-normalised, ``truncate``, ``dimensions``) and the legacy
+  ``POST /api/embeddings`` (one prompt, not normalised)
+- ``POST /api/pull``: installs a model listed in ``FakeOllamaState.pullable`` (no download)
+
+Embeddings are REAL: every embedding model is served by the bundled all-MiniLM-L6-v2
+(sentence-transformers), so similar texts really are close.
+
+Extending it (e.g. ``/api/chat``, ``/api/generate``): write ``async def handle_x(request)``
+using :func:`state_of`, :func:`read_body`, :func:`require_model` and :func:`error`, add
+``FakeModel`` entries with another ``capability``, and list the handler in :data:`ROUTES`.
+
+Run standalone: ``python -m tests.fakes.ollama --port 11434``; in tests:
+``with FakeOllamaServer() as fake: fake.url``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+VERSION = "0.6.3-fake"
+
+
+@dataclass(frozen=True)
+class FakeModel:
+    """A model the fake knows. ``capability`` is what Ollama's /api/show lists."""
+
+    name: str
+    family: str = "bert"
+    parameter_size: str = "23M"
+    capability: str = "embedding"
+    context_length: int = 256
+    embedding_length: int = 384
+
+    def summary(self) -> dict[str, Any]:
+        digest = hashlib.sha256(self.name.encode()).hexdigest()
+        return {
+            "name": self.name,
+            "model": self.name,
+            "modified_at": "2025-01-01T00:00:00Z",
+            "size": 45_960_996,
+            "digest": digest,
+            "details": self.details(),
+        }
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "parent_model": "",
+            "format": "gguf",
+            "family": self.family,
+            "families": [self.family],
+            "parameter_size": self.parameter_size,
+            "quantization_level": "F16",
+        }
+
+
+def canonical(name: str) -> str:
+    """``all-minilm`` → ``all-minilm:latest``."""
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+class MiniLM:
+    """The bundled all-MiniLM-L6-v2, loaded on first use (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                from llamafarm_core.bundled import minilm_path
+
+                self._model = SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
+            return self._model
+
+    def token_count(self, text: str) -> int:
+        return len(self.model().tokenizer(text)["input_ids"])
+
+    def embed(self, texts: list[str], normalize: bool) -> list[list[float]]:
+        model = self.model()
+        with self._lock:
+            vectors = model.encode(texts, normalize_embeddings=normalize, convert_to_numpy=True)
+        return [[float(x) for x in row] for row in vectors]
+
+
+@dataclass
+class FakeOllamaState:
+    """What the fake serves; tests may change it and read ``requests``."""
+
+    installed: dict[str, FakeModel] = field(
+        default_factory=lambda: {m.name: m for m in [FakeModel("all-minilm:latest")]}
+    )
+    pullable: dict[str, FakeModel] = field(
+        default_factory=lambda: {m.name: m for m in [FakeModel("all-minilm:l6-v2")]}
+    )
+    requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    minilm: MiniLM = field(default_factory=MiniLM)
+
+    def find(self, name: str) -> FakeModel | None:
+        return self.installed.get(canonical(name))
+
+
+STATE = web.AppKey("fake_ollama_state", FakeOllamaState)
+
+
+# -- helpers for handlers ------------------------------------------------------------------
+
+
+def state_of(request: web.Request) -> FakeOllamaState:
+    return request.app[STATE]
+
+
+def error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+class HTTPFail(Exception):
+    """Raised inside a handler to answer ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def read_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.text() or "{}")
+    except json.JSONDecodeError as err:
+        raise HTTPFail(400, f"invalid character in request body: {err.msg}") from None
+    if not isinstance(body, dict):
+        raise HTTPFail(400, "json: cannot unmarshal into Go value of type api.Request")
+    state_of(request).requests.append((request.path, body))
+    return body
+
+
+def require_model(request: web.Request, body: dict[str, Any], capability: str | None = None) -> FakeModel:
+    name = body.get("model") or body.get("name")
+    if not name:
+        raise HTTPFail(400, "model is required")
+    model = state_of(request).find(str(name))
+    if model is None:
+        raise HTTPFail(404, f'model "{name}" not found, try pulling it first')
+    if capability and model.capability != capability:
+        raise HTTPFail(400, f'"{name}" does not support {capability}')
+    return model
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+# -- handlers ------------------------------------------------------------------------------
+
+
+async def handle_root(request: web.Request) -> web.StreamResponse:
+    return web.Response(text="Ollama is running")
+
+
+async def handle_version(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"version": VERSION})
+
+
+async def handle_tags(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"models": [m.summary() for m in state_of(request).installed.values()]})
+
+
+async def handle_show(request: web.Request) -> web.StreamResponse:
+    model = require_model(request, await read_body(request))
+    arch = model.family
+    return web.json_response(
+        {
+            "modelfile": f"# Modelfile generated by the fake\nFROM {model.name}\n",
+            "parameters": "",
+            "template": "",
+            "details": model.details(),
+            "model_info": {
+                "general.architecture": arch,
+                f"{arch}.context_length": model.context_length,
+                f"{arch}.embedding_length": model.embedding_length,
+            },
+            "capabilities": [model.capability],
+            "modified_at": "2025-01-01T00:00:00Z",
+        }
+    )
+
+
+def _inputs(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise HTTPFail(400, "invalid input type")
+
+
+def _cut(vector: list[float], dimensions: int | None) -> list[float]:
+    if dimensions is None:
+        return vector
+    cut = vector[:dimensions]
+    norm = sum(x * x for x in cut) ** 0.5 or 1.0
+    return [x / norm for x in cut]
+
+
+async def handle_embed(request: web.Request) -> web.StreamResponse:
+    started = time.monotonic_ns()
+    body = await read_body(request)
+    model = require_model(request, body, "embedding")
+    texts = _inputs(body.get("input", []))
+    dimensions = body.get("dimensions")
+    if dimensions is not None and (
+        not isinstance(dimensions, int) or not 0 < dimensions <= model.embedding_length
+    ):
+        raise HTTPFail(400, f"invalid dimensions: must be between 1 and {model.embedding_length}")
+    minilm = state_of(request).minilm
+    loop = asyncio.get_running_loop()
+    counts = await loop.run_in_executor(None, lambda: [minilm.token_count(t) for t in texts])
+    if body.get("truncate") is False and any(c > model.context_length for c in counts):
+        raise HTTPFail(400, "input length exceeds maximum context length")
+    vectors = await loop.run_in_executor(None, minilm.embed, texts, True) if texts else []
+    return web.json_response(
+        {
+            "model": body["model"],
+            "embeddings": [_cut(v, dimensions) for v in vectors],
+            "total_duration": time.monotonic_ns() - started,
+            "load_duration": 0,
+            "prompt_eval_count": sum(min(c, model.context_length) for c in counts),
+        }
+    )
+
+
+async def handle_embeddings(request: web.Request) -> web.StreamResponse:
+    body = await read_body(request)
+    require_model(request, body, "embedding")
+    prompt = body.get("prompt") or ""
+    if not isinstance(prompt, str):
+        raise HTTPFail(400, "invalid prompt type")
+    if not prompt:
+        return web.json_response({"embedding": []})
+    [vector] = await asyncio.get_running_loop().run_in_executor(
+        None, state_of(request).minilm.embed, [prompt], False
+    )
+    return web.json_response({"embedding": vector})
+
+
+async def handle_pull(request: web.Request) -> web.StreamResponse:
+    body = await read_body(request)
+    name = canonical(str(body.get("model") or body.get("name") or ""))
+    state = state_of(request)
+    model = state.pullable.get(name) or state.installed.get(name)
+    if model is None:
+        raise HTTPFail(500, "pull model manifest: file does not exist")
+    state.installed[name] = model
+    steps = [{"status": "pulling manifest"}, {"status": "verifying sha256 digest"}, {"status": "success"}]
+    if body.get("stream") is False:
+        return web.json_response(steps[-1])
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+    await response.prepare(request)
+    for step in steps:
+        await response.write((json.dumps(step) + "\n").encode())
+    await response.write_eof()
+    return response
+
+
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/", handle_root),
+    ("GET", "/api/version", handle_version),
+    ("GET", "/api/tags", handle_tags),
+    ("POST", "/api/show", handle_show),
+    ("POST", "/api/embed", handle_embed),
+    ("POST", "/api/embeddings", handle_embeddings),
+    ("POST", "/api/pull", handle_pull),
+]
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except HTTPFail as fail:
+        return error(fail.status, fail.message)
+
+
+def create_app(state: FakeOllamaState | None = None) -> web.Application:
+    app = web.Application(middlewares=[_errors])
+    app[STATE] = state or FakeOllamaState()
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)
+    return app
+
+
+class FakeOllamaServer:
+    """The fake on 127.0.0.1 in a background thread with its own event loop."""
+
+    def __init__(self, state: FakeOllamaState | None = None, port: int = 0) -> None:
+        self.state = state or FakeOllamaState()
+        self._port = port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-ollama", daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    def start(self) -> FakeOllamaServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        return self
+
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(create_app(self.state), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+            self._runner = None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def __enter__(self) -> FakeOllamaServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=11434)
+    args = parser.parse_args()
+    web.run_app(create_app(), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()
