@@ -1,34 +1,42 @@
 """A persistent lexical (BM25) index per database: SQLite FTS5 beside the vector store.
 
-It is updated when files are processed or removed (never rebuilt per query), is safe to use
-from several processes (SQLite's own locking), and gives scores in [0, 1].
+It is updated when files are processed or removed (never rebuilt per query) and is safe to
+use from several processes at once (SQLite locking, WAL journal, a generous busy timeout).
+
+Texts go through :func:`llamafarm_core.retrieval.analyzer.analyze` (English stopwords,
+Snowball stemming) before FTS5 sees them; FTS5 ranks with BM25 (k1=1.2, b=0.75).
+
+**Scores** are absolute, in [0, 1]: a chunk's BM25 divided by the best BM25 any chunk could
+reach for the query, ``sum(idf(t) * (k1 + 1))`` over the query terms the index knows. So a
+chunk with every query term once at average length scores about 0.45, and the same chunk
+scores the same whatever else the query returned. Metadata filters (see
+:mod:`llamafarm_core.retrieval.filters`) are applied inside the SQL query, before ranking.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import math
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
-from llamafarm_core.vectors import ChunkRecord, SearchHit
+from llamafarm_core.retrieval.analyzer import analyze, query_terms
+from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
-STOPWORDS = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have how i if in into is it its
-    of on or so such that the their then there these they this to was were what when where which while who why
-    will with would you your""".split()
+SCHEMA_VERSION = 2
+K1 = 1.2  # FTS5's bm25() constants
+B = 0.75
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, "
+    "file_hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS docs_file ON docs(file_hash)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(terms, tokenize='unicode61 remove_diacritics 0')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row')",
 )
-
-
-def query_terms(text: str) -> list[str]:
-    """Lower-cased words of a query without stopwords, each at most once, in order."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
-        if word not in STOPWORDS and len(word) > 1:
-            seen.setdefault(word, None)
-    return list(seen)
 
 
 class LexicalIndex:
@@ -36,65 +44,166 @@ class LexicalIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._ready = False
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=60)) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
-                "chunk_id UNINDEXED, file_hash UNINDEXED, text, tokenize='porter unicode61')"
-            )
+            if not self._ready:
+                self._migrate(conn)
+                self._ready = True
             with conn:
                 yield conn
 
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA journal_mode=WAL")
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")  # one process creates/migrates, the others wait
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                return
+            for stmt in _SCHEMA:
+                conn.execute(stmt)
+            old = conn.execute("SELECT name FROM sqlite_master WHERE name = 'chunks'").fetchone()
+            if old:  # version 1: one FTS table of (chunk_id, file_hash, text)
+                rows = conn.execute("SELECT chunk_id, file_hash, text FROM chunks").fetchall()
+                _insert(conn, [(cid, fh, text, {"file_hash": fh}) for cid, fh, text in rows])
+                conn.execute("DROP TABLE chunks")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
     def add(self, records: Sequence[ChunkRecord]) -> None:
-        """Insert or replace chunks by id."""
+        """Insert or replace chunks by id (their text and metadata)."""
         if not records:
             return
+        rows = [(r.id, str(r.metadata.get("file_hash", "")), r.text, r.metadata) for r in records]
         with self._db() as conn:
-            conn.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(r.id,) for r in records])
-            conn.executemany(
-                "INSERT INTO chunks (chunk_id, file_hash, text) VALUES (?, ?, ?)",
-                [(r.id, str(r.metadata.get("file_hash", "")), r.text) for r in records],
-            )
+            _delete_ids(conn, [r.id for r in records])
+            _insert(conn, rows)
 
     def delete(self, ids: Sequence[str]) -> None:
         with self._db() as conn:
-            conn.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(i,) for i in ids])
+            _delete_ids(conn, ids)
 
     def delete_file(self, file_hash: str) -> int:
+        """Delete every chunk of a file; returns how many were deleted."""
         with self._db() as conn:
-            return conn.execute("DELETE FROM chunks WHERE file_hash = ?", (file_hash,)).rowcount
+            ids = [r[0] for r in conn.execute("SELECT chunk_id FROM docs WHERE file_hash = ?", (file_hash,))]
+            _delete_ids(conn, ids)
+            return len(ids)
 
     def count(self) -> int:
         with self._db() as conn:
-            return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 
-    def search(self, query: str, top_k: int, allowed_ids: set[str] | None = None) -> list[SearchHit]:
-        """Best ``top_k`` chunks by BM25; scores divided by the best one, so in (0, 1].
+    def file_counts(self) -> dict[str, int]:
+        """Chunks per file hash."""
+        with self._db() as conn:
+            rows = conn.execute("SELECT file_hash, count(*) FROM docs GROUP BY file_hash").fetchall()
+        return {fh: int(n) for fh, n in rows}
 
-        ``allowed_ids`` restricts results (used to apply metadata filters resolved elsewhere).
-        """
+    def search(
+        self,
+        query: str,
+        top_k: int,
+        filters: Sequence[FilterCondition] = (),
+        allowed_ids: set[str] | None = None,
+    ) -> list[SearchHit]:
+        """Best ``top_k`` chunks by BM25 among those matching ``filters`` (and in
+        ``allowed_ids`` when given). Scores as in the module doc."""
         terms = query_terms(query)
         if not terms or top_k <= 0:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
+        where, params = filters_sql(filters)
         limit = top_k if allowed_ids is None else max(top_k * 20, 200)
         with self._db() as conn:
+            bound = _score_bound(conn, terms)
             rows = conn.execute(
-                "SELECT chunk_id, text, file_hash, -bm25(chunks) AS s FROM chunks WHERE chunks MATCH ? "
-                "ORDER BY s DESC LIMIT ?",
-                (match, limit),
+                "SELECT d.chunk_id, d.text, d.metadata, -bm25(fts) AS s FROM fts JOIN docs d ON d.id = fts.rowid "
+                f"WHERE fts MATCH ? {where} ORDER BY s DESC LIMIT ?",
+                (match, *params, limit),
             ).fetchall()
         if allowed_ids is not None:
             rows = [r for r in rows if r[0] in allowed_ids]
-        rows = rows[:top_k]
-        if not rows:
-            return []
-        best = max(r[3] for r in rows) or 1.0
         return [
-            SearchHit(id=r[0], text=r[1], score=max(0.0, min(1.0, r[3] / best)), metadata={"file_hash": r[2]})
-            for r in rows
+            SearchHit(
+                id=cid, text=text, score=_clamp(s / bound) if bound > 0 else 0.0, metadata=json.loads(meta)
+            )
+            for cid, text, meta, s in rows[:top_k]
         ]
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+
+
+def _clamp(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _insert(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
+    for chunk_id, file_hash, text, metadata in rows:
+        cur = conn.execute(
+            "INSERT INTO docs (chunk_id, file_hash, text, metadata) VALUES (?, ?, ?, ?)",
+            (chunk_id, file_hash, text, json.dumps(metadata, default=str)),
+        )
+        conn.execute("INSERT INTO fts (rowid, terms) VALUES (?, ?)", (cur.lastrowid, " ".join(analyze(text))))
+
+
+def _delete_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    for chunk_id in ids:
+        row = conn.execute("SELECT id FROM docs WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        if row:
+            conn.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
+            conn.execute("DELETE FROM docs WHERE id = ?", (row[0],))
+
+
+def _score_bound(conn: sqlite3.Connection, terms: Sequence[str]) -> float:
+    """The highest BM25 a chunk could reach for these terms (FTS5's idf, tf -> infinity)."""
+    total = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+    marks = ",".join("?" * len(terms))
+    bound = 0.0
+    for (hits,) in conn.execute(f"SELECT doc FROM fts_vocab WHERE term IN ({marks})", tuple(terms)):
+        idf = math.log((total - hits + 0.5) / (hits + 0.5))
+        bound += max(idf, 1e-6) * (K1 + 1)
+    return bound
+
+
+def filters_sql(filters: Sequence[FilterCondition], column: str = "d.metadata") -> tuple[str, list[Any]]:
+    """``AND ...`` clauses over a JSON metadata column with the semantics of
+    :func:`llamafarm_core.retrieval.filters.matches` (missing key never matches, no
+    cross-kind comparisons), and their parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for cond in filters:
+        path = f'$."{cond.key}"'
+        if cond.op in (FilterOp.EQ, FilterOp.IN, FilterOp.NE, FilterOp.NIN):
+            values = cond.value if cond.op in (FilterOp.IN, FilterOp.NIN) else (cond.value,)
+            parts = [_equal_sql(column, path, v) for v in values]
+            any_eq = "(" + " OR ".join(sql for sql, _ in parts) + ")"
+            eq_params = [x for _, p in parts for x in p]
+            if cond.op in (FilterOp.EQ, FilterOp.IN):
+                clauses.append(any_eq)
+                params.extend(eq_params)
+            else:
+                clauses.append(f"(json_type({column}, ?) NOT IN ('null') AND NOT {any_eq})")
+                params.extend([path, *eq_params])
+        else:
+            sym = {FilterOp.GT: ">", FilterOp.GTE: ">=", FilterOp.LT: "<", FilterOp.LTE: "<="}[cond.op]
+            clauses.append(
+                f"(json_type({column}, ?) IN ('integer', 'real') AND json_extract({column}, ?) {sym} ?)"
+            )
+            params.extend([path, path, cond.value])
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _equal_sql(column: str, path: str, value: Any) -> tuple[str, list[Any]]:
+    if isinstance(value, bool):
+        return f"(json_type({column}, ?) = ?)", [path, "true" if value else "false"]
+    if isinstance(value, int | float):
+        return f"(json_type({column}, ?) IN ('integer', 'real') AND json_extract({column}, ?) = ?)", [
+            path,
+            path,
+            value,
+        ]
+    return f"(json_type({column}, ?) = 'text' AND json_extract({column}, ?) = ?)", [path, path, value]

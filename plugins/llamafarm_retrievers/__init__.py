@@ -11,4 +11,22 @@ from llamafarm_core.plugins import hookimpl
 
 @hookimpl
 def register_retrieval_strategies() -> list[type]:
-    return []
+    from llamafarm_retrievers.basic import BasicSimilarityStrategy
+    from llamafarm_retrievers.bm25 import BM25Strategy
+    from llamafarm_retrievers.cross_encoder import CrossEncoderRerankedStrategy
+    from llamafarm_retrievers.hybrid import HybridStrategy
+    from llamafarm_retrievers.hybrid_universal import HybridUniversalStrategy
+    from llamafarm_retrievers.metadata_filtered import MetadataFilteredStrategy
+    from llamafarm_retrievers.multi_query import MultiQueryStrategy
+    from llamafarm_retrievers.reranked import RerankedStrategy
+
+    return [
+        BasicSimilarityStrategy,
+        MetadataFilteredStrategy,
+        MultiQueryStrategy,
+        RerankedStrategy,
+        CrossEncoderRerankedStrategy,
+        HybridUniversalStrategy,
+        BM25Strategy,
+        HybridStrategy,
+    ]

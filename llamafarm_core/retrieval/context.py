@@ -1,0 +1,139 @@
+"""What a retrieval strategy works with: one database of one project, for one query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+from llamafarm_core.components.kinds import PluginKind
+from llamafarm_core.components.retrieval import RetrievalStrategy
+from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.retrieval.scoring import canonical_metric, metric_score, ranked, with_score
+from llamafarm_core.vectors import FilterCondition, SearchHit
+
+if TYPE_CHECKING:
+    from llamafarm_core.components.store import VectorStore
+    from llamafarm_core.databases import DatabaseHandle
+
+# generate(prompt, max_tokens) -> text, with the project's default model.
+Generate = Callable[[str, int], str]
+
+
+class RetrievalContext:
+    """The database a strategy searches, for the duration of one query.
+
+    - :meth:`vector_search` and :meth:`lexical_search` take the query text (or a vector) and
+      metadata ``filters``; both return :class:`SearchHit` with scores in [0, 1] and the
+      chunk's full metadata, under the same chunk ids.
+    - :meth:`rescore` recomputes vector scores under another distance metric.
+    - ``generate`` is ``generate(prompt, max_tokens) -> str`` with the project's default
+      model, or None when there is no usable model (strategies then fall back and
+      :meth:`warn`).
+    - :meth:`build` makes a nested strategy from ``{type, config}`` through the registry.
+
+    The store is opened (under the database's shared lock) on first use and kept open until
+    :meth:`close`, so one query opens it once however many searches it makes.
+    """
+
+    def __init__(
+        self,
+        handle: DatabaseHandle,
+        registry: Registry,
+        *,
+        generate: Generate | None = None,
+        generate_factory: Callable[[], Generate | None] | None = None,
+    ) -> None:
+        self.handle = handle
+        self.registry = registry
+        self.database = handle.name
+        self._generate = generate
+        self._generate_factory = None if generate is not None else generate_factory
+        self.warnings: list[str] = []
+        self._stack = ExitStack()
+        self._store: VectorStore | None = None
+        self._vectors: dict[str, list[float]] = {}
+
+    # -- the pieces --------------------------------------------------------------------------
+
+    @property
+    def generate(self) -> Generate | None:
+        """The text generator (built on first use when given as a factory)."""
+        factory, self._generate_factory = self._generate_factory, None
+        if factory is not None:
+            try:
+                self._generate = factory()
+            except Exception as err:  # no model configured or not loadable: strategies degrade
+                self.warn(f"no language model for query expansion: {err}")
+        return self._generate
+
+    def store(self) -> VectorStore:
+        if self._store is None:
+            self._store = self._stack.enter_context(self.handle.reading())
+        return self._store
+
+    @property
+    def store_metric(self) -> str:
+        """The metric the store ranks by (from its ``distance_function``/``distance``)."""
+        config = self.handle.database.config
+        raw = config.get("distance_function") or config.get("distance") or "cosine"
+        try:
+            return canonical_metric(str(raw).lower()) or "cosine"
+        except Exception:
+            return "cosine"
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def close(self) -> None:
+        self._stack.close()
+        self._store = None
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def embed_query(self, text: str) -> list[float]:
+        """The query's vector (computed once per text per query)."""
+        if text not in self._vectors:
+            self._vectors[text] = self.handle.embed_query(text)
+        return self._vectors[text]
+
+    def vector_search(
+        self, query: str | Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[SearchHit]:
+        """Nearest chunks by the store's metric, best first."""
+        if top_k <= 0:
+            return []
+        vector = self.embed_query(query) if isinstance(query, str) else list(query)
+        return self.store().search(vector, top_k, list(filters))
+
+    def lexical_search(
+        self, query: str, top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[SearchHit]:
+        """Best chunks by BM25 (see :mod:`llamafarm_core.retrieval.lexical`), best first."""
+        if top_k <= 0 or not self.handle.lexical.path.exists():
+            return []
+        return self.handle.lexical.search(query, top_k, filters=filters)
+
+    def rescore(self, query: str, hits: Sequence[SearchHit], metric: str) -> list[SearchHit]:
+        """``hits`` rescored under ``metric`` (chunk texts re-embedded), best first."""
+        if not hits:
+            return []
+        vector = self.embed_query(query)
+        vectors = self.handle.embed_documents([h.text for h in hits])
+        rescored = {
+            h.id: with_score(h, metric_score(metric, vector, v)) for h, v in zip(hits, vectors, strict=True)
+        }
+        return ranked(rescored)
+
+    # -- nesting -----------------------------------------------------------------------------
+
+    def build(
+        self, type_name: str, config: Mapping[str, Any] | None, *, where: str, **kwargs: Any
+    ) -> RetrievalStrategy:
+        """A strategy from its ``type`` and ``config`` (validated; PluginError names ``where``)."""
+        strategy = self.registry.build(
+            PluginKind.RETRIEVAL_STRATEGY, type_name, config, where=where, **kwargs
+        )
+        assert isinstance(strategy, RetrievalStrategy)
+        return strategy

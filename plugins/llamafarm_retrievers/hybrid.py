@@ -1,0 +1,79 @@
+"""HybridStrategy: lexical (BM25) and vector search fused, weighted by ``alpha``."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.components.retrieval import RetrievalStrategy
+from llamafarm_core.retrieval.context import RetrievalContext
+from llamafarm_core.retrieval.request import RetrievalRequest
+from llamafarm_core.retrieval.scoring import RRF_K, ranked, reciprocal_rank, weighted_mean
+from llamafarm_core.vectors import SearchHit
+from llamafarm_retrievers._common import VectorConfig, dense_search, threshold
+
+
+class HybridConfig(VectorConfig):
+    alpha: float = Field(
+        0.5, ge=0, le=1, description="Weight of the vector side: 1 vector only, 0 BM25 only."
+    )
+    fusion: Literal["rrf", "score"] = Field(
+        "rrf",
+        description="rrf: weighted reciprocal-rank fusion; score: weighted mean of the two [0, 1] scores.",
+    )
+    rrf_k: int = Field(RRF_K, ge=1, le=1000, description="The k of reciprocal-rank fusion.")
+    candidate_k: int | None = Field(
+        None, ge=1, le=1000, description="Candidates taken from each side (default max(10 x top_k, 50))."
+    )
+
+
+class HybridStrategy(RetrievalStrategy):
+    """Real hybrid search: the vector side and the BM25 side each give ``candidate_k``
+    candidates, fused into one ranking.
+
+    - ``fusion: rrf`` (default): ``alpha / (k + rank_vector) + (1 - alpha) / (k + rank_bm25)``,
+      divided by its maximum ``1 / (k + 1)``, so 1.0 means first on both sides.
+    - ``fusion: score``: ``alpha * vector_score + (1 - alpha) * bm25_score`` (each in [0, 1];
+      a side that didn't return the chunk adds 0).
+    - ``alpha`` 1 returns exactly the vector search, 0 exactly BM25 (their own scores).
+
+    Built with ``inner=<strategy>`` (what a request's ``hybrid_alpha`` does to a strategy
+    that isn't hybrid), that strategy's results are the vector side.
+    """
+
+    name = "hybrid"
+    aliases = ("HybridStrategy", "HybridRetriever")
+    Config: ClassVar[type[PluginConfig]] = HybridConfig
+    hybrid_alpha_mode: ClassVar[str] = "native"
+
+    def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
+        cfg = self.config
+        assert isinstance(cfg, HybridConfig)
+        alpha = request.hybrid_alpha if request.hybrid_alpha is not None else cfg.alpha
+        k = request.k(cfg.top_k)
+        depth = max(cfg.candidate_k or max(10 * k, 50), k)
+        dense = self._dense(request, ctx, k if alpha == 1 else depth, cfg) if alpha > 0 else []
+        lexical = (
+            ctx.lexical_search(request.query, k if alpha == 0 else depth, request.filters)
+            if alpha < 1
+            else []
+        )
+        if alpha == 1:
+            fused = dense[:k]
+        elif alpha == 0:
+            fused = lexical[:k]
+        elif cfg.fusion == "rrf":
+            fused = ranked(reciprocal_rank([(dense, alpha), (lexical, 1 - alpha)], cfg.rrf_k), k)
+        else:
+            fused = ranked(weighted_mean([(dense, alpha), (lexical, 1 - alpha)]), k)
+        return threshold(fused, request.threshold(cfg.score_threshold))
+
+    def _dense(
+        self, request: RetrievalRequest, ctx: RetrievalContext, depth: int, cfg: HybridConfig
+    ) -> list[SearchHit]:
+        inner = self.context.get("inner")
+        if isinstance(inner, RetrievalStrategy):
+            return inner.retrieve(request.replace(top_k=depth, hybrid_alpha=None, score_threshold=None), ctx)
+        return dense_search(request, ctx, depth, cfg.distance_metric)
