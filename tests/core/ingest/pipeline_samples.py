@@ -73,7 +73,9 @@ def xlsx_bytes(sentence: str) -> bytes:
 
 
 def _pdf(s: str) -> bytes:
-    return pdf_bytes(["Maritime safety notes.\n\nKeep the fog horn ready.", f"Evening duties.\n\n{s}"])
+    first = "Maritime safety notes.\n\n" + "Keep the fog horn ready and check the signal flags at dawn. " * 10
+    second = "Evening duties.\n\n" + "Log the passing ships and the weather in the book. " * 9
+    return pdf_bytes([first, f"{second}\n\n{s}"])
 
 
 MAKERS: dict[str, Callable[[str], bytes]] = {
