@@ -8,9 +8,13 @@ the official ``ollama`` client talks to it unchanged. Only what the tests need i
 - ``POST /api/embed`` (batch, L2-normalised, ``truncate``, ``dimensions``) and the legacy
   ``POST /api/embeddings`` (one prompt, not normalised)
 - ``POST /api/pull``: installs a model listed in ``FakeOllamaState.pullable`` (no download)
+- ``POST /api/chat`` and ``POST /api/generate``, streaming (NDJSON, the default) or not
 
 Embeddings are REAL: every embedding model is served by the bundled all-MiniLM-L6-v2
-(sentence-transformers), so similar texts really are close.
+(sentence-transformers), so similar texts really are close. Generation is REAL too: every
+``completion`` model is the bundled Gemma 3 270M through llama.cpp (install
+:data:`GEMMA_CHAT` with :func:`chat_state`); its prompt is a plain "Role: text" transcript,
+as the base model has no chat template.
 
 Extending it (e.g. ``/api/chat``, ``/api/generate``): write ``async def handle_x(request)``
 using :func:`state_of`, :func:`read_body`, :func:`require_model` and :func:`error`, add
@@ -104,6 +108,51 @@ class MiniLM:
         return [[float(x) for x in row] for row in vectors]
 
 
+class Gemma:
+    """The bundled Gemma 3 270M in llama.cpp, loaded on first use; one generation at a time."""
+
+    STOPS = ("\nUser:", "\nSystem:", "\nAssistant:")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._llm: Any = None
+
+    def _model(self) -> Any:
+        if self._llm is None:
+            from llama_cpp import Llama
+
+            from llamafarm_core.bundled import gemma_gguf_path
+
+            self._llm = Llama(model_path=str(gemma_gguf_path()), n_ctx=2048, n_threads=2, verbose=False)
+        return self._llm
+
+    def token_count(self, text: str) -> int:
+        with self._lock:
+            return len(self._model().tokenize(text.encode("utf-8")))
+
+    def generate(self, prompt: str, options: dict[str, Any], emit: Callable[[str], None]) -> tuple[str, int]:
+        """Generate with Ollama ``options``; ``emit`` each piece; returns (done_reason, eval_count)."""
+        num_predict = options.get("num_predict")
+        kwargs: dict[str, Any] = {
+            "max_tokens": None if num_predict in (None, -1, -2) else int(num_predict),
+            "stop": [*self.STOPS, *(options.get("stop") or [])],
+            "stream": True,
+        }
+        for key in ("temperature", "top_p", "top_k", "seed", "presence_penalty", "frequency_penalty", "repeat_penalty"):
+            if options.get(key) is not None:
+                kwargs[key] = options[key]
+        count, reason = 0, "stop"
+        with self._lock:
+            for chunk in self._model().create_completion(prompt, **kwargs):
+                choice = chunk["choices"][0]
+                if choice.get("text"):
+                    count += 1
+                    emit(choice["text"])
+                if choice.get("finish_reason") == "length":
+                    reason = "length"
+        return reason, count
+
+
 @dataclass
 class FakeOllamaState:
     """What the fake serves; tests may change it and read ``requests``."""
@@ -116,6 +165,7 @@ class FakeOllamaState:
     )
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     minilm: MiniLM = field(default_factory=MiniLM)
+    gemma: Gemma = field(default_factory=Gemma)
 
     def find(self, name: str) -> FakeModel | None:
         return self.installed.get(canonical(name))
@@ -282,6 +332,109 @@ async def handle_pull(request: web.Request) -> web.StreamResponse:
     return response
 
 
+GEMMA_CHAT = FakeModel(
+    "gemma3:270m", family="gemma3", parameter_size="268M", capability="completion", context_length=32768,
+    embedding_length=640,
+)  # fmt: skip
+
+
+def chat_state() -> FakeOllamaState:
+    """The default state plus :data:`GEMMA_CHAT` installed (for /api/chat and /api/generate)."""
+    state = FakeOllamaState()
+    state.installed[GEMMA_CHAT.name] = GEMMA_CHAT
+    return state
+
+
+def _transcript(messages: list[dict[str, Any]]) -> str:
+    labels = {"system": "System", "user": "User", "assistant": "Assistant"}
+    lines = []
+    for m in messages:
+        role = m.get("role")
+        if role not in labels or not isinstance(m.get("content", ""), str):
+            raise HTTPFail(400, f"invalid message role {role!r}")
+        lines.append(f"{labels[role]}: {m.get('content', '').strip()}")
+    return "\n".join([*lines, "Assistant:"])
+
+
+async def _generate(
+    request: web.Request, body: dict[str, Any], prompt: str, piece: Callable[[str, bool], dict[str, Any]]
+) -> web.StreamResponse:
+    """Run Gemma on ``prompt``; answer one JSON object, or NDJSON lines when streaming.
+    ``piece(text, done)`` shapes one object of the endpoint."""
+    started = time.monotonic_ns()
+    state = state_of(request)
+    options = body.get("options") or {}
+    if not isinstance(options, dict):
+        raise HTTPFail(400, "json: cannot unmarshal options")
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def run() -> tuple[str, int]:
+        try:
+            return state.gemma.generate(prompt, options, lambda t: loop.call_soon_threadsafe(queue.put_nowait, t))
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    prompt_tokens = await loop.run_in_executor(None, state.gemma.token_count, prompt)
+    job = loop.run_in_executor(None, run)
+
+    def final(text: str, reason: str, count: int) -> dict[str, Any]:
+        elapsed = time.monotonic_ns() - started
+        return {
+            **piece(text, True),
+            "done_reason": reason,
+            "total_duration": elapsed,
+            "load_duration": 0,
+            "prompt_eval_count": prompt_tokens,
+            "prompt_eval_duration": 0,
+            "eval_count": count,
+            "eval_duration": elapsed,
+        }
+
+    if body.get("stream", True) is False:
+        parts = []
+        while (text := await queue.get()) is not None:
+            parts.append(text)
+        reason, count = await job
+        return web.json_response(final("".join(parts).strip(), reason, count))
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+    await response.prepare(request)
+    while (text := await queue.get()) is not None:
+        await response.write((json.dumps(piece(text, False)) + "\n").encode())
+    reason, count = await job
+    await response.write((json.dumps(final("", reason, count)) + "\n").encode())
+    await response.write_eof()
+    return response
+
+
+async def handle_chat(request: web.Request) -> web.StreamResponse:
+    body = await read_body(request)
+    require_model(request, body, "completion")
+    messages = body.get("messages") or []
+    if not isinstance(messages, list):
+        raise HTTPFail(400, "json: cannot unmarshal messages")
+
+    def piece(text: str, done: bool) -> dict[str, Any]:
+        message = {"role": "assistant", "content": text}
+        return {"model": body["model"], "created_at": now(), "message": message, "done": done}
+
+    return await _generate(request, body, _transcript(messages), piece)
+
+
+async def handle_generate(request: web.Request) -> web.StreamResponse:
+    body = await read_body(request)
+    require_model(request, body, "completion")
+    prompt = str(body.get("prompt") or "")
+    if not body.get("raw"):
+        system = [{"role": "system", "content": body["system"]}] if body.get("system") else []
+        prompt = _transcript([*system, {"role": "user", "content": prompt}])
+
+    def piece(text: str, done: bool) -> dict[str, Any]:
+        return {"model": body["model"], "created_at": now(), "response": text, "done": done}
+
+    return await _generate(request, body, prompt, piece)
+
+
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/", handle_root),
     ("GET", "/api/version", handle_version),
@@ -290,6 +443,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/api/embed", handle_embed),
     ("POST", "/api/embeddings", handle_embeddings),
     ("POST", "/api/pull", handle_pull),
+    ("POST", "/api/chat", handle_chat),
+    ("POST", "/api/generate", handle_generate),
 ]
 
 

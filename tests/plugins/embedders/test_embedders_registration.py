@@ -37,7 +37,9 @@ def test_every_builtin_embedder_is_registered(registry: Registry) -> None:
 
 
 def test_building_the_registry_imports_no_heavy_library() -> None:
-    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True
+    )
     assert out.stdout.strip() == ""
 
 

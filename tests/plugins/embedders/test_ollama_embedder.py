@@ -5,18 +5,20 @@ from __future__ import annotations
 import time
 
 import pytest
+from llamafarm_embedders.ollama_embedder import OllamaEmbedder, OllamaEmbedderConfig
 
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.embedders import EmbedderContract, cosine
-from llamafarm_embedders.ollama_embedder import OllamaEmbedder, OllamaEmbedderConfig
 from tests.fakes.ollama import FakeOllamaServer
 from tests.servers import free_port, silent_server
 
 
 def make(url: str, **options: object) -> OllamaEmbedder:
-    return OllamaEmbedder(OllamaEmbedderConfig.model_validate({"model": "all-minilm", "base_url": url, **options}))
+    return OllamaEmbedder(
+        OllamaEmbedderConfig.model_validate({"model": "all-minilm", "base_url": url, **options})
+    )
 
 
 class TestOllamaContract(EmbedderContract):
@@ -47,7 +49,9 @@ def test_declared_dimension_is_used_and_checked(fake_ollama: FakeOllamaServer) -
     assert make(fake_ollama.url, dimension=384).dimension() == 384
     wrong = make(fake_ollama.url, dimension=768)
     assert wrong.dimension() == 768  # declared: no request needed
-    with pytest.raises(ComponentUnavailable, match="returns 384-dimensional vectors but the config says dimension: 768"):
+    with pytest.raises(
+        ComponentUnavailable, match="returns 384-dimensional vectors but the config says dimension: 768"
+    ):
         wrong.embed(["x"])
     with pytest.raises(ComponentUnavailable):
         wrong.check()
@@ -76,14 +80,18 @@ def test_auto_pull_pulls_once_then_embeds() -> None:
 
 def test_auto_pull_of_an_unknown_model_fails_clearly(fake_ollama: FakeOllamaServer) -> None:
     embedder = make(fake_ollama.url, model="no-such-model", auto_pull=True)
-    with pytest.raises(ComponentUnavailable, match="'no-such-model' is not at .* and pulling it failed: pull model manifest"):
+    with pytest.raises(
+        ComponentUnavailable, match="'no-such-model' is not at .* and pulling it failed: pull model manifest"
+    ):
         embedder.embed(["x"])
 
 
 def test_a_chat_model_is_refused_with_ollamas_reason(fake_ollama: FakeOllamaServer) -> None:
     from tests.fakes.ollama import FakeModel
 
-    fake_ollama.state.installed["chatty:latest"] = FakeModel("chatty:latest", family="gemma3", capability="completion")
+    fake_ollama.state.installed["chatty:latest"] = FakeModel(
+        "chatty:latest", family="gemma3", capability="completion"
+    )
     try:
         with pytest.raises(UpstreamError, match='answered 400: "chatty" does not support embedding'):
             make(fake_ollama.url, model="chatty").embed(["x"])
@@ -101,9 +109,11 @@ def test_nothing_listening_is_an_upstream_error_naming_the_url() -> None:
 
 
 def test_a_hung_server_times_out() -> None:
-    with silent_server() as url:
-        with pytest.raises(UpstreamTimeout, match=f"Ollama at {url} did not answer within 0.5s"):
-            make(url, timeout=0.5).embed(["x"])
+    with (
+        silent_server() as url,
+        pytest.raises(UpstreamTimeout, match=f"Ollama at {url} did not answer within 0.5s"),
+    ):
+        make(url, timeout=0.5).embed(["x"])
 
 
 def test_a_pasted_v1_suffix_still_reaches_the_native_api(fake_ollama: FakeOllamaServer) -> None:

@@ -7,20 +7,24 @@ from pathlib import Path
 
 import pytest
 import yaml
+from llamafarm_embedders.openai_embedder import OpenAIEmbedder, OpenAIEmbedderConfig
+from llamafarm_embedders.universal_embedder import UniversalEmbedder, UniversalEmbedderConfig
 
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.embedders import EmbedderContract
-from llamafarm_embedders.openai_embedder import OpenAIEmbedder, OpenAIEmbedderConfig
-from llamafarm_embedders.universal_embedder import UniversalEmbedder, UniversalEmbedderConfig
 from tests.servers import ChildServer, free_port, silent_server
 
-COMPAT_CONFIGS = sorted((Path(__file__).resolve().parents[4] / "shared/compat/llamafarm-configs").glob("*.yaml"))
+COMPAT_CONFIGS = sorted(
+    (Path(__file__).resolve().parents[4] / "shared/compat/llamafarm-configs").glob("*.yaml")
+)
 
 
 def make(url: str, **options: object) -> OpenAIEmbedder:
-    return OpenAIEmbedder(OpenAIEmbedderConfig.model_validate({"model": "gemma3-270m", "base_url": url, **options}))
+    return OpenAIEmbedder(
+        OpenAIEmbedderConfig.model_validate({"model": "gemma3-270m", "base_url": url, **options})
+    )
 
 
 class TestOpenAIContract(EmbedderContract):
@@ -42,7 +46,9 @@ def test_vectors_come_from_the_server(llama_cpp_embedding_server: ChildServer) -
 
 def test_declared_dimension_mismatch_is_clear(llama_cpp_embedding_server: ChildServer) -> None:
     embedder = make(llama_cpp_embedding_server.url + "/v1", dimension=768)
-    with pytest.raises(ComponentUnavailable, match="returns 640-dimensional vectors but the config says dimension: 768"):
+    with pytest.raises(
+        ComponentUnavailable, match="returns 640-dimensional vectors but the config says dimension: 768"
+    ):
         embedder.check()
 
 
@@ -56,7 +62,9 @@ def test_compat_embedders_load_and_report_ignored_keys(registry: Registry, path:
     for i, db in enumerate(config["rag"]["databases"]):
         for j, strategy in enumerate(db["embedding_strategies"]):
             where = f"rag.databases[{i}].embedding_strategies[{j}].config"
-            built = registry.validate_config(PluginKind.EMBEDDER, strategy["type"], strategy["config"], where=where)
+            built = registry.validate_config(
+                PluginKind.EMBEDDER, strategy["type"], strategy["config"], where=where
+            )
             assert built.warnings == [f"{where}.auto_pull: accepted for compatibility, ignored by universal"]
             assert isinstance(built.config, UniversalEmbedderConfig)
             assert built.config.base_url == "http://127.0.0.1:11540/v1"
@@ -68,7 +76,9 @@ def test_universal_with_nothing_listening_fails_fast_and_clearly(registry: Regis
     started = time.monotonic()
     with pytest.raises(UpstreamError) as err:
         embedder.embed(["hello"])
-    assert err.value.message == "UniversalEmbedder: cannot reach http://127.0.0.1:11540/v1 (connection refused)"
+    assert (
+        err.value.message == "UniversalEmbedder: cannot reach http://127.0.0.1:11540/v1 (connection refused)"
+    )
     assert err.value.status == 502
     assert time.monotonic() - started < 5
 

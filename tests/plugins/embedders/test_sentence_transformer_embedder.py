@@ -6,14 +6,14 @@ import math
 from pathlib import Path
 
 import pytest
+from llamafarm_embedders import model_cache
+from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
 
 from llamafarm_core.bundled import minilm_path
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.errors import ComponentUnavailable, PluginError
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.embedders import EmbedderContract
-from llamafarm_embedders import model_cache
-from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
 
 
 @pytest.fixture(scope="session")

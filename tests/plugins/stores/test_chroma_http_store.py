@@ -10,7 +10,7 @@ from llamafarm_stores.chroma_store import ChromaConfig, ChromaStore
 
 from llamafarm_core.errors import ComponentUnavailable
 from llamafarm_core.testing.stores import VectorStoreContract, record
-from tests.servers import ChildServer, chroma_server, free_port  # noqa: F401
+from tests.servers import ChildServer, free_port
 
 
 class TestChromaHttp(VectorStoreContract):
@@ -21,7 +21,7 @@ class TestChromaHttp(VectorStoreContract):
         return 8
 
     @pytest.fixture
-    def make_store(self, chroma_server: ChildServer):  # noqa: F811
+    def make_store(self, chroma_server: ChildServer):
         def make(path: Path, metric: str | None = None) -> ChromaStore:
             # One collection per database path: tests don't see each other on the shared server.
             name = "t" + hashlib.sha1(str(path).encode()).hexdigest()[:16]
@@ -38,7 +38,7 @@ class TestChromaHttp(VectorStoreContract):
 
 def test_server_mode_is_not_local_and_writes_nothing_locally(
     chroma_server: ChildServer, tmp_path: Path
-) -> None:  # noqa: F811
+) -> None:
     store = ChromaStore(
         ChromaConfig(host="127.0.0.1", port=chroma_server.port), path=tmp_path / "db", collection="remote_db"
     )

@@ -21,9 +21,13 @@ print(",".join(sorted(m for m in ("chromadb", "qdrant_client", "torch") if m in 
 
 
 def test_builtin_stores_are_registered(registry: Registry) -> None:
-    assert {"chroma", "ChromaStore", "qdrant", "QdrantStore"} <= set(registry.known_names(PluginKind.VECTOR_STORE))
+    assert {"chroma", "ChromaStore", "qdrant", "QdrantStore"} <= set(
+        registry.known_names(PluginKind.VECTOR_STORE)
+    )
 
 
 def test_constructing_a_store_imports_no_database_library_and_touches_no_disk() -> None:
-    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True
+    )
     assert out.stdout.strip() == ""
