@@ -93,15 +93,21 @@ def slow_job(task_id: str, namespace: str, project: str, dataset: str, file_hash
     return run_file_job(_slow, task_id, namespace, project, dataset, file_hashes, instance)
 
 
-def flaky_job(task_id: str, namespace: str, project: str, dataset: str, file_hashes: list[str], instance: str):  # type: ignore[no-untyped-def]
+def flaky_job(
+    task_id: str, namespace: str, project: str, dataset: str, file_hashes: list[str], instance: str
+):  # type: ignore[no-untyped-def]
     return run_file_job(_flaky, task_id, namespace, project, dataset, file_hashes, instance)
 
 
-def refusing_job(task_id: str, namespace: str, project: str, dataset: str, file_hashes: list[str], instance: str):  # type: ignore[no-untyped-def]
+def refusing_job(
+    task_id: str, namespace: str, project: str, dataset: str, file_hashes: list[str], instance: str
+):  # type: ignore[no-untyped-def]
     return run_file_job(_refuse, task_id, namespace, project, dataset, file_hashes, instance)
 
 
-def crashing_job(task_id: str, namespace: str, project: str, dataset: str, file_hashes: list[str], instance: str):  # type: ignore[no-untyped-def]
+def crashing_job(
+    task_id: str, namespace: str, project: str, dataset: str, file_hashes: list[str], instance: str
+):  # type: ignore[no-untyped-def]
     return run_file_job(_crash, task_id, namespace, project, dataset, file_hashes, instance)
 
 

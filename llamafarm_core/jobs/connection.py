@@ -55,7 +55,9 @@ def connect(url: str, *, socket_timeout: float | None = 10.0) -> Redis:
     """A client for ``url`` (``redis://``, ``rediss://`` or ``unix://``). Connects lazily."""
     from redis import Redis
 
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=socket_timeout, health_check_interval=30)
+    return Redis.from_url(
+        url, socket_connect_timeout=2, socket_timeout=socket_timeout, health_check_interval=30
+    )
 
 
 def unavailable(url: str, err: BaseException) -> ServiceUnavailable:

@@ -55,6 +55,10 @@ class Cancellation:
         return [h for h, s in self.view.files.items() if s == FileStatus.PROCESSING]
 
 
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def dataset_key(namespace: str, project: str, dataset: str) -> str:
     """Redis key naming the task that owns a dataset's processing right now."""
     return f"llamafarm:dataset-task:{namespace}/{project}/{dataset}"
@@ -141,10 +145,9 @@ class JobService:
 
     def _running_owner(self, namespace: str, project: str, key: str) -> TaskRecord | str | None:
         """The dataset's task if still running; else the key's current value (or None)."""
-        raw = self.redis.get(key)
-        if raw is None:
+        task_id = _text(self.redis.get(key))
+        if task_id is None:
             return None
-        task_id = raw.decode()
         try:
             record = self.store.load(namespace, project, task_id)
         except Exception:
@@ -161,7 +164,7 @@ class JobService:
             try:
                 pipe.watch(key)
                 current = pipe.get(key)
-                if (current.decode() if current else None) != previous:
+                if _text(current) != previous:
                     return False
                 pipe.multi()
                 pipe.set(key, record.task_id)

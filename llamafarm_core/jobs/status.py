@@ -142,7 +142,11 @@ def _state(record: TaskRecord, states: dict[str, JobState]) -> tuple[TaskState, 
         return TaskState.PENDING, None, None
     cancelled = sum(len(p.files) for p in record.jobs if states[p.job_id].phase == JobPhase.CANCELLED)
     if cancelled:
-        return TaskState.FAILURE, f"task cancelled: {cancelled} of {len(record.files)} files were not processed", None
+        return (
+            TaskState.FAILURE,
+            f"task cancelled: {cancelled} of {len(record.files)} files were not processed",
+            None,
+        )
     for state in states.values():
         error = state.error or (state.outcome.error if state.outcome else None)
         if error:

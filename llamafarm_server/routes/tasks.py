@@ -34,7 +34,9 @@ async def cancel_task(request: web.Request) -> CancelResponse:
     """Cancel the task's files that haven't started; files being processed finish."""
     ref = project_ref(request)
     await run_blocking(request.app[PROJECTS].get, ref)
-    done = await run_blocking(request.app[JOBS].cancel, ref.namespace, ref.name, request.match_info["task_id"])
+    done = await run_blocking(
+        request.app[JOBS].cancel, ref.namespace, ref.name, request.match_info["task_id"]
+    )
     view = done.view
     if done.cancelled_files:
         message = f"cancelled {len(done.cancelled_files)} of {view.total} files"

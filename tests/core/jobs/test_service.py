@@ -71,7 +71,9 @@ def test_a_bug_in_a_job_fails_the_task_with_the_traceback(service: JobService) -
     assert view.traceback and "ZeroDivisionError" in view.traceback
 
 
-def test_a_transient_failure_is_retried_and_the_task_shows_retry(settings: Settings, registry, data_dir) -> None:  # type: ignore[no-untyped-def]
+def test_a_transient_failure_is_retried_and_the_task_shows_retry(
+    settings: Settings, registry, data_dir
+) -> None:  # type: ignore[no-untyped-def]
     service = JobService(dataclasses.replace(settings, job_retry_delays=(2, 2)), registry)
     (data_dir / "flaky").write_text("1")  # the first attempt times out
     sub = service.submit(NS, PROJECT, DATASET, hashes(1), function=FLAKY)
@@ -91,7 +93,9 @@ def test_a_transient_failure_is_retried_and_the_task_shows_retry(settings: Setti
     assert (data_dir / f"attempts-{hashes(1)[0]}").read_text() == "2"
 
 
-def test_retries_run_out_into_a_failure_naming_the_upstream_error(settings: Settings, registry, data_dir) -> None:  # type: ignore[no-untyped-def]
+def test_retries_run_out_into_a_failure_naming_the_upstream_error(
+    settings: Settings, registry, data_dir
+) -> None:  # type: ignore[no-untyped-def]
     service = JobService(dataclasses.replace(settings, job_retry_delays=(0, 0)), registry)
     (data_dir / "flaky").write_text("99")
     view = service.wait(service.submit(NS, PROJECT, DATASET, hashes(1), function=FLAKY).record, timeout=60)
