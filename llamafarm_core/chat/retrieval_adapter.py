@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from llamafarm_core.errors import ComponentUnavailable
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.settings import Settings
@@ -18,11 +17,15 @@ def search(
     top_k: int | None,
     score_threshold: float | None,
 ) -> list[SearchHit]:
-    """Hits for ``query`` from ``database`` with its default retrieval strategy."""
-    try:
-        from llamafarm_core.retrieval import service
-    except ImportError:
-        raise ComponentUnavailable(
-            "RAG retrieval is not available: llamafarm_core.retrieval.service is missing"
-        ) from None
-    raise ComponentUnavailable(f"RAG retrieval service has an unknown interface: {service!r}")
+    """Hits for ``query`` from ``database`` with its default retrieval strategy; best first.
+
+    ``top_k``/``score_threshold`` None mean the strategy's configured values. A blank
+    query retrieves nothing.
+    """
+    if not query.strip():
+        return []
+    from llamafarm_core.retrieval import service
+    from llamafarm_core.retrieval.request import RetrievalRequest
+
+    request = RetrievalRequest(query, top_k=top_k, score_threshold=score_threshold)
+    return service.query(settings, registry, project, request, database=database).hits

@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -123,7 +124,9 @@ class Gemma:
 
             from llamafarm_core.bundled import gemma_gguf_path
 
-            self._llm = Llama(model_path=str(gemma_gguf_path()), n_ctx=2048, n_threads=2, verbose=False)
+            self._llm = Llama(
+                model_path=str(gemma_gguf_path()), n_ctx=2048, n_threads=os.cpu_count(), verbose=False
+            )
         return self._llm
 
     def token_count(self, text: str) -> int:
@@ -138,7 +141,15 @@ class Gemma:
             "stop": [*self.STOPS, *(options.get("stop") or [])],
             "stream": True,
         }
-        for key in ("temperature", "top_p", "top_k", "seed", "presence_penalty", "frequency_penalty", "repeat_penalty"):
+        for key in (
+            "temperature",
+            "top_p",
+            "top_k",
+            "seed",
+            "presence_penalty",
+            "frequency_penalty",
+            "repeat_penalty",
+        ):
             if options.get(key) is not None:
                 kwargs[key] = options[key]
         count, reason = 0, "stop"
@@ -371,7 +382,9 @@ async def _generate(
 
     def run() -> tuple[str, int]:
         try:
-            return state.gemma.generate(prompt, options, lambda t: loop.call_soon_threadsafe(queue.put_nowait, t))
+            return state.gemma.generate(
+                prompt, options, lambda t: loop.call_soon_threadsafe(queue.put_nowait, t)
+            )
         finally:
             loop.call_soon_threadsafe(queue.put_nowait, None)
 

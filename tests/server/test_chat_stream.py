@@ -42,6 +42,7 @@ async def test_stream_chunks_role_first_finish_last_then_done(client) -> None:  
 async def test_stream_and_non_stream_give_the_same_answer(client) -> None:  # type: ignore[no-untyped-def]
     base = await make_project(client)
     body = {"messages": [user("Name a fruit.")], "temperature": 0.8, "seed": 5}
+    await client.post(f"{base}/chat/completions", json=body)  # warm llama.cpp's prompt cache
     plain = await (await client.post(f"{base}/chat/completions", json=body)).json()
     streamed = parse_sse(
         await (await client.post(f"{base}/chat/completions", json={**body, "stream": True})).text()

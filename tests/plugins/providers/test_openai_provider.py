@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from llamafarm_providers.openai_compat import OpenAIProvider
 
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import UpstreamError, UpstreamTimeout
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.providers import RemoteProviderContract, make_request
-from llamafarm_providers.openai_compat import OpenAIProvider
 from tests.servers import ChildServer, free_port
 
 
