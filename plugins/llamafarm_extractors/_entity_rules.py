@@ -41,9 +41,13 @@ ACRONYM_AFTER_RE = re.compile(r"\s*\(([A-Z][A-Z&]{1,9})\)")
 _KEEP_DOT = frozenset({"inc.", "corp.", "co.", "ltd.", "jr.", "sr.", "bros.", "st.", "mt.", "d.c."})
 
 
+_UPPER_RE = re.compile(r"[A-Z]")
+
+
 def _regex_pass(text: str) -> Iterator[Found]:
-    for m in EMAIL_RE.finditer(text):
-        yield "EMAIL", m.start(), m.end(), m.group(0)
+    if "@" in text:
+        for m in EMAIL_RE.finditer(text):
+            yield "EMAIL", m.start(), m.end(), m.group(0)
     pos = 0
     for url in find_urls(text):
         start = text.find(url, pos)
@@ -66,7 +70,9 @@ def _regex_pass(text: str) -> Iterator[Found]:
             yield "PHONE", m.start(), m.end(), m.group(0)
     for m in CFR_RE.finditer(text):
         yield "LAW", m.start(), m.end(), m.group(0)
-    for m in TRADEMARK_RE.finditer(text):
+    if not _UPPER_RE.search(text):
+        return  # the rest needs capital letters
+    for m in TRADEMARK_RE.finditer(text) if "™" in text or "®" in text else ():
         tokens = _trim(m.group(1).split())
         if tokens:
             start = m.start(1) + m.group(1).find(tokens[0])
@@ -176,6 +182,8 @@ def _classified(tokens: list[str]) -> Iterator[tuple[str, list[str]]]:
 
 
 def _span_pass(text: str) -> Iterator[Found]:
+    if not _UPPER_RE.search(text):
+        return
     for m in CAP_SPAN_RE.finditer(text):
         offset = m.start()
         cursor = 0

@@ -34,7 +34,13 @@ def clean_url(url: str) -> str:
     return url
 
 
+def find_emails(text: str) -> list[str]:
+    return [m.group(0) for m in EMAIL_RE.finditer(text)] if "@" in text else []
+
+
 def find_urls(text: str) -> list[str]:
+    if "://" not in text and "www." not in text.lower():
+        return []
     return [u for u in (clean_url(m.group(0)) for m in URL_RE.finditer(text)) if len(u) > 7]
 
 

@@ -119,8 +119,12 @@ def syllables(word: str) -> int:
     return max(1, count)
 
 
+_NUMBER_RE = re.compile(r"[\d.,\-]+")
+
+
 def is_number(token: str) -> bool:
-    return bool(re.fullmatch(r"[\d.,\-]+", token))
+    """Digits with separators only ("3.5", "1,200", "12-4")."""
+    return token[:1].isdigit() and _NUMBER_RE.fullmatch(token) is not None
 
 
 # Punctuation that ends a key phrase (a dot only when it ends a sentence).

@@ -14,7 +14,7 @@ from llamafarm_core.errors import ComponentUnavailable
 
 from ._base import unique
 from ._entity_rules import recognise
-from ._regexes import EMAIL_RE, find_phones, find_urls
+from ._regexes import find_emails, find_phones, find_urls
 
 # Every label a user may ask for; spaCy's LOC is reported as LOCATION.
 ENTITY_TYPES = (
@@ -122,7 +122,7 @@ class EntityExtractor(Extractor):
     def _spacy_entities(self, nlp: Any, text: str) -> list[tuple[str, str]]:
         nlp.max_length = max(nlp.max_length, len(text) + 1)
         found = [(_SPACY_LABELS.get(e.label_, e.label_), e.text) for e in nlp(text).ents]
-        found += [("EMAIL", m.group(0)) for m in EMAIL_RE.finditer(text)]
+        found += [("EMAIL", e) for e in find_emails(text)]
         found += [("PHONE", p) for p in find_phones(text)]
         found += [("URL", u) for u in find_urls(text)]
         return [(label, value) for label, value in found if self._wanted(label)]

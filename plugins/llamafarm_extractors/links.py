@@ -10,7 +10,7 @@ from pydantic import Field
 from llamafarm_core.components.base import PluginConfig
 
 from ._base import ChunkwiseExtractor, unique
-from ._regexes import EMAIL_RE, HASHTAG_RE, MENTION_RE, find_phones, find_urls
+from ._regexes import HASHTAG_RE, MENTION_RE, find_emails, find_phones, find_urls
 
 
 class LinkConfig(PluginConfig):
@@ -50,7 +50,7 @@ class LinkExtractor(ChunkwiseExtractor):
     def extract_text(self, text: str) -> dict[str, Any]:
         cfg = self.config
         urls = unique(find_urls(text)) if cfg.extract_urls else []
-        emails = unique([m.group(0).lower() for m in EMAIL_RE.finditer(text)]) if cfg.extract_emails else []
+        emails = unique([e.lower() for e in find_emails(text)]) if cfg.extract_emails else []
         out: dict[str, Any] = {"link_count": len(urls) + len(emails)}
         if cfg.extract_urls:
             out["urls"] = urls

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 from llamafarm_core.components.base import PluginConfig
 
 from ._base import ChunkwiseExtractor, unique
-from ._regexes import EMAIL_RE, HASHTAG_RE, MENTION_RE, MONEY_RE, PERCENT_RE, find_phones, find_urls
+from ._regexes import HASHTAG_RE, MENTION_RE, MONEY_RE, PERCENT_RE, find_emails, find_phones, find_urls
 from ._temporal import find_dates, find_times
 from ._text import word_list
 
@@ -95,7 +95,7 @@ def _findall(pattern: re.Pattern[str]) -> Callable[[str], list[str]]:
 
 
 BUILTINS: dict[str, Callable[[str], list[str]]] = {
-    "email": _findall(EMAIL_RE),
+    "email": find_emails,
     "phone": find_phones,
     "url": find_urls,
     "ip": _ips,

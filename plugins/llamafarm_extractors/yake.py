@@ -33,6 +33,7 @@ class _Term:
     tf_acronym: int = 0
     sentences: set[int] = field(default_factory=set)
     stopword: bool = False
+    number: bool = False
     score: float = 0.0
 
 
@@ -57,9 +58,11 @@ def _term_scores(
         lows = [t.lower() for t in tokens]
         for i, (token, low) in enumerate(zip(tokens, lows, strict=True)):
             term = terms[low]
+            if not term.tf:
+                term.number = is_number(low)
+                term.stopword = term.number or low in STOPWORDS or len(low) < 3
             term.tf += 1
             term.sentences.add(s_index)
-            term.stopword = low in STOPWORDS or len(low) < 3 or is_number(low)
             if token.isupper() and len(token) > 1:
                 term.tf_acronym += 1
             elif token[0].isupper() and not (i == 0 and s_index != previous_sentence):
@@ -67,18 +70,26 @@ def _term_scores(
             for j in range(max(0, i - window), i):
                 edges[(lows[j], low)] += 1
         previous_sentence = s_index
-    left: dict[str, Counter[str]] = defaultdict(Counter)
-    right: dict[str, Counter[str]] = defaultdict(Counter)
+    # Distinct neighbours and co-occurrence totals on each side of every term.
+    left_n: Counter[str] = Counter()
+    left_w: Counter[str] = Counter()
+    right_n: Counter[str] = Counter()
+    right_w: Counter[str] = Counter()
     for (a, b), weight in edges.items():
-        right[a][b] += weight
-        left[b][a] += weight
+        right_n[a] += 1
+        right_w[a] += weight
+        left_n[b] += 1
+        left_w[b] += weight
     valid = [t.tf for t in terms.values() if not t.stopword] or [1]
-    mean_tf, std_tf = statistics.fmean(valid), statistics.pstdev(valid)
+    mean_tf = sum(valid) / len(valid)
+    std_tf = math.sqrt(sum((x - mean_tf) ** 2 for x in valid) / len(valid))
     max_tf = max(t.tf for t in terms.values())
     n_sentences = max(1, len({s for s, _ in pieces}))
     for word, t in terms.items():
-        wl = len(left[word]) / sum(left[word].values()) if left[word] else 0.0
-        wr = len(right[word]) / sum(right[word].values()) if right[word] else 0.0
+        if t.stopword:
+            continue  # stopwords inside a keyword are weighed by their bigrams instead
+        wl = left_n[word] / left_w[word] if left_w[word] else 0.0
+        wr = right_n[word] / right_w[word] if right_w[word] else 0.0
         relatedness = 1 + (wl + wr) * t.tf / max_tf
         casing = max(t.tf_capital, t.tf_acronym) / (1 + math.log(t.tf))
         position = math.log(math.log(3 + statistics.median(sorted(t.sentences))))
@@ -100,9 +111,9 @@ def yake(text: str, cfg: YakeConfig) -> Scored:
         for i in range(len(lows)):
             for n in range(1, cfg.max_ngram_size + 1):
                 gram = tuple(lows[i : i + n])
-                if len(gram) < n or is_number(gram[-1]) or terms[gram[-1]].stopword:
+                if len(gram) < n or terms[gram[-1]].stopword:
                     continue
-                if terms[gram[0]].stopword or any(is_number(w) for w in gram):
+                if terms[gram[0]].stopword or any(terms[w].number for w in gram):
                     break
                 counts[gram] += 1
     scored = []
@@ -125,10 +136,18 @@ def yake(text: str, cfg: YakeConfig) -> Scored:
     return _deduplicate(scored, cfg.deduplication_threshold, cfg.max_keywords)
 
 
+def _similar(a: str, b: str, threshold: float) -> bool:
+    """difflib's ratio ≥ threshold, trying its cheap upper bounds first."""
+    if 2 * min(len(a), len(b)) < threshold * (len(a) + len(b)):
+        return False  # even a perfect match of the shorter one can't reach the threshold
+    matcher = SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+
+
 def _deduplicate(scored: Scored, threshold: float, limit: int) -> Scored:
     kept: Scored = []
     for phrase, score in scored:
-        if threshold < 1 and any(SequenceMatcher(None, phrase, k).ratio() >= threshold for k, _ in kept):
+        if threshold < 1 and any(_similar(phrase, k, threshold) for k, _ in kept):
             continue
         kept.append((phrase, score))
         if len(kept) >= limit:
