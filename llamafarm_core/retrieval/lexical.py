@@ -180,7 +180,7 @@ def filters_sql(filters: Sequence[FilterCondition], column: str = "d.metadata") 
         if cond.op in (FilterOp.EQ, FilterOp.IN, FilterOp.NE, FilterOp.NIN):
             values = cond.value if cond.op in (FilterOp.IN, FilterOp.NIN) else (cond.value,)
             parts = [_equal_sql(column, path, v) for v in values]
-            any_eq = "(" + " OR ".join(sql for sql, _ in parts) + ")"
+            any_eq = "(" + (" OR ".join(sql for sql, _ in parts) or "0") + ")"
             eq_params = [x for _, p in parts for x in p]
             if cond.op in (FilterOp.EQ, FilterOp.IN):
                 clauses.append(any_eq)

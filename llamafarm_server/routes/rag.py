@@ -1,0 +1,151 @@
+"""RAG: query a database, its health, the databases and the documents they hold."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from aiohttp import web
+
+from llamafarm_core.projects import Project
+from llamafarm_core.retrieval import inventory, service
+from llamafarm_core.retrieval.filters import parse_filters
+from llamafarm_core.retrieval.request import RetrievalRequest, RetrievalResult
+from llamafarm_core.retrieval.scoring import canonical_metric
+from llamafarm_core.vectors import SearchHit
+from llamafarm_server.api import Router, run_blocking
+from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
+from llamafarm_server.schemas.rag import (
+    HealthQuery,
+    RagDatabase,
+    RagDatabaseHealth,
+    RagDatabaseList,
+    RagDocument,
+    RagDocumentList,
+    RagHealthResponse,
+    RagQueryBody,
+    RagQueryResponse,
+    RagResult,
+    RagStats,
+)
+
+router = Router("RAG")
+BASE = "/v1/projects/{namespace}/{project}/rag"
+
+
+async def _project(request: web.Request) -> Project:
+    return await run_blocking(request.app[PROJECTS].get, project_ref(request))
+
+
+def _to_request(body: RagQueryBody) -> RetrievalRequest:
+    return RetrievalRequest(
+        query=body.query,
+        top_k=body.top_k,
+        score_threshold=body.score_threshold,
+        filters=tuple(parse_filters(body.metadata_filters, "body.metadata_filters")),
+        distance_metric=canonical_metric(body.distance_metric),
+        hybrid_alpha=body.hybrid_alpha,
+        rerank_model=body.rerank_model,
+        query_expansion=bool(body.query_expansion),
+        max_tokens=body.max_tokens,
+    )
+
+
+def _result(hit: SearchHit) -> RagResult:
+    document_id = hit.metadata.get("document_id") or hit.metadata.get("file_hash") or hit.id.split(":")[0]
+    return RagResult(
+        content=hit.text,
+        score=round(hit.score, 6),
+        metadata=hit.metadata,
+        chunk_id=hit.id,
+        document_id=str(document_id),
+    )
+
+
+def _response(result: RetrievalResult) -> RagQueryResponse:
+    return RagQueryResponse(
+        query=result.query,
+        results=[_result(h) for h in result.hits],
+        total_results=len(result.hits),
+        processing_time_ms=result.processing_time_ms,
+        retrieval_strategy_used=result.strategy,
+        database_used=result.database,
+        warnings=result.warnings,
+    )
+
+
+@router.post(
+    BASE + "/query", body=RagQueryBody, response=RagQueryResponse, responses={400: "unknown database"}
+)
+async def rag_query(request: web.Request, body: RagQueryBody) -> RagQueryResponse:
+    """Search a database of the project with a retrieval strategy."""
+    retrieval = _to_request(body)
+    project = await _project(request)
+    app = request.app
+    result = await run_blocking(
+        service.query,
+        app[SETTINGS],
+        app[REGISTRY],
+        project,
+        retrieval,
+        body.database,
+        body.retrieval_strategy,
+    )
+    return _response(result)
+
+
+@router.get(BASE + "/health", query=HealthQuery, response=RagHealthResponse)
+async def rag_health(request: web.Request, query: HealthQuery) -> RagHealthResponse:
+    """Health of every database (or ``?database=``): counts, size, whether the embedder loads."""
+    project = await _project(request)
+    app = request.app
+    report = await run_blocking(inventory.health, app[SETTINGS], app[REGISTRY], project, query.database)
+    return RagHealthResponse(
+        status=report.status.value,
+        databases=[RagDatabaseHealth(**{**asdict(d), "status": d.status.value}) for d in report.databases],
+    )
+
+
+def _database(summary: inventory.DatabaseSummary) -> RagDatabase:
+    return RagDatabase.model_validate(asdict(summary))
+
+
+@router.get(BASE + "/databases", response=RagDatabaseList)
+async def rag_databases(request: web.Request) -> RagDatabaseList:
+    """The project's databases with their strategies, datasets and counts."""
+    project = await _project(request)
+    app = request.app
+    items = await run_blocking(inventory.databases, app[SETTINGS], app[REGISTRY], project)
+    default = next((d.name for d in items if d.is_default), None)
+    return RagDatabaseList(
+        databases=[_database(d) for d in items], default_database=default, total=len(items)
+    )
+
+
+@router.get(BASE + "/databases/{database}/documents", response=RagDocumentList)
+async def rag_documents(request: web.Request) -> RagDocumentList:
+    """The files stored in a database, with their chunk counts and original names."""
+    project = await _project(request)
+    app = request.app
+    name = request.match_info["database"]
+    docs = await run_blocking(inventory.documents, app[SETTINGS], app[REGISTRY], project, name)
+    return RagDocumentList(
+        database=name,
+        documents=[RagDocument.model_validate(asdict(d)) for d in docs],
+        total=len(docs),
+        total_chunks=sum(d.chunk_count for d in docs),
+    )
+
+
+@router.get(BASE + "/stats", response=RagStats)
+async def rag_stats(request: web.Request) -> RagStats:
+    """Totals over the project's databases."""
+    project = await _project(request)
+    app = request.app
+    stats = await run_blocking(inventory.stats, app[SETTINGS], app[REGISTRY], project)
+    return RagStats(
+        database_count=stats.database_count,
+        document_count=stats.document_count,
+        chunk_count=stats.chunk_count,
+        size_bytes=stats.size_bytes,
+        databases=[_database(d) for d in stats.databases],
+    )
