@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from llamafarm_core.components.extractor import Extractor
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.documents import Chunk, SourceFile
 from llamafarm_core.plugins import build_registry, get_plugin_manager
@@ -35,7 +36,9 @@ CONFIGS: list[tuple[str, dict]] = [
 
 
 def cranfield(path: Path) -> list[str]:
-    docs, current, in_text = [], [], False
+    docs: list[str] = []
+    current: list[str] = []
+    in_text = False
     for line in path.read_text().splitlines():
         if line.startswith(".I "):
             if current:
@@ -58,6 +61,7 @@ def main() -> None:
     print(f"{'extractor':<40} {'total s':>8} {'ms/doc':>8}")
     for type_name, config in CONFIGS:
         extractor = registry.build(PluginKind.EXTRACTOR, type_name, config)
+        assert isinstance(extractor, Extractor)
         started = time.perf_counter()
         for i, text in enumerate(docs):
             source = SourceFile(f"{i:064d}", f"cran/{i}.txt", Path("/nonexistent"), len(text), "text/plain")
