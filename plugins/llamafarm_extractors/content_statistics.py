@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
@@ -111,15 +111,6 @@ class ContentStatisticsExtractor(ChunkwiseExtractor):
     Config = ContentStatisticsConfig
     ignored_keys = frozenset({"include_sentiment_indicators", "language"})
     config: ContentStatisticsConfig
-
-    keys: ClassVar[tuple[str, ...]] = (
-        "word_count",
-        "char_count",
-        "sentence_count",
-        "paragraph_count",
-        "avg_words_per_sentence",
-        "reading_time_seconds",
-    )
 
     def extract_text(self, text: str) -> dict[str, Any]:
         cfg = self.config

@@ -82,13 +82,8 @@ def _grid_tables(lines: list[str], used: set[int]) -> list[Table]:
             i += 1
         if rows:
             used.update(range(start, i))
-            tables.append(
-                Table(
-                    "grid",
-                    [" ".join(c) for c in zip(*rows[:header_rows], strict=False)] if header_rows else [],
-                    rows[header_rows:] if header_rows else rows,
-                )
-            )
+            headers = [" ".join(col) for col in zip(*rows[:header_rows], strict=False)] if header_rows else []
+            tables.append(Table("grid", headers, rows[header_rows:]))
     return tables
 
 
