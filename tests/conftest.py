@@ -18,11 +18,10 @@ from llamafarm_core.offline import enforce_offline
 
 enforce_offline()
 
-from jobs_fixtures import emptied, jobs_redis, own_redis  # noqa: E402,F401  (a real Redis for the jobs)
-
 from llamafarm_core.plugins import build_registry, get_plugin_manager  # noqa: E402
 from llamafarm_core.plugins.registry import Registry  # noqa: E402
 from llamafarm_core.settings import Settings  # noqa: E402
+from tests.jobs_fixtures import emptied, jobs_redis, own_redis  # noqa: E402,F401  (a real Redis for the jobs)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -4,7 +4,7 @@ real worker processes, and small job functions with the product's job signature.
 The job functions are test-only stand-ins for the ingestion pipeline: they go through the
 same :func:`run_file_job` wrapper (outcomes, retries, instance check) and record each
 execution in ``$data_dir/executions.log`` so tests can count how often a file ran.
-Worker processes import them from this module (``tests`` is put on their PYTHONPATH).
+Worker processes import them as ``tests.jobs_fixtures`` (the repo is put on their PYTHONPATH).
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ import pytest
 from llamafarm_core.errors import BadRequest, UpstreamTimeout
 from llamafarm_core.jobs.connection import connect
 from llamafarm_core.jobs.context import JobContext
-from llamafarm_core.jobs.functions import run_file_job
+from llamafarm_core.jobs.functions import Attempt, run_file_job
 from llamafarm_core.jobs.redis_server import EmbeddedRedis
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
 
-ECHO = "jobs_fixtures.echo_job"
-SLOW = "jobs_fixtures.slow_job"
-FLAKY = "jobs_fixtures.flaky_job"
-REFUSE = "jobs_fixtures.refusing_job"
-CRASH = "jobs_fixtures.crashing_job"
+ECHO = "tests.jobs_fixtures.echo_job"
+SLOW = "tests.jobs_fixtures.slow_job"
+FLAKY = "tests.jobs_fixtures.flaky_job"
+REFUSE = "tests.jobs_fixtures.refusing_job"
+CRASH = "tests.jobs_fixtures.crashing_job"
 
 
 # -- job functions -------------------------------------------------------------------------
@@ -49,7 +49,9 @@ def executions(data_dir: Path) -> list[str]:
     return [line.split()[0] for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _echo(ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str]) -> list[dict[str, Any]]:
+def _echo(
+    ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str], attempt: Attempt
+) -> list[dict[str, Any]]:
     _log_run(ctx, hashes)
     return [
         {"hash": h, "status": "failed" if h.startswith("bad") else "processed", "worker": os.getpid()}
@@ -58,29 +60,37 @@ def _echo(ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str
     ]
 
 
-def _slow(ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str]) -> list[dict[str, Any]]:
+def _slow(
+    ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str], attempt: Attempt
+) -> list[dict[str, Any]]:
     """Marks itself started, then sleeps ``$data_dir/sleep`` seconds (deterministically slow)."""
     (ctx.settings.data_dir / f"started-{os.getpid()}").write_text(",".join(hashes))
     time.sleep(float((ctx.settings.data_dir / "sleep").read_text()))
-    return _echo(ctx, ns, project, dataset, hashes)
+    return _echo(ctx, ns, project, dataset, hashes, attempt)
 
 
-def _flaky(ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str]) -> list[dict[str, Any]]:
+def _flaky(
+    ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str], attempt: Attempt
+) -> list[dict[str, Any]]:
     """Times out (as a provider would) the first ``$data_dir/flaky`` attempts, then works."""
     counter = ctx.settings.data_dir / f"attempts-{hashes[0]}"
     attempts = int(counter.read_text()) + 1 if counter.exists() else 1
     counter.write_text(str(attempts))
     if attempts <= int((ctx.settings.data_dir / "flaky").read_text()):
         raise UpstreamTimeout(f"embedder did not answer (attempt {attempts})")
-    return _echo(ctx, ns, project, dataset, hashes)
+    return _echo(ctx, ns, project, dataset, hashes, attempt)
 
 
-def _refuse(ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str]) -> list[dict[str, Any]]:
+def _refuse(
+    ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str], attempt: Attempt
+) -> list[dict[str, Any]]:
     _log_run(ctx, hashes)
     raise BadRequest("dataset strategy 'nope' is not in the config")
 
 
-def _crash(ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str]) -> list[dict[str, Any]]:
+def _crash(
+    ctx: JobContext, ns: str, project: str, dataset: str, hashes: list[str], attempt: Attempt
+) -> list[dict[str, Any]]:
     _log_run(ctx, hashes)
     raise ZeroDivisionError("a bug")
 
@@ -115,7 +125,7 @@ def crashing_job(
 
 
 def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    path = os.pathsep.join(p for p in (str(TESTS_DIR), os.environ.get("PYTHONPATH", "")) if p)
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     return {**os.environ, "LF_DATA_DIR": str(data_dir), "PYTHONPATH": path, **extra}
 
 

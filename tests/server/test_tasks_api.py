@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from jobs_fixtures import ECHO, SLOW
-
 from llamafarm_server.routes.tasks import JOBS
+from tests.jobs_fixtures import ECHO, SLOW
 
 NS, PROJECT = "acme", "bot"
 FILES = [f"{i:064x}" for i in range(5)]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from jobs_fixtures import ECHO, TESTS_DIR, wait_until
 
 from llamafarm_core.jobs.connection import connect, embedded_socket_path, embedded_url
 from llamafarm_core.jobs.processes import PidRecord, read_pid_file
@@ -19,13 +18,14 @@ from llamafarm_core.jobs.redis_server import EmbeddedRedis
 from llamafarm_core.jobs.service import JobService
 from llamafarm_core.settings import Settings
 from tests.conftest import ServerProcess
+from tests.jobs_fixtures import ECHO, REPO, wait_until
 
 pytestmark = pytest.mark.slow
 NS, PROJECT = "acme", "bot"
 
 
 def serve(data_dir: Path, *args: str) -> ServerProcess:
-    return ServerProcess(data_dir, list(args), env={"PYTHONPATH": str(TESTS_DIR)}).wait_ready()
+    return ServerProcess(data_dir, list(args), env={"PYTHONPATH": str(REPO)}).wait_ready()
 
 
 def children(data_dir: Path) -> tuple[PidRecord, list[PidRecord]]:

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from jobs_fixtures import wait_until, worker_env
 
 from llamafarm_core.jobs.connection import connect
 from llamafarm_core.jobs.processes import (
@@ -24,6 +23,7 @@ from llamafarm_core.jobs.processes import (
 from llamafarm_core.jobs.queues import alive_workers
 from llamafarm_core.jobs.redis_server import EmbeddedRedis
 from llamafarm_core.jobs.supervisor import WorkerSupervisor
+from tests.jobs_fixtures import wait_until, worker_env
 
 
 def test_stop_leftovers_stops_recorded_processes_and_spares_recycled_pids(tmp_path: Path) -> None:

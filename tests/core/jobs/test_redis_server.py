@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from jobs_fixtures import wait_until
 
 from llamafarm_core.jobs.connection import MAX_SOCKET_PATH, connect, embedded_socket_path, ping
 from llamafarm_core.jobs.processes import read_pid_file
 from llamafarm_core.jobs.redis_server import EmbeddedRedis
+from tests.jobs_fixtures import wait_until
 
 
 def test_the_socket_lives_in_the_data_dir_unless_the_path_is_too_long(tmp_path: Path) -> None:

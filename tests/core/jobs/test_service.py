@@ -8,12 +8,12 @@ import threading
 import time
 
 import pytest
-from jobs_fixtures import CRASH, ECHO, FLAKY, REFUSE, SLOW, executions
 
 from llamafarm_core.errors import NotFound, ServiceUnavailable
 from llamafarm_core.jobs.records import FileStatus, TaskState
 from llamafarm_core.jobs.service import JobService
 from llamafarm_core.settings import Settings
+from tests.jobs_fixtures import CRASH, ECHO, FLAKY, REFUSE, SLOW, executions
 
 NS, PROJECT, DATASET = "team", "proj", "docs"
 

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jobs_fixtures import ECHO, SLOW, WorkerProcess, executions, wait_until
 
 from llamafarm_core.jobs.records import FileStatus, TaskState, TaskView
 from llamafarm_core.jobs.redis_server import EmbeddedRedis
 from llamafarm_core.jobs.service import JobService
 from llamafarm_core.jobs.status import ABANDONED_REASON
 from llamafarm_core.settings import Settings
+from tests.jobs_fixtures import ECHO, SLOW, WorkerProcess, executions, wait_until
 
 pytestmark = pytest.mark.slow
 NS, PROJECT, DATASET = "team", "proj", "docs"
