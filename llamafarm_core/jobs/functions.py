@@ -4,8 +4,9 @@ Every file job has the signature
 ``(task_id, namespace, project, dataset, file_hashes, instance) -> dict`` and goes through
 :func:`run_file_job`, which decides what a failure means:
 
-- a transient failure (a provider's timeout or error, infrastructure away) propagates, and
-  RQ retries the job after a backoff (the task shows RETRY meanwhile);
+- a transient failure (a provider's timeout or error, infrastructure away) propagates while
+  the job has retries left, and RQ retries it after a backoff (the task shows RETRY
+  meanwhile); on the last attempt the pipeline fails the files alone, each with its reason;
 - any other error ends the job with an outcome naming it, so each of its files is failed
   with that reason and nothing is retried in vain;
 - the job's outcome is written to the task's directory before the job returns.
@@ -14,13 +15,18 @@ Every file job has the signature
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from llamafarm_core.errors import LlamaFarmError, ServiceUnavailable, UpstreamError
 from llamafarm_core.jobs import context
 from llamafarm_core.jobs.records import FileDetail, JobOutcome, TaskStore
+
+if TYPE_CHECKING:
+    from rq.job import Job
 
 log = logging.getLogger("llamafarm.jobs")
 
@@ -29,8 +35,20 @@ PROCESS_FILES = "llamafarm_core.jobs.functions.process_files"
 # Failures worth another attempt later: the same files may well succeed then.
 TRANSIENT: tuple[type[BaseException], ...] = (UpstreamError, ServiceUnavailable)
 
-# work(ctx, namespace, project, dataset, file_hashes) -> one detail dict per file
-FileWork = Callable[[context.JobContext, str, str, str, list[str]], list[dict[str, Any]]]
+# How often a running job publishes its progress (files done) for the task's meta.
+PROGRESS_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a work function may want to know about the attempt it runs in."""
+
+    reraise: tuple[type[BaseException], ...]  # errors to raise (retries left) rather than absorb
+    progress: Callable[[int, int], None]  # (files done, files total)
+
+
+# work(ctx, namespace, project, dataset, file_hashes, attempt) -> one detail dict per file
+FileWork = Callable[[context.JobContext, str, str, str, list[str], Attempt], list[dict[str, Any]]]
 
 
 def _transient(err: BaseException) -> bool:
@@ -41,13 +59,31 @@ def _transient(err: BaseException) -> bool:
     return isinstance(err, ConnectionError | TimeoutError)
 
 
-def _current_job_id() -> str:
+def _current_job() -> Job:
     from rq import get_current_job
 
     job = get_current_job()
     if job is None:
         raise RuntimeError("a file job must run inside an RQ worker")
-    return job.id
+    return job
+
+
+def _progress_publisher(job: Job) -> Callable[[int, int], None]:
+    """Publish files done to the job's meta (read by the task view), at most once a second."""
+    last = 0.0
+
+    def publish(done: int, total: int) -> None:
+        nonlocal last
+        if time.monotonic() - last < PROGRESS_EVERY_S and done < total:
+            return
+        last = time.monotonic()
+        job.meta["done"] = done
+        try:
+            job.save_meta()
+        except Exception as err:  # progress is cosmetic; never fail the job over it
+            log.debug("job %s: progress not saved: %s", job.id, err)
+
+    return publish
 
 
 def run_file_job(
@@ -63,10 +99,16 @@ def run_file_job(
     from rq.timeouts import JobTimeoutException
 
     ctx = context.current()
-    job_id = _current_job_id()
+    job = _current_job()
+    job_id = job.id
     context.check_instance(ctx.settings, instance)  # a misplaced worker: let another take it
+    attempt = Attempt(
+        reraise=TRANSIENT if job.retries_left else (),
+        progress=_progress_publisher(job),
+    )
     try:
-        files = [FileDetail.model_validate(d) for d in work(ctx, namespace, project, dataset, file_hashes)]
+        details = work(ctx, namespace, project, dataset, file_hashes, attempt)
+        files = [FileDetail.model_validate(d) for d in details]
         outcome = JobOutcome(job_id=job_id, files=files)
     except JobTimeoutException:
         limit = ctx.settings.job_timeout_seconds
@@ -90,12 +132,26 @@ def run_file_job(
 
 
 def _process_work(
-    ctx: context.JobContext, namespace: str, project: str, dataset: str, file_hashes: list[str]
+    ctx: context.JobContext,
+    namespace: str,
+    project: str,
+    dataset: str,
+    file_hashes: list[str],
+    attempt: Attempt,
 ) -> list[dict[str, Any]]:
     from llamafarm_core.ingest import pipeline
 
-    results = pipeline.process_files(ctx.settings, namespace, project, dataset, file_hashes)
-    return [r.to_dict() for r in results]
+    report = pipeline.process_files(
+        ctx.settings,
+        namespace,
+        project,
+        dataset,
+        file_hashes,
+        registry=ctx.registry,
+        progress=attempt.progress,
+        reraise=attempt.reraise,
+    )
+    return [r.to_dict() for r in report.results]
 
 
 def process_files(

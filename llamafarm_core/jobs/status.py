@@ -53,6 +53,7 @@ class JobState:
     outcome: JobOutcome | None = None
     error: str | None = None
     traceback: str | None = None
+    done: int = 0  # files finished so far by a running job (its published progress)
 
 
 def _last_line(text: str) -> str:
@@ -72,7 +73,7 @@ def _rq_state(job: object) -> JobState:
     if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.CREATED, JobStatus.READY_TO_ENQUEUE):
         return JobState(JobPhase.PENDING)
     if status == JobStatus.STARTED:
-        return JobState(JobPhase.STARTED)
+        return JobState(JobPhase.STARTED, done=int(job.meta.get("done", 0)))
     if status == JobStatus.CANCELED:
         return JobState(JobPhase.CANCELLED)
     if status == JobStatus.FINISHED:
@@ -168,7 +169,7 @@ def describe(record: TaskRecord, states: dict[str, JobState]) -> TaskView:
         project=record.project,
         dataset=record.dataset,
         total=len(record.files),
-        current=sum(1 for d in details if d.status.done),
+        current=sum(1 for d in details if d.status.done) + sum(s.done for s in states.values()),
         files={d.hash: d.status for d in details},
         details=details,
         processed_files=count[FileStatus.PROCESSED],

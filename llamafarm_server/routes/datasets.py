@@ -7,10 +7,11 @@ from aiohttp import BodyPartReader, MultipartReader, hdrs, web
 from llamafarm_core.datasets import DatasetStore, DatasetView, clean_filename, guess_mime_type
 from llamafarm_core.datasets.store import find_dataset
 from llamafarm_core.errors import BadRequest, LlamaFarmError, PayloadTooLarge
-from llamafarm_core.ingest.pipeline import process_files
+from llamafarm_core.jobs.processing import processing_target
 from llamafarm_core.projects import ProjectRef
 from llamafarm_server.api import Router, run_blocking
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
+from llamafarm_server.routes.tasks import JOBS
 from llamafarm_server.schemas.datasets import (
     BulkFileResult,
     BulkUploadResponse,
@@ -213,15 +214,55 @@ async def upload_files(request: web.Request) -> BulkUploadResponse:
     )
 
 
-@router.post(ONE + "/process", query=ProcessQuery, response=ProcessResponse)
+@router.post(
+    ONE + "/process",
+    query=ProcessQuery,
+    response=ProcessResponse,
+    responses={503: "Redis unreachable (processing runs as jobs)"},
+)
 async def process_dataset(request: web.Request, query: ProcessQuery) -> ProcessResponse:
-    """Process the dataset's files into its database (synchronously); per-file results."""
+    """Process the dataset's files into its database; per-file results.
+
+    Runs as jobs on the queue either way. ``async_processing=true`` answers at once with a
+    ``task_id`` (poll ``GET …/tasks/{task_id}``); otherwise the request waits for the task.
+    A dataset already being processed is not processed twice: the request joins (async: is
+    given) the running task.
+    """
     ref, dataset = project_ref(request), request.match_info["dataset"]
-    app = request.app
-    report = await run_blocking(
-        process_files, app[SETTINGS], ref.namespace, ref.name, dataset, None, registry=app[REGISTRY]
+    jobs = request.app[JOBS]
+    target = await run_blocking(processing_target, request.app[PROJECTS], ref, dataset)
+    sub = await run_blocking(jobs.submit, ref.namespace, ref.name, dataset, target.files)
+    if query.async_processing:
+        view = await run_blocking(jobs.view, sub.record)
+        message = (
+            "Dataset processing already running; this is its task"
+            if sub.existing
+            else "Dataset processing started asynchronously"
+        )
+        details = [
+            {"hash": d.hash, "filename": d.filename, "status": d.status.value}
+            if not d.status.done
+            else d.model_dump(mode="json")
+            for d in view.details
+        ]
+    else:
+        view = await run_blocking(jobs.wait, sub.record)
+        message = (
+            "Dataset processing completed" if not view.error else f"Dataset processing failed: {view.error}"
+        )
+        details = [d.model_dump(mode="json") for d in view.details]
+    return ProcessResponse.model_validate(
+        {
+            "message": message,
+            "processed_files": view.processed_files,
+            "skipped_files": view.skipped_files,
+            "failed_files": view.failed_files,
+            "strategy": target.strategy,
+            "database": target.database,
+            "details": details,
+            "task_id": view.task_id,
+        }
     )
-    return ProcessResponse.model_validate(report.to_dict())
 
 
 @router.delete(ONE + "/data/{file_hash}", query=RemoveFileQuery, response=RemoveFileResponse)
