@@ -96,12 +96,17 @@ class ProjectStore:
         return config, warnings
 
     def create(self, ref: ProjectRef, template: str | None = None) -> Project:
+        """Create a project from a template (``server`` by default); 409 if it exists."""
         raw = templates.render(
             template or templates.DEFAULT_TEMPLATE,
             name=ref.name,
             namespace=ref.namespace,
             templates_dir=self.settings.templates_dir,
         )
+        return self.create_from_config(ref, raw)
+
+    def create_from_config(self, ref: ProjectRef, raw: Any) -> Project:
+        """Create a project with the given config (its name/namespace set from ``ref``)."""
         config, warnings = self.validate(ref, raw)
         path = self.project_dir(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
