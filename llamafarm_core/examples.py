@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llamafarm_core.config.loader import parse_model
 from llamafarm_core.errors import NotFound
-from llamafarm_core.fsutil import dir_size
 from llamafarm_core.names import NAME_PATTERN
 
 
