@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from llamafarm_core.datasets import DatasetStore
 from llamafarm_core.ingest.pipeline import process_files
 from llamafarm_core.plugins.registry import Registry
@@ -183,3 +185,15 @@ def build(
         failed = [d for d in report.to_dict()["details"] if d["status"] != "processed"]
         assert not failed, failed
     return Corpus(settings, registry, projects.get(ref), hashes)
+
+
+_SHARED: dict[str, Corpus] = {}
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Corpus:
+    """The corpus, built once per test session (read-only: tests must not change it)."""
+    if "corpus" not in _SHARED:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("rag-corpus"))
+        _SHARED["corpus"] = build(settings, registry)
+    return _SHARED["corpus"]
