@@ -147,8 +147,9 @@ class WorkerProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
+    def log(self, tail: int | None = 4000) -> str:
+        text = self.log_path.read_text(errors="replace")
+        return text[-tail:] if tail else text
 
     def kill(self) -> None:
         self.proc.kill()

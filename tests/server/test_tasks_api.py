@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import aiohttp
+
 from llamafarm_server.routes.tasks import JOBS
 from tests.jobs_fixtures import ECHO, SLOW
 
@@ -105,3 +107,90 @@ async def test_redis_unreachable_is_503_and_the_api_stays_up(aiohttp_client, set
     assert body["status"] == "unhealthy"
     assert (await client.get("/health/liveness")).status == 200
     assert (await client.get(f"/v1/projects/{NS}/{PROJECT}")).status == 200
+
+
+# -- the process endpoint runs as jobs ------------------------------------------------------
+
+DATASETS = f"/v1/projects/{NS}/{PROJECT}/datasets"
+TEXTS = {
+    f"note{i}.txt": f"Note {i}. The lighthouse keeper logged {i} ships passing in the fog." for i in range(3)
+}
+
+
+async def rag_dataset(client, texts: dict[str, str] = TEXTS) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A rag-template project with dataset ``docs`` holding ``texts``; returns name → hash."""
+    resp = await client.post(f"/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"})
+    assert resp.status == 201
+    made = await client.post(
+        DATASETS, json={"name": "docs", "data_processing_strategy": "universal_processor"}
+    )
+    assert made.status == 201, await made.text()
+    form = aiohttp.FormData()
+    for name, text in texts.items():
+        form.add_field("files", text.encode(), filename=name, content_type="text/plain")
+    up = await client.post(f"{DATASETS}/docs/data/bulk", data=form)
+    assert up.status == 200, await up.text()
+    return {f["filename"]: f["hash"] for f in (await up.json())["files"]}
+
+
+async def test_async_processing_answers_at_once_and_a_sync_request_joins_and_runs_it(client) -> None:  # type: ignore[no-untyped-def]
+    hashes = await rag_dataset(client)
+
+    started = await client.post(f"{DATASETS}/docs/process", params={"async_processing": "true"})
+    assert started.status == 200
+    body = await started.json()
+    assert body["message"] == "Dataset processing started asynchronously"
+    assert (body["processed_files"], body["skipped_files"], body["failed_files"]) == (0, 0, 0)
+    assert (body["strategy"], body["database"]) == ("universal_processor", "main_db")
+    assert sorted(d["hash"] for d in body["details"]) == sorted(hashes.values())
+    assert {(d["status"], d["filename"]) for d in body["details"]} == {("pending", None)}
+    task_url = f"/v1/projects/{NS}/{PROJECT}/tasks/{body['task_id']}"
+    # no worker in this app: the task waits…
+    assert (await (await client.get(task_url)).json())["state"] == "PENDING"
+    again = await (await client.post(f"{DATASETS}/docs/process", params={"async_processing": "true"})).json()
+    assert again["task_id"] == body["task_id"]
+    assert again["message"] == "Dataset processing already running; this is its task"
+
+    # …until a synchronous request for the same dataset joins it and runs its jobs inline.
+    synced = await client.post(f"{DATASETS}/docs/process")
+    assert synced.status == 200
+    report = await synced.json()
+    assert report["task_id"] == body["task_id"]
+    assert report["message"] == "Dataset processing completed"
+    assert report["processed_files"] == 3
+    assert {d["status"] for d in report["details"]} == {"processed"}
+    assert all(d["chunks"] >= 1 and d["filename"] in hashes for d in report["details"])
+
+    task = await (await client.get(task_url)).json()
+    assert task["state"] == "SUCCESS" and task["result"]["processed_files"] == 3
+
+    # a new request is a new task; everything is already processed
+    rerun = await (await client.post(f"{DATASETS}/docs/process")).json()
+    assert rerun["task_id"] != body["task_id"] and rerun["skipped_files"] == 3
+
+
+async def test_process_request_mistakes_are_4xx_before_anything_is_queued(client) -> None:  # type: ignore[no-untyped-def]
+    await rag_dataset(client)
+    missing = await client.post(f"{DATASETS}/nope/process", params={"async_processing": "true"})
+    assert missing.status == 404 and "dataset 'nope' not found" in (await missing.json())["detail"]
+    bad = await client.post(f"{DATASETS}/docs/process", params={"async_processing": "maybe"})
+    assert bad.status == 400
+    assert await asyncio.to_thread(client.app[JOBS].redis.keys, "rq:job:*") == []
+
+
+async def test_processing_with_redis_unreachable_is_503_and_loses_nothing(
+    aiohttp_client, settings, registry
+) -> None:  # type: ignore[no-untyped-def]
+    from llamafarm_server.app import create_app
+
+    down = dataclasses.replace(settings, redis_url="redis://127.0.0.1:1/0")
+    client = await aiohttp_client(create_app(down, registry))
+    hashes = await rag_dataset(client)
+    for params in ({}, {"async_processing": "true"}):
+        resp = await client.post(f"{DATASETS}/docs/process", params=params)
+        assert resp.status == 503
+        assert "Redis at redis://127.0.0.1:1/0 is unreachable" in (await resp.json())["detail"]
+    listed = await (await client.get(DATASETS)).json()
+    details = listed["datasets"][0]["details"]["file_details"]
+    assert sorted(d["hash"] for d in details) == sorted(hashes.values())  # uploads kept
+    assert not (settings.data_dir / "projects" / NS / PROJECT / "tasks").exists()
