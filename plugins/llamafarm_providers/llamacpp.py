@@ -74,7 +74,6 @@ class LlamaCppProvider(ModelProvider):
     name = "llamacpp"
     aliases = ("llama.cpp", "llama-cpp", "llama_cpp")
     Config: ClassVar[type[PluginConfig]] = LlamaCppConfig
-    ignored_keys = frozenset({"instructor_mode"})
 
     def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
         super().__init__(config, model=model, **context)
