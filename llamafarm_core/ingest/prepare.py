@@ -58,12 +58,16 @@ def parse_file(
         except Exception as err:  # one parser's failure (or bug) must not end the batch
             reasons.append(f"{ref.type}: {_describe(err)}")
             continue
-        chunks = [c for c in result.chunks if c.text and c.text.strip()]
+        chunks, duplicates = _unique([c for c in result.chunks if c.text and c.text.strip()])
         if not chunks:
             reasons.append(f"{ref.type}: no text content found")
             continue
         warnings.extend(config_warnings)
         warnings.extend(result.warnings)
+        if duplicates:
+            warnings.append(
+                f"{duplicates} chunk(s) repeating an earlier chunk's text word for word were dropped"
+            )
         if reasons:
             warnings.append("fell back to " + ref.type + " after: " + "; ".join(reasons))
         size = getattr(parser.config, "chunk_size", None)
@@ -71,6 +75,20 @@ def parse_file(
     if len(candidates) == 1:
         raise PrepareFailed(reasons[0], warnings)
     raise PrepareFailed("no parser could read the file: " + " | ".join(reasons), warnings)
+
+
+def _unique(chunks: list[Chunk]) -> tuple[list[Chunk], int]:
+    """Drop chunks whose text repeats an earlier one of the same file. They add nothing to
+    retrieval, and many identical vectors degrade HNSW indexes (Chroma then misses other,
+    distinct chunks: measured with 118 copies among 129 vectors)."""
+    seen: set[str] = set()
+    kept: list[Chunk] = []
+    for chunk in chunks:
+        key = " ".join(chunk.text.split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(chunk)
+    return kept, len(chunks) - len(kept)
 
 
 def stamp(prepared: PreparedFile) -> None:

@@ -99,6 +99,22 @@ MAKERS: dict[str, Callable[[str], bytes]] = {
 }
 
 
+WORDS = [
+    "glider",
+    "thermal",
+    "ridge",
+    "wing",
+    "lift",
+    "drag",
+    "pilot",
+    "cloud",
+    "wind",
+    "altitude",
+    "spiral",
+    "landing",
+]
+
+
 def good_files() -> dict[str, bytes]:
     """One file of every supported type, by original name."""
     return {name: MAKERS[name](sentence) for name, sentence in SENTENCES.items()}
@@ -113,7 +129,9 @@ def bad_files() -> dict[str, bytes]:
         "random.pdf": bytes(rng.randrange(256) for _ in range(4096)),
         "locked.pdf": encrypted_pdf_bytes("Nobody may read this secret."),
         "latin1.txt": "Caf\xe9 cr\xe8me br\xfbl\xe9e recipes from the old town.".encode("latin-1"),
-        "oneline.txt": (b"word" * 5 + b" ") * 4000,  # ~100 KB, no newline
+        "oneline.txt": " ".join(
+            rng.choice(WORDS) + str(i) for i in range(12000)
+        ).encode(),  # ~100 kB, no newline
         "ragged.csv": b"a,b,c\n1,2\n3,4,5,6\n\n7\n",
         "../../etc/passwd.txt": b"root:x:0:0:root:/root:/bin/bash\n",
         "mystery.xyz": bytes(rng.randrange(256) for _ in range(64)),

@@ -342,3 +342,18 @@ def test_no_temp_or_interrupted_state_left(env: Env) -> None:
     project_dir = env.projects.project_dir(REF)
     assert list((project_dir / "files" / ".tmp").iterdir()) == []
     assert [s.status for s in env.states().all().values()] == [ProcessingStatus.PROCESSED]
+
+
+def test_repeated_chunks_of_a_file_are_stored_once(env: Env) -> None:
+    boilerplate = "Confidential. Do not distribute outside the flight school without written approval. " * 10
+    text = "\n\n".join(
+        [boilerplate] * 8 + ["Spin recovery: throttle idle, ailerons neutral, full opposite rudder."]
+    )
+    env.upload("handbook.txt", text.encode())
+    (result,) = env.process().results
+    assert result.status == FileStatus.PROCESSED
+    # 8 copies of the same paragraph: the first, the first with the previous one's overlap,
+    # and the closing paragraph remain; the other copies are identical and dropped.
+    assert result.chunks == 3, result
+    assert any("6 chunk(s) repeating" in w for w in result.warnings), result.warnings
+    assert env.counts() == (3, 3)
