@@ -137,3 +137,43 @@ def test_two_workers_share_fifty_files_each_processed_exactly_once(
     assert chunks_in_store(data_dir, registry) == sum(per_file.values())
     jobs_done = [w.log(tail=None).count("Job OK") for w in workers]
     assert sum(jobs_done) == 10 and all(n > 0 for n in jobs_done), (jobs_done, elapsed)
+
+
+def test_a_worker_killed_mid_file_leaves_nothing_half_written(
+    tmp_path: Path, own_redis: EmbeddedRedis, registry: Registry
+) -> None:
+    data_dir = tmp_path / "shared"
+    data_dir.mkdir()
+    server = ServerProcess(data_dir, ["--workers", "0"], env={"LF_REDIS_URL": own_redis.url}).wait_ready()
+    victim = WorkerProcess(data_dir, own_redis.url)
+    survivor: WorkerProcess | None = None
+    try:
+        big = "\n\n".join(
+            f"Paragraph {i}: the keeper noted wind {i % 13} and {i} gulls." for i in range(3000)
+        )
+        hashes = dataset_with(server.url, {"big.txt": big, "small.txt": "A short note about the tide."})
+        body = requests.post(
+            f"{server.url}/v1/projects/{NS}/{PROJECT}/datasets/docs/process",
+            params={"async_processing": "true"},
+            timeout=10,
+        ).json()
+        task_url = f"{server.url}/v1/projects/{NS}/{PROJECT}/tasks/{body['task_id']}"
+        wait_until(lambda: requests.get(task_url).json()["state"] == "STARTED", 120, what="STARTED")
+        time.sleep(4)  # model loaded, parsing, extracting, embedding the 800 paragraphs
+        victim.kill()
+        assert requests.get(task_url).json()["state"] == "STARTED"
+        survivor = WorkerProcess(data_dir, own_redis.url)
+        task = poll(server.url, body["task_id"], 180)
+    finally:
+        server.stop()
+        victim.stop()
+        if survivor is not None:
+            survivor.stop()
+
+    assert "Job OK" not in victim.log(tail=None)  # it really died mid-job
+    assert survivor.log(tail=None).count("Job OK") == 1
+    assert task["state"] == "SUCCESS", task
+    per_file = {d["hash"]: d["chunks"] for d in task["result"]["details"]}
+    assert set(per_file) == set(hashes.values()) and per_file[hashes["big.txt"]] > 100
+    assert {d["status"] for d in task["result"]["details"]} == {"processed"}
+    assert chunks_in_store(data_dir, registry) == sum(per_file.values())  # no half, no duplicate
