@@ -136,3 +136,17 @@ def test_serve_stops_a_leftover_redis_recorded_in_the_data_dir_and_keeps_its_dat
         assert connect(embedded_url(data_dir)).get("queued") == b"job"
     finally:
         server.stop()
+
+
+def test_a_worker_with_no_redis_to_find_says_what_to_do(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LF_REDIS_URL"} | {"LF_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "llamafarm_server.cli", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert f"Redis at {embedded_url(tmp_path)} is unreachable" in result.stderr
+    assert "start it with `llamafarm serve`" in result.stderr

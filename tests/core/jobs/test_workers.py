@@ -170,3 +170,16 @@ def test_sync_waiting_uses_live_workers_instead_of_running_inline(
     view = service.wait(sub.record, timeout=60)
     assert view.state == TaskState.SUCCESS
     assert {d.model_extra["worker"] for d in view.details if d.model_extra} == {workers[0].pid}
+
+
+def test_a_burst_worker_drains_the_queue_and_exits(
+    data_dir: Path, own_redis: EmbeddedRedis, registry
+) -> None:  # type: ignore[no-untyped-def]
+    service = make_service(data_dir, own_redis, registry)
+    sub = service.submit(NS, PROJECT, DATASET, hashes(3), function=ECHO)
+    burst = WorkerProcess(data_dir, own_redis.url, "--burst")
+    try:
+        assert burst.proc.wait(120) == 0, burst.log()
+    finally:
+        burst.stop()
+    assert service.get(NS, PROJECT, sub.record.task_id).state == TaskState.SUCCESS
