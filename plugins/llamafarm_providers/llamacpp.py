@@ -49,6 +49,8 @@ class LlamaCppConfig(PluginConfig):
 class _Loaded:
     llm: Any
     lock: threading.Lock
+    whitespace: frozenset[int]  # tokens that are only whitespace
+    newlines: list[int]  # the whitespace tokens holding a line break
 
 
 _MODELS: dict[tuple[str, int, int, int], _Loaded] = {}
@@ -89,7 +91,10 @@ class LlamaCppProvider(ModelProvider):
         with _MODELS_LOCK:
             loaded = _MODELS.get(key)
             if loaded is None:
-                loaded = _MODELS[key] = _Loaded(self._open(path, threads), threading.Lock())
+                llm = self._open(path, threads)
+                whitespace = _whitespace_tokens(llm)
+                newlines = [t for t, text in whitespace.items() if b"\n" in text]
+                loaded = _MODELS[key] = _Loaded(llm, threading.Lock(), frozenset(whitespace), newlines)
         return loaded
 
     def _open(self, path: Path, threads: int) -> Any:
@@ -129,6 +134,7 @@ class LlamaCppProvider(ModelProvider):
                 stop=stop_sequences(request.stop),
                 stream=True,
                 stopping_criteria=self._cancel_criteria(request),
+                logits_processor=_no_leading_line_break(loaded),
                 **self._sampling(request),
             )
             trim = AnswerTrimmer()
@@ -195,3 +201,35 @@ class LlamaCppProvider(ModelProvider):
 
         event = request.cancel
         return StoppingCriteriaList([lambda _ids, _logits: event.is_set()])
+
+
+def _whitespace_tokens(llm: Any) -> dict[int, bytes]:
+    """Every token whose text is whitespace only (one pass over the vocabulary at load)."""
+    out = {}
+    for token in range(llm.n_vocab()):
+        text = llm.detokenize([token])
+        if text and not text.strip():
+            out[token] = text
+    return out
+
+
+def _no_leading_line_break(loaded: _Loaded) -> Any:
+    """Forbid a line break before the answer's first visible character.
+
+    A base model sometimes answers ``Assistant:`` with a new line and a made-up next turn;
+    the stop sequences would then cut the answer to nothing. Banning line breaks until
+    something visible is written keeps the answer on the ``Assistant:`` line.
+    """
+    import numpy as np
+    from llama_cpp import LogitsProcessorList
+
+    start: list[int] = []
+
+    def process(input_ids: Any, scores: Any) -> Any:
+        if not start:
+            start.append(len(input_ids))  # the first call sees the prompt only
+        if all(int(t) in loaded.whitespace for t in input_ids[start[0] :]):
+            scores[loaded.newlines] = -np.inf
+        return scores
+
+    return LogitsProcessorList([process])

@@ -32,12 +32,15 @@ def test_the_model_is_loaded_once_per_process(registry: Registry) -> None:
     assert a._load() is b._load()
 
 
-def test_answer_stops_before_a_fake_next_turn(registry: Registry) -> None:
+def test_answers_stay_on_the_assistant_line(registry: Registry) -> None:
+    """The base model may answer with a line break and a made-up next turn; the answer is
+    never cut to nothing by the stop sequences, and never contains a fake turn."""
     provider = _build(registry)
-    request = make_request("Say hi.", max_tokens=64, temperature=1.0, seed=3)
-    for seed in range(3):
+    request = make_request("What is the capital of France?", max_tokens=12, temperature=0.7)
+    for seed in range(8):
         request.seed = seed
         text = provider.complete(request).text
+        assert text, f"empty answer with seed {seed}"
         assert "User:" not in text and "System:" not in text and "Assistant:" not in text
 
 
