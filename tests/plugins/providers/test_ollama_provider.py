@@ -68,3 +68,20 @@ def test_base_urls_written_for_the_openai_api_are_accepted() -> None:
     assert ollama_host("http://localhost:11434/v1") == "http://localhost:11434"
     assert ollama_host(None) == "http://localhost:11434"
     assert ollama_host("http://gpu-box:11434/") == "http://gpu-box:11434"
+
+
+def test_the_stand_in_generate_endpoint_speaks_ollama(fake_ollama_chat: FakeOllamaServer) -> None:
+    """/api/generate (used by other Ollama clients) through the official client."""
+    import ollama
+
+    client = ollama.Client(host=fake_ollama_chat.url)
+    options = {"num_predict": 4, "temperature": 0.0}
+    whole = client.generate(model="gemma3:270m", prompt="Say hello.", system="Be brief.", options=options)
+    assert whole.done and whole.response and 0 < (whole.eval_count or 0) <= 4
+    parts = list(
+        client.generate(
+            model="gemma3:270m", prompt="Say hello.", system="Be brief.", options=options, stream=True
+        )
+    )
+    assert parts[-1].done and not any(p.done for p in parts[:-1])
+    assert "".join(p.response for p in parts).strip() == whole.response
