@@ -110,6 +110,8 @@ class ChromaStore(VectorStore):
         """The collection; None when it doesn't exist and ``create`` is false."""
         if self._collection is not None:
             return self._collection
+        if not create and self.is_local and not (self.data_dir / "chroma.sqlite3").is_file():
+            return None  # nothing written yet: reading must not create a database
         client = self._open()
         with self._errors():
             if create:
@@ -175,24 +177,27 @@ class ChromaStore(VectorStore):
     def add(self, records: Sequence[ChunkRecord]) -> None:
         if not records:
             return
-        latest = {r.id: r for r in records}  # a repeated id: the last one wins, as an upsert would
-        batch = list(latest.values())
+        latest = list({r.id: r for r in records}.values())  # a repeated id: the last one wins
         collection = self._get_collection(create=True)
         assert collection is not None
-        with self._errors():
-            collection.upsert(
-                ids=[r.id for r in batch],
-                embeddings=[list(map(float, r.embedding)) for r in batch],  # type: ignore[arg-type]
-                documents=[r.text for r in batch],
-                metadatas=[to_chroma_metadata(r.metadata) for r in batch],  # type: ignore[misc]
-            )
+        for start in range(0, len(latest), _PAGE):  # Chroma caps the size of one write
+            batch = latest[start : start + _PAGE]
+            with self._errors():
+                collection.upsert(
+                    ids=[r.id for r in batch],
+                    embeddings=[list(map(float, r.embedding)) for r in batch],  # type: ignore[arg-type]
+                    documents=[r.text for r in batch],
+                    metadatas=[to_chroma_metadata(r.metadata) for r in batch],  # type: ignore[misc]
+                )
 
     def delete(self, ids: Sequence[str]) -> None:
         collection = self._get_collection(create=False)
         if collection is None or not ids:
             return
-        with self._errors():
-            collection.delete(ids=list(ids))
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), _PAGE):
+            with self._errors():
+                collection.delete(ids=unique[start : start + _PAGE])
 
     # -- reads --------------------------------------------------------------------------
 

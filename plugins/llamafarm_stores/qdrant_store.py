@@ -167,6 +167,8 @@ class QdrantStore(VectorStore):
         """Whether the collection exists; creates it when ``create_with_size`` is given."""
         if self._exists:
             return True
+        if create_with_size is None and self.is_local and not self.data_dir.is_dir():
+            return False  # nothing written yet: reading must not create a database
         client = self._open()
         with self._errors():
             exists = client.collection_exists(self.collection_name)
@@ -228,8 +230,9 @@ class QdrantStore(VectorStore):
             points.append(
                 models.PointStruct(id=point_id(r.id), vector=list(map(float, r.embedding)), payload=payload)
             )
-        with self._errors():
-            self._open().upsert(self.collection_name, points=points, wait=True)
+        for start in range(0, len(points), _PAGE):
+            with self._errors():
+                self._open().upsert(self.collection_name, points=points[start : start + _PAGE], wait=True)
 
     def delete(self, ids: Sequence[str]) -> None:
         from qdrant_client import models

@@ -151,3 +151,31 @@ def test_two_stores_on_one_path_in_one_process(tmp_path: Path) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_reading_a_new_database_creates_nothing(tmp_path: Path) -> None:
+    store = ChromaStore(ChromaConfig(), path=tmp_path / "db", collection="main")
+    assert store.count() == 0
+    assert store.search([1.0, 0.0, 0.0], 3) == []
+    assert store.file_counts() == {} and store.get(["x"]) == [] and store.ids_for_file("f") == []
+    store.delete(["x"])
+    store.close()
+    assert not (tmp_path / "db").exists()
+
+
+def test_large_writes_are_split_under_chromas_batch_limit(tmp_path: Path) -> None:
+    store = ChromaStore(ChromaConfig(), path=tmp_path / "db", collection="main")
+    try:
+        records = [record(i % 6, 4) for i in range(6)]
+        many = []
+        for i in range(6000):
+            r = records[i % 6]
+            many.append(
+                type(r)(id=f"big:{i:06d}", text=r.text, embedding=r.embedding, metadata={"file_hash": "big"})
+            )
+        store.add(many)
+        assert store.count() == 6000
+        assert store.delete_file("big") == 6000
+        assert store.count() == 0
+    finally:
+        store.close()

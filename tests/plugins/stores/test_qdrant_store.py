@@ -121,3 +121,13 @@ def test_changed_distance_on_existing_collection_is_a_conflict(tmp_path: Path) -
             second.count()
     finally:
         second.close()
+
+
+def test_reading_a_new_database_creates_nothing(tmp_path: Path) -> None:
+    store = QdrantStore(QdrantConfig(), path=tmp_path / "db", collection="main")
+    assert store.count() == 0
+    assert store.search([1.0, 0.0, 0.0], 3) == []
+    assert store.file_counts() == {} and store.get(["x"]) == [] and store.ids_for_file("f") == []
+    store.delete(["x"])
+    store.close()
+    assert not (tmp_path / "db").exists()
