@@ -72,7 +72,7 @@ class ProviderContract:
         assert final.finish_reason in {"stop", "length"}
 
     def test_stream_and_complete_agree(self, provider: ModelProvider) -> None:
-        options = {"max_tokens": self.max_tokens, "temperature": 0.9, "seed": 7}
+        options: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": 0.9, "seed": 7}
         provider.complete(make_request(**options))  # warm the prompt cache (see below)
         complete = provider.complete(make_request(**options))
         _, streamed = collect(provider, make_request(**options))
@@ -82,7 +82,7 @@ class ProviderContract:
         """With a seed, the same request gives the same answer. llama.cpp's arithmetic
         differs slightly between evaluating a prompt afresh and reusing it from its cache,
         so the first call warms the cache and the next two are compared."""
-        options = {"max_tokens": self.max_tokens, "temperature": 1.0, "seed": 1234}
+        options: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": 1.0, "seed": 1234}
         provider.complete(make_request("Invent a name for a cat.", **options))
         first = provider.complete(make_request("Invent a name for a cat.", **options)).text
         second = provider.complete(make_request("Invent a name for a cat.", **options)).text

@@ -17,7 +17,12 @@ async def test_models_lists_the_configured_models(client) -> None:  # type: igno
     assert body["object"] == "list" and body["total"] == 2
     assert body["models"] == body["data"]
     fast, local = body["models"]
-    assert (fast["name"], fast["provider"], fast["model"], fast["default"]) == ("fast", "ollama", "gemma2:2b", False)
+    assert (fast["name"], fast["provider"], fast["model"], fast["default"]) == (
+        "fast",
+        "ollama",
+        "gemma2:2b",
+        False,
+    )
     assert (local["name"], local["default"], local["description"]) == ("local", True, "embedded")
     assert local["id"] == "local" and local["object"] == "model"
 
