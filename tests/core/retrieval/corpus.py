@@ -190,8 +190,7 @@ def build(
 _SHARED: dict[str, Corpus] = {}
 
 
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Corpus:
+def shared_corpus(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Corpus:
     """The corpus, built once per test session (read-only: tests must not change it)."""
     if "corpus" not in _SHARED:
         settings = Settings(data_dir=tmp_path_factory.mktemp("rag-corpus"))

@@ -13,7 +13,7 @@ from llamafarm_core.projects import ProjectRef, ProjectStore
 from llamafarm_core.retrieval import RetrievalRequest, RetrievalResult, service
 from llamafarm_core.retrieval.filters import parse_filters
 from llamafarm_core.retrieval.tokens import count_tokens
-from tests.core.retrieval.corpus import EMPTY, MAIN, QDRANT, Corpus, corpus  # noqa: F401
+from tests.core.retrieval.corpus import EMPTY, MAIN, QDRANT, Corpus
 
 
 def ask(

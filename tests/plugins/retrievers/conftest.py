@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.retrieval.corpus import corpus  # noqa: F401 (a fixture)
+from llamafarm_core.plugins.registry import Registry
+from tests.core.retrieval.corpus import Corpus, shared_corpus
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +26,9 @@ def cross_encoder_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model.save_pretrained(out)
     AutoTokenizer.from_pretrained(str(minilm_path())).save_pretrained(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Corpus:
+    """The generated corpus, processed once per session (read-only)."""
+    return shared_corpus(tmp_path_factory, registry)
