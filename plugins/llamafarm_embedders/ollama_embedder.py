@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -65,11 +66,12 @@ class OllamaEmbedder(Embedder):
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         vectors: list[list[float]] = []
         for batch in batched(texts, self.cfg.batch_size):
-            response = self._call(
-                lambda b=batch: self.client().embed(model=self.cfg.model, input=b, truncate=self.cfg.truncate)
-            )
+            response = self._call(functools.partial(self._embed_batch, batch))
             vectors.extend(check_vectors(LABEL, response.embeddings, len(batch), self.cfg.dimension))
         return vectors
+
+    def _embed_batch(self, batch: list[str]) -> Any:
+        return self.client().embed(model=self.cfg.model, input=batch, truncate=self.cfg.truncate)
 
     def dimension(self) -> int:
         return self.cfg.dimension or super().dimension()
