@@ -125,7 +125,10 @@ class Gemma:
             from llamafarm_core.bundled import gemma_gguf_path
 
             self._llm = Llama(
-                model_path=str(gemma_gguf_path()), n_ctx=2048, n_threads=os.cpu_count(), verbose=False
+                model_path=str(gemma_gguf_path()),
+                n_ctx=2048,
+                n_threads=max(1, (os.cpu_count() or 2) // 2),
+                verbose=False,
             )
         return self._llm
 
