@@ -58,6 +58,8 @@ class LexicalIndex:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return  # the common case: no write lock taken just to read
         conn.execute("PRAGMA journal_mode=WAL")
         with conn:
             conn.execute("BEGIN IMMEDIATE")  # one process creates/migrates, the others wait

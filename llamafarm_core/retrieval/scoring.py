@@ -33,6 +33,7 @@ METRIC_ALIASES = {
     "dot_product": "dot",
     "euclidean": "euclidean",
     "l2": "euclidean",
+    "euclid": "euclidean",
     "manhattan": "manhattan",
     "l1": "manhattan",
 }

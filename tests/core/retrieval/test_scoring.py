@@ -25,6 +25,7 @@ def hits(*pairs: tuple[str, float]) -> list[SearchHit]:
 def test_metric_names_and_aliases() -> None:
     assert canonical_metric("L2") == "euclidean"
     assert canonical_metric("ip") == "dot"
+    assert canonical_metric("Euclid") == "euclidean"  # Qdrant's name
     assert canonical_metric(None) is None
     with pytest.raises(ValidationFailed, match="known metrics"):
         canonical_metric("hamming")
