@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from openai import AsyncOpenAI
 
+from llamafarm_core.chat.rag import CONTEXT_HEADER
 from tests.core.chat.chat_projects import chat_config
 from tests.server.chat_support import NS, parse_sse, user
 
@@ -81,7 +82,7 @@ async def _ask(client, base: str, session: str | None = None, **extra: Any) -> d
     return await resp.json()  # type: ignore[no-any-return]
 
 
-async def test_answer_carries_sources_and_history_has_no_context(client, rag_base) -> None:  # type: ignore[no-untyped-def]
+async def test_answer_carries_sources_and_history_has_no_context(client, rag_base, data_dir) -> None:  # type: ignore[no-untyped-def]
     body = await _ask(client, rag_base, session="kb-1")
     assert body["choices"][0]["message"]["content"].strip()
     sources = body["sources"]
@@ -95,8 +96,10 @@ async def test_answer_carries_sources_and_history_has_no_context(client, rag_bas
         {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": body["choices"][0]["message"]["content"]},
     ]
-    assert not any("Quintana" in m["content"] and m["role"] == "user" for m in history)
-    assert not any("seaweed" in m["content"] for m in history[:1])
+    stored = (data_dir / "projects" / NS / "kb" / "sessions" / "kb-1" / "history.json").read_text()
+    assert CONTEXT_HEADER not in stored and "seaweed" not in stored.replace(
+        body["choices"][0]["message"]["content"], ""
+    )
 
 
 async def test_context_is_in_the_prompt_of_that_turn_only(client, rag_base) -> None:  # type: ignore[no-untyped-def]
