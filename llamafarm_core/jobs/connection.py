@@ -77,7 +77,7 @@ def redis_errors(url: str) -> Iterator[None]:
 
     try:
         yield
-    except (ConnectionError, TimeoutError, OSError) as err:
+    except (ConnectionError, TimeoutError) as err:
         raise unavailable(url, err) from None
 
 

@@ -77,8 +77,9 @@ def promote_due_retries(queue: Queue) -> int:
 
 def run_maintenance(connection: Redis) -> None:
     """Promote due retries and clean RQ's registries (abandoned jobs → retried or failed)."""
-    from llamafarm_core.jobs.worker import LlamaFarmWorker
+    from llamafarm_core.jobs.worker import LlamaFarmWorker, quiet_maintenance_logs
 
+    quiet_maintenance_logs()
     queue = get_queue(connection)
     promote_due_retries(queue)
     # An unregistered worker object: clean_registries needs one for the intermediate queue.

@@ -114,6 +114,11 @@ class EmbeddedRedis:
         self.stop_leftover()
         self.db_dir.mkdir(parents=True, exist_ok=True)
         self.socket.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.socket.parent.stat().st_uid != os.getuid():  # a shared /tmp fallback dir
+            raise ServiceUnavailable(
+                f"{self.socket.parent} (for the embedded Redis socket) belongs to another user; "
+                "remove it or use a shorter LF_DATA_DIR"
+            )
         conf = self.db_dir / "redis.conf"
         conf.write_text(self.config())
         cmd = [

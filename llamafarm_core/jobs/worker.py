@@ -34,6 +34,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("llamafarm.jobs")
 
 
+class _QuietMaintenance(logging.Filter):
+    """RQ logs every registry cleaning at INFO; ours run every few seconds."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "cleaning" not in str(record.msg) or record.levelno > logging.INFO
+
+
+def quiet_maintenance_logs() -> None:
+    logger = logging.getLogger("rq.worker")
+    if not any(isinstance(f, _QuietMaintenance) for f in logger.filters):
+        logger.addFilter(_QuietMaintenance())
+
+
 class LlamaFarmWorker(SimpleWorker):
     """A SimpleWorker that heartbeats during jobs and promotes due retries itself."""
 
@@ -93,4 +106,5 @@ class LlamaFarmWorker(SimpleWorker):
 
 
 def make_worker(connection: Redis, name: str | None = None, **kwargs: Any) -> LlamaFarmWorker:
+    quiet_maintenance_logs()
     return LlamaFarmWorker([get_queue(connection)], connection=connection, name=name, **kwargs)

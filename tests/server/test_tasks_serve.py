@@ -70,10 +70,12 @@ def test_serve_runs_redis_and_workers_that_process_tasks_and_stops_them_all(data
 
         # a worker that dies is replaced
         os.kill(workers[0].pid, signal.SIGKILL)
-        wait_until(
-            lambda: len([w for w in children(data_dir)[1] if w.is_running()]) == 2, 30, what="replacement"
-        )
-        assert workers[0].pid not in {w.pid for w in children(data_dir)[1]}
+
+        def replaced() -> bool:
+            now = children(data_dir)[1]
+            return workers[0].pid not in {w.pid for w in now} and sum(w.is_running() for w in now) == 2
+
+        wait_until(replaced, 30, what="a replacement worker")
         wait_until(lambda: workers_alive(server, 2), 60, what="two workers alive again")
         redis, workers = children(data_dir)
     finally:
