@@ -152,3 +152,42 @@ def test_a_worker_with_no_redis_to_find_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"Redis at {embedded_url(tmp_path)} is unreachable" in result.stderr
     assert "start it with `llamafarm serve`" in result.stderr
+
+
+def test_serve_restarts_its_redis_after_a_crash_and_queued_jobs_complete(data_dir: Path, registry) -> None:  # type: ignore[no-untyped-def]
+    server = serve(data_dir, "--workers", "0")
+    worker = None
+    try:
+        requests.post(f"{server.url}/v1/projects/{NS}", json={"name": PROJECT}).raise_for_status()
+        service = JobService(Settings(data_dir=data_dir, redis_url=embedded_url(data_dir)), registry)
+        sub = service.submit(NS, PROJECT, "docs", [f"{i:064x}" for i in range(6)], ECHO)
+        crashed, _ = children(data_dir)
+        os.kill(crashed.pid, signal.SIGKILL)
+        pid_file = data_dir / "run" / "redis.pid"
+        wait_until(
+            lambda: (r := read_pid_file(pid_file)) is not None and r.pid != crashed.pid,
+            30,
+            what="a new redis-server",
+        )
+        wait_until(
+            lambda: requests.get(f"{server.url}/health").json()["services"]["redis"] == "healthy",
+            30,
+            what="redis healthy again",
+        )
+        url = f"{server.url}/v1/projects/{NS}/{PROJECT}/tasks/{sub.record.task_id}"
+        assert requests.get(url).json()["state"] == "PENDING"  # the queued jobs survived
+
+        # a worker started on the same data dir finds the embedded Redis by itself
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "llamafarm_server.cli", "worker", "--burst"],
+            env={k: v for k, v in os.environ.items() if k != "LF_REDIS_URL"}
+            | {"LF_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)},
+            cwd=REPO,
+        )
+        assert worker.wait(120) == 0
+        done = requests.get(url).json()
+        assert done["state"] == "SUCCESS" and done["result"]["processed_files"] == 6
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+        server.stop()
