@@ -29,6 +29,7 @@ from llamafarm_core.settings import Settings
 
 if TYPE_CHECKING:
     from redis import Redis
+    from rq.queue import EnqueueData
 
 log = logging.getLogger("llamafarm.jobs")
 
@@ -174,7 +175,7 @@ class JobService:
             except WatchError:
                 return False
 
-    def _job_data(self, record: TaskRecord, plan: JobPlan):  # type: ignore[no-untyped-def]
+    def _job_data(self, record: TaskRecord, plan: JobPlan) -> EnqueueData:
         from rq import Queue, Retry
 
         delays = list(self.settings.job_retry_delays)

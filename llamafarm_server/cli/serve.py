@@ -16,9 +16,16 @@ import dataclasses
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+    from llamafarm_core.jobs.redis_server import EmbeddedRedis
+    from llamafarm_core.jobs.supervisor import WorkerSupervisor
 
 log = logging.getLogger("llamafarm.serve")
 SUPERVISE_EVERY = 2.0
@@ -42,15 +49,16 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "llamafarm_server.cli", "worker"]
 
 
-def supervision(redis, supervisor, redis_url: str):  # type: ignore[no-untyped-def]
+def supervision(
+    redis: EmbeddedRedis | None, supervisor: WorkerSupervisor, redis_url: str
+) -> Callable[[web.Application], AsyncIterator[None]]:
     """An aiohttp cleanup context: workers start with the app and stop before Redis."""
     from llamafarm_core.jobs.connection import connect
-    from llamafarm_core.jobs.queues import run_maintenance
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         supervisor.start()
         client = connect(redis_url)
-        task = asyncio.create_task(_supervise(redis, supervisor, client, run_maintenance))
+        task = asyncio.create_task(_supervise(redis, supervisor, client))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -61,10 +69,12 @@ def supervision(redis, supervisor, redis_url: str):  # type: ignore[no-untyped-d
     return ctx
 
 
-async def _supervise(redis, supervisor, client, run_maintenance) -> None:  # type: ignore[no-untyped-def]
+async def _supervise(redis: EmbeddedRedis | None, supervisor: WorkerSupervisor, client: Redis) -> None:
     """Every few seconds: restart a dead Redis or worker (in this thread: on Linux a child
     gets its parent-death signal when the thread that started it ends), then run queue
     maintenance (re-queue jobs of dead workers, promote due retries)."""
+    from llamafarm_core.jobs.queues import run_maintenance
+
     while True:
         await asyncio.sleep(SUPERVISE_EVERY)
         try:
