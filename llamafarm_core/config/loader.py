@@ -92,13 +92,19 @@ def config_to_dict(config: LlamaFarmConfig) -> dict[str, Any]:
     return data
 
 
+# libyaml's parser and emitter when PyYAML has them: same safe semantics and output, ~7x
+# faster on configs that list thousands of dataset files (read and written on every upload).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def dump_config(config: LlamaFarmConfig) -> str:
-    return yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True)
+    return yaml.dump(config_to_dict(config), Dumper=_SAFE_DUMPER, sort_keys=False, allow_unicode=True)
 
 
 def load_yaml_text(text: str, source: str = "llamafarm.yaml") -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as err:
         raise ValidationFailed(f"{source}: not valid YAML: {err}") from None
 
