@@ -12,6 +12,7 @@ from llamafarm_core.datasets.models import (
     DatasetView,
     FileDetail,
     FileRemoval,
+    StoredUpload,
     StrategyNames,
     UploadResult,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "ProcessingStatus",
     "ProjectLayout",
     "StateStore",
+    "StoredUpload",
     "StrategyNames",
     "UploadResult",
     "UploadWriter",

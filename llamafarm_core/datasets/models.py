@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llamafarm_core.config.models import Dataset
+from llamafarm_core.datasets.blobs import FileRecord
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ class DatasetView:
 class StrategyNames:
     data_processing_strategies: list[str]
     databases: list[str]
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """An upload moved into storage, not yet added to a dataset."""
+
+    record: FileRecord
+    created: bool
+    filename: str
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from llamafarm_core.datasets.models import (
     DatasetView,
     FileDetail,
     FileRemoval,
+    StoredUpload,
     StrategyNames,
     UploadResult,
 )
@@ -167,9 +168,58 @@ class DatasetStore:
 
     def open_upload(self, ref: ProjectRef, dataset: str) -> UploadWriter:
         """A writer for one upload into ``dataset`` (checked first: 404 before any byte)."""
-        project = self.projects.get(ref)
-        find_dataset(project, dataset)
-        return self._blobs(project).writer(self.settings.max_upload_bytes)
+        find_dataset(self.projects.get(ref), dataset)
+        return self.writer(ref)
+
+    def writer(self, ref: ProjectRef) -> UploadWriter:
+        """A writer for one upload into the project (no dataset check: see open_upload)."""
+        return self._layout_blobs(ref).writer(self.settings.max_upload_bytes)
+
+    def store_upload(
+        self, ref: ProjectRef, writer: UploadWriter, filename: str, mime_type: str
+    ) -> StoredUpload:
+        """Move a finished upload into the project's storage (membership comes after)."""
+        record, created = self._layout_blobs(ref).commit(writer, filename, mime_type)
+        return StoredUpload(record, created, filename)
+
+    def add_members(self, ref: ProjectRef, dataset: str, uploads: list[StoredUpload]) -> list[UploadResult]:
+        """Add stored uploads to a dataset in ONE config edit (a bulk upload is one edit,
+        not one per file). Content already in the dataset — before, or earlier in this
+        list — is ``skipped``. If the dataset is gone, files stored for nothing are removed."""
+        try:
+            with self.projects.edit(ref) as project:
+                ds = find_dataset(project, dataset)
+                members = list(ds.files)
+                skipped = []
+                for up in uploads:
+                    skipped.append(up.record.hash in members)
+                    if not skipped[-1]:
+                        members.append(up.record.hash)
+                if len(members) != len(ds.files):
+                    ds.files = members
+        except NotFound:
+            config = self.projects.get(ref).config
+            blobs = self._layout_blobs(ref)
+            for up in uploads:
+                if up.created and not holders(config, up.record.hash):
+                    blobs.remove(up.record.hash)
+            raise
+        states = StateStore(ProjectLayout(project.path), dataset)
+        results = []
+        for up, was_member in zip(uploads, skipped, strict=True):
+            state = states.get(up.record.hash) if was_member else None
+            results.append(
+                UploadResult(
+                    filename=up.filename,
+                    hash=up.record.hash,
+                    size=up.record.size,
+                    mime_type=up.record.mime_type,
+                    skipped=was_member,
+                    processed=bool(state and state.status == ProcessingStatus.PROCESSED),
+                    stored_new=up.created,
+                )
+            )
+        return results
 
     def commit_upload(
         self, ref: ProjectRef, dataset: str, writer: UploadWriter, filename: str, mime_type: str
@@ -178,29 +228,10 @@ class DatasetStore:
 
         The same content already in the dataset answers ``skipped`` and stores nothing new.
         """
-        project = self.projects.get(ref)
-        blobs = self._blobs(project)
-        record, created = blobs.commit(writer, filename, mime_type)
-        try:
-            with self.projects.edit(ref) as project:
-                ds = find_dataset(project, dataset)
-                skipped = record.hash in ds.files
-                if not skipped:
-                    ds.files = [*ds.files, record.hash]
-        except NotFound:
-            if created and not holders(self.projects.get(ref).config, record.hash):
-                blobs.remove(record.hash)
-            raise
-        state = StateStore(ProjectLayout(project.path), dataset).get(record.hash)
-        return UploadResult(
-            filename=filename,
-            hash=record.hash,
-            size=record.size,
-            mime_type=record.mime_type,
-            skipped=skipped,
-            processed=bool(state and state.status == ProcessingStatus.PROCESSED),
-            stored_new=created,
-        )
+        return self.add_members(ref, dataset, [self.store_upload(ref, writer, filename, mime_type)])[0]
+
+    def _layout_blobs(self, ref: ProjectRef) -> BlobStore:
+        return BlobStore(ProjectLayout(self.projects.project_dir(ref)))
 
     def remove_file(
         self, ref: ProjectRef, dataset: str, file_hash: str, *, remove_from_disk: bool

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import BodyPartReader, MultipartReader, hdrs, web
 
-from llamafarm_core.datasets import DatasetStore, DatasetView, clean_filename, guess_mime_type
+from llamafarm_core.datasets import (
+    DatasetStore,
+    DatasetView,
+    StoredUpload,
+    UploadResult,
+    clean_filename,
+    guess_mime_type,
+)
 from llamafarm_core.datasets.store import find_dataset
 from llamafarm_core.errors import BadRequest, LlamaFarmError, PayloadTooLarge
 from llamafarm_core.jobs.processing import processing_target
@@ -128,20 +135,20 @@ async def _multipart(request: web.Request) -> MultipartReader:
         raise BadRequest(f"malformed multipart body: {err}") from None
 
 
-async def _receive(
-    request: web.Request, ref: ProjectRef, dataset: str, part: BodyPartReader
-) -> UploadResponse:
-    """Stream one file part to storage and add it to the dataset."""
+async def _store_part(request: web.Request, ref: ProjectRef, part: BodyPartReader) -> StoredUpload:
+    """Stream one file part into the project's storage (not yet into a dataset)."""
     if not part.filename:
         raise BadRequest(f"field {part.name!r} must be a file upload (a part with a filename)")
     filename = clean_filename(part.filename)
     mime_type = guess_mime_type(filename, part.headers.get(hdrs.CONTENT_TYPE))
     store = _store(request)
-    writer = await run_blocking(store.open_upload, ref, dataset)
-    with writer:
+    with await run_blocking(store.writer, ref) as writer:
         while chunk := await part.read_chunk(READ_CHUNK):
             await run_blocking(writer.write, chunk)
-        result = await run_blocking(store.commit_upload, ref, dataset, writer, filename, mime_type)
+        return await run_blocking(store.store_upload, ref, writer, filename, mime_type)
+
+
+def _upload_response(result: UploadResult) -> UploadResponse:
     return UploadResponse(
         filename=result.filename,
         hash=result.hash,
@@ -173,7 +180,9 @@ async def upload_file(request: web.Request) -> UploadResponse:
     reader = await _multipart(request)
     while (part := await reader.next()) is not None:
         if isinstance(part, BodyPartReader) and part.name == "file":
-            return await _receive(request, ref, dataset, part)
+            stored = await _store_part(request, ref, part)
+            (result,) = await run_blocking(_store(request).add_members, ref, dataset, [stored])
+            return _upload_response(result)
     raise BadRequest("no file in the request: send it as multipart/form-data field 'file'")
 
 
@@ -184,25 +193,32 @@ async def upload_files(request: web.Request) -> BulkUploadResponse:
     await _check_dataset(request, ref, dataset)
     reader = await _multipart(request)
     results: list[BulkFileResult] = []
+    stored: list[tuple[int, StoredUpload]] = []  # (position in results, upload)
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name not in ("files", "file"):
             continue  # other fields are drained by reader.next()
+        name = clean_filename(part.filename) if part.filename else None
         try:
-            up = await _receive(request, ref, dataset, part)
+            stored.append((len(results), await _store_part(request, ref, part)))
+            results.append(BulkFileResult(filename=name, status="stored"))
         except LlamaFarmError as err:
-            name = clean_filename(part.filename) if part.filename else None
             results.append(BulkFileResult(filename=name, status="failed", reason=err.message))
-            continue
-        results.append(
-            BulkFileResult(
-                filename=up.filename,
-                hash=up.hash,
-                status="skipped" if up.skipped else "uploaded",
-                processed=up.processed,
-                skipped=up.skipped,
-                size=up.size,
-            )
-        )
+    if stored:  # one config edit for the whole request
+        try:
+            added = await run_blocking(_store(request).add_members, ref, dataset, [up for _, up in stored])
+        except LlamaFarmError as err:
+            for i, _ in stored:
+                results[i] = BulkFileResult(filename=results[i].filename, status="failed", reason=err.message)
+        else:
+            for (i, _), up in zip(stored, added, strict=True):
+                results[i] = BulkFileResult(
+                    filename=up.filename,
+                    hash=up.hash,
+                    status="skipped" if up.skipped else "uploaded",
+                    processed=up.processed,
+                    skipped=up.skipped,
+                    size=up.size,
+                )
     if not results:
         raise BadRequest("no files in the request: send them as multipart/form-data fields 'files'")
     return BulkUploadResponse(

@@ -275,3 +275,23 @@ async def test_remove_file_and_delete_dataset(client, settings: Settings) -> Non
     assert not (blobs / shared).exists()
     assert [d["name"] for d in (await (await client.get(BASE)).json())["datasets"]] == ["papers"]
     assert (await client.delete(f"{BASE}/second")).status == 404
+
+
+async def test_bulk_upload_is_one_edit_and_skips_repeats(client) -> None:  # type: ignore[no-untyped-def]
+    await make_project(client)
+    await make_dataset(client)
+    files = [("a.txt", b"alpha"), ("b.txt", b"beta"), ("a-again.txt", b"alpha"), ("c.txt", b"gamma")]
+    body = await (await client.post(f"{BASE}/papers/data/bulk", data=form("files", files))).json()
+    assert [(f["filename"], f["status"]) for f in body["files"]] == [
+        ("a.txt", "uploaded"),
+        ("b.txt", "uploaded"),
+        ("a-again.txt", "skipped"),
+        ("c.txt", "uploaded"),
+    ]
+    assert body["files"][2]["hash"] == body["files"][0]["hash"]
+    listed = await (await client.get(BASE)).json()
+    assert listed["datasets"][0]["files"] == [
+        hashlib.sha256(c).hexdigest() for c in (b"alpha", b"beta", b"gamma")
+    ]
+    again = await (await client.post(f"{BASE}/papers/data/bulk", data=form("files", files[:2]))).json()
+    assert (again["uploaded"], again["skipped"]) == (0, 2)
