@@ -48,10 +48,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str, Path]:
+def start_server(data_dir: Path, job_batch: int | None) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     log = data_dir.parent / "serve.log"
     env = {**os.environ, "LF_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    if job_batch:
+        env["LF_JOB_BATCH_FILES"] = str(job_batch)
     proc = subprocess.Popen(
         [sys.executable, "-m", "llamafarm_server.cli", "serve", "--port", str(port)],
         env=env,
@@ -108,13 +110,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--limit", type=int, default=None, help="only the first N documents")
     ap.add_argument("--batch", type=int, default=200, help="files per bulk upload")
+    ap.add_argument("--job-batch", type=int, default=None, help="LF_JOB_BATCH_FILES for the server")
     args = ap.parse_args()
     docs = read_docs(CRAN)[: args.limit]
     texts = [text for _, text in docs]
     with tempfile.TemporaryDirectory(prefix="lf-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        proc, url, log = start_server(data_dir)
+        proc, url, log = start_server(data_dir, args.job_batch)
         try:
             check(requests.post(f"{url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
             base = f"{url}/v1/projects/{NS}/{PROJECT}/datasets"
@@ -142,7 +145,10 @@ def main() -> None:
             print(f"{len(failed)} files failed, e.g. {failed[0].get('reason')}", file=sys.stderr)
     raw_s = raw_encode(texts)
     n = len(docs)
-    print(f"\nCranfield ingest, {n} documents, {processed} processed, {chunks} chunks\n")
+    batch = args.job_batch or os.environ.get("LF_JOB_BATCH_FILES") or "default"
+    print(
+        f"\nCranfield ingest, {n} documents, {processed} processed, {chunks} chunks (files per job: {batch})\n"
+    )
     print("| stage | seconds | docs/s | chunks/s |")
     print("|---|---:|---:|---:|")
     print(f"| bulk upload (HTTP) | {upload_s:.1f} | {n / upload_s:.1f} | |")
