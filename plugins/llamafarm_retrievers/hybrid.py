@@ -19,9 +19,9 @@ class HybridConfig(VectorConfig):
     alpha: float = Field(
         0.5, ge=0, le=1, description="Weight of the vector side: 1 vector only, 0 BM25 only."
     )
-    fusion: Literal["rrf", "score"] = Field(
-        "rrf",
-        description="rrf: weighted reciprocal-rank fusion; score: weighted mean of the two [0, 1] scores.",
+    fusion: Literal["score", "rrf"] = Field(
+        "score",
+        description="score: weighted mean of the two [0, 1] scores; rrf: weighted reciprocal-rank fusion.",
     )
     rrf_k: int = Field(RRF_K, ge=1, le=1000, description="The k of reciprocal-rank fusion.")
     candidate_k: int | None = Field(
@@ -33,10 +33,11 @@ class HybridStrategy(RetrievalStrategy):
     """Real hybrid search: the vector side and the BM25 side each give ``candidate_k``
     candidates, fused into one ranking.
 
-    - ``fusion: rrf`` (default): ``alpha / (k + rank_vector) + (1 - alpha) / (k + rank_bm25)``,
-      divided by its maximum ``1 / (k + 1)``, so 1.0 means first on both sides.
-    - ``fusion: score``: ``alpha * vector_score + (1 - alpha) * bm25_score`` (each in [0, 1];
-      a side that didn't return the chunk adds 0).
+    - ``fusion: score`` (default): ``alpha * vector_score + (1 - alpha) * bm25_score``, both
+      absolute scores in [0, 1] (a side that didn't return the chunk adds 0), so a
+      ``score_threshold`` keeps its meaning;
+    - ``fusion: rrf``: ``alpha / (k + rank_vector) + (1 - alpha) / (k + rank_bm25)``, divided
+      by its maximum ``1 / (k + 1)``, so 1.0 means first on both sides.
     - ``alpha`` 1 returns exactly the vector search, 0 exactly BM25 (their own scores).
 
     Built with ``inner=<strategy>`` (what a request's ``hybrid_alpha`` does to a strategy

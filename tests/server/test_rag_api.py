@@ -71,7 +71,7 @@ async def test_every_field_at_once(rag_client) -> None:  # type: ignore[no-untyp
     data = await query(rag_client, body)
     assert data["database_used"] == QDRANT and data["retrieval_strategy_used"] == "semantic"
     assert data["results"][0]["metadata"]["filename"] == "zq7-manual.md"
-    assert data["results"][0]["score"] == pytest.approx(1.0)  # hybrid: first on both sides
+    assert 0.5 < data["results"][0]["score"] < 1
     assert all(r["metadata"]["category"] in ("manuals", "energy", "geology") for r in data["results"])
     assert all(r["score"] >= 0.05 for r in data["results"]) and len(data["results"]) <= 3
     assert sum(len(r["content"].split()) for r in data["results"]) <= 30

@@ -20,7 +20,8 @@ def test_alpha_one_is_vector_search_and_zero_is_bm25(corpus: Corpus) -> None:
 def test_rrf_scores(corpus: Corpus) -> None:
     vector = [h.id for h in ask(corpus, QUERY, "basic", top_k=50).hits]
     lexical = [h.id for h in ask(corpus, QUERY, "bm25", top_k=50).hits]
-    fused = ask(corpus, QUERY, "hybrid", top_k=4)
+    project = with_strategy(corpus, "HybridStrategy", {"fusion": "rrf"})
+    fused = ask(corpus, QUERY, "probe", project=project, top_k=4)
     for hit in fused.hits:
         raw = sum(0.5 / (60 + ranks.index(hit.id) + 1) for ranks in (vector, lexical) if hit.id in ranks)
         assert hit.score == pytest.approx(raw / (1 / 61), abs=1e-6)

@@ -19,7 +19,8 @@ COMPAT = (
 
 def test_rank_fusion_equals_the_hybrid_rrf(corpus: Corpus) -> None:
     universal = ask(corpus, QUERY, "universal", top_k=5)
-    hybrid = ask(corpus, QUERY, "hybrid", top_k=5)
+    project = with_strategy(corpus, "HybridStrategy", {"fusion": "rrf"})
+    hybrid = ask(corpus, QUERY, "probe", project=project, top_k=5)
     assert [(h.id, round(h.score, 6)) for h in universal.hits] == [
         (h.id, round(h.score, 6)) for h in hybrid.hits
     ]
