@@ -40,7 +40,10 @@ class TestBuiltinStrategies(RetrieverContract):
 
 
 class TestCrossEncoderStrategy(RetrieverContract):
-    ranks_by_relevance = False  # the only offline cross-encoder has an untrained head
+    # The only cross-encoder available offline has an untrained head: its order carries no
+    # relevance, so the relevance check is left out (the scoring itself is checked exactly
+    # in test_cross_encoder.py).
+    test_finds_a_document_by_its_own_words = None  # type: ignore[assignment]
 
     @pytest.fixture
     def strategy_type(self) -> str:
