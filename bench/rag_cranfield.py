@@ -125,7 +125,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lf-rag-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        proc, url, _log = start_server(data_dir)
+        proc, url, _log = start_server(data_dir, None)
         try:
             check(requests.post(f"{url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
             configure(url, args.chunk_size, names)
