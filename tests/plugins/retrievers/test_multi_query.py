@@ -73,9 +73,23 @@ def test_variants_come_from_the_embedded_model(corpus: Corpus) -> None:
 
 
 def test_query_expansion_flag_with_the_embedded_model(corpus: Corpus) -> None:
+    plain = {h.id: h.score for h in ask(corpus, "insects and flowers", "semantic", top_k=8).hits}
     result = ask(corpus, "insects and flowers", "semantic", top_k=3, query_expansion=True)
     assert result.hits and result.strategy == "semantic"
     assert all("no language model available" not in w for w in result.warnings)
+    # max aggregation over the query and its variants: never below the query's own score
+    assert all(h.score >= plain[h.id] - 1e-9 for h in result.hits)
+
+
+def test_query_expansion_changes_the_result(corpus: Corpus) -> None:
+    project = no_llm(corpus)
+    query = "honeybees, chess queens and sourdough bread"
+    plain = ask(corpus, query, "semantic", project=project, top_k=3)
+    expanded = ask(corpus, query, "semantic", project=project, top_k=3, query_expansion=True)
+    plain_scores = {h.id: h.score for h in ask(corpus, query, "semantic", project=project, top_k=8).hits}
+    assert [(h.id, h.score) for h in expanded.hits] != [(h.id, h.score) for h in plain.hits]
+    assert all(h.score >= plain_scores[h.id] for h in expanded.hits)
+    assert any(h.score > plain_scores[h.id] for h in expanded.hits)  # a variant matched it better
 
 
 def test_without_a_usable_model_rules_are_used_and_it_says_so(corpus: Corpus) -> None:
