@@ -78,7 +78,7 @@ class DatasetStore:
             databases=[d.name for d in rag.databases] if rag else [],
         )
 
-    def list(self, ref: ProjectRef, *, details: bool = True) -> list[DatasetView]:
+    def list_datasets(self, ref: ProjectRef, *, details: bool = True) -> list[DatasetView]:
         project = self.projects.get(ref)
         if not details:
             return [DatasetView(d) for d in project.config.datasets]
@@ -157,8 +157,14 @@ class DatasetStore:
         ]
         removed_chunks = 0
         if db_name is not None and orphans:
-            handle = open_database(self.settings, self.registry, project, db_name)
-            removed_chunks = sum(handle.delete_files(orphans).values())
+            try:
+                handle = open_database(self.settings, self.registry, project, db_name)
+                removed_chunks = sum(handle.delete_files(orphans).values())
+            except Exception:  # the chunks are still there: so is the dataset
+                with self.projects.edit(ref) as restored:
+                    if restored.config.dataset(name) is None:
+                        restored.config.datasets = [*restored.config.datasets, dataset]
+                raise
         states.remove_all()
         blobs = self._blobs(project)
         removed_files = [

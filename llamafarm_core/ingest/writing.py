@@ -1,8 +1,8 @@
 """The last step: chunk records into the vector store and the lexical index, with the
 per-file state record written ahead and after, all under the database's write lock.
 
-Order per file: the state is first marked "interrupted" with every id the file may own (old
-and new); the new records are upserted; the old ids the new run no longer produces are
+Order per file: the state is first marked ``pending`` ("being written") with every id the
+file may own (old and new); the new records are upserted; the old ids the new run no longer produces are
 deleted; then the state says ``processed`` with exactly the new ids. A crash at any point
 leaves a record that names every chunk id to clean up, and the next run does so.
 """
@@ -20,7 +20,7 @@ from llamafarm_core.ingest.prepare import PreparedFile
 from llamafarm_core.vectors import ChunkRecord, chunk_id, flatten_metadata
 
 STORE_BATCH = 1000  # records per store.add call (embedded Chroma caps a batch's size)
-INTERRUPTED = "interrupted while its chunks were being written; process it again"
+WRITING = "its chunks are being written (if this lasts, the write was interrupted: process it again)"
 
 
 @dataclass
@@ -73,11 +73,11 @@ def write_items(
         states.put(
             FileState(
                 item.file_hash,
-                ProcessingStatus.FAILED,
+                ProcessingStatus.PENDING,
                 item.fingerprint,
                 handle.name,
                 chunk_ids=owned,
-                reason=INTERRUPTED,
+                reason=WRITING,
             )
         )
     failed: dict[str, str] = {}

@@ -87,7 +87,7 @@ def _body(view: DatasetView) -> DatasetBody:
 async def list_datasets(request: web.Request, query: ListQuery) -> DatasetList:
     """List a project's datasets, with per-file details unless include_extra_details=false."""
     views = await run_blocking(
-        _store(request).list, project_ref(request), details=query.include_extra_details
+        _store(request).list_datasets, project_ref(request), details=query.include_extra_details
     )
     return DatasetList(total=len(views), datasets=[_body(v) for v in views])
 

@@ -61,7 +61,7 @@ def test_upload_membership_and_duplicates(store: DatasetStore) -> None:
     config = store.projects.get(REF).config
     assert config.dataset("a").files == [first.hash]  # type: ignore[union-attr]
     assert config.dataset("b").files == [first.hash]  # type: ignore[union-attr]
-    views = {v.dataset.name: v for v in store.list(REF)}
+    views = {v.dataset.name: v for v in store.list_datasets(REF)}
     detail = views["a"].files[0]  # type: ignore[index]
     assert (detail.original_filename, detail.size, detail.status, detail.stored) == (
         "one.txt",
@@ -69,7 +69,7 @@ def test_upload_membership_and_duplicates(store: DatasetStore) -> None:
         "pending",
         True,
     )
-    assert store.list(REF, details=False)[0].files is None
+    assert store.list_datasets(REF, details=False)[0].files is None
 
 
 def test_upload_to_unknown_dataset_and_over_limit(store: DatasetStore, settings: Settings) -> None:

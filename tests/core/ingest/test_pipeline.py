@@ -357,3 +357,26 @@ def test_repeated_chunks_of_a_file_are_stored_once(env: Env) -> None:
     assert result.chunks == 3, result
     assert any("6 chunk(s) repeating" in w for w in result.warnings), result.warnings
     assert env.counts() == (3, 3)
+
+
+def test_an_unreachable_store_keeps_membership_and_dataset(env: Env) -> None:
+    from llamafarm_core.errors import LlamaFarmError
+    from tests.conftest import free_port
+
+    h = env.upload("chess.txt", good_files()["chess.txt"])
+    env.process()
+    original = env.projects.get(REF).config.model_dump(mode="json", exclude_unset=True)
+    broken = make_config()
+    broken["rag"]["databases"][0].update(
+        type="QdrantStore", config={"url": f"http://127.0.0.1:{free_port()}", "timeout": 2}
+    )
+    env.configure(broken)
+    with pytest.raises(LlamaFarmError):
+        env.datasets.remove_file(REF, "docs", h, remove_from_disk=True)
+    assert env.projects.get(REF).config.dataset("docs").files == [h]  # type: ignore[union-attr]
+    with pytest.raises(LlamaFarmError):
+        env.datasets.delete(REF, "docs")
+    assert env.projects.get(REF).config.dataset("docs") is not None
+    env.projects.update(REF, original)
+    assert env.datasets.remove_file(REF, "docs", h, remove_from_disk=True).removed_chunks == 1
+    assert env.counts() == (0, 0)
