@@ -69,6 +69,11 @@ class UpstreamTimeout(UpstreamError):
     status = 504
 
 
+class UpstreamUnreachable(UpstreamError):
+    """The provider could not be reached at all (connection refused, DNS): no call can succeed
+    until it is back, so a batch stops at once (and a job with retries left retries later)."""
+
+
 class ParseFailed(LlamaFarmError):
     """A file couldn't be parsed; the reason is reported for that file alone."""
 

@@ -18,6 +18,7 @@ from llamafarm_core.errors import (
     LlamaFarmError,
     ServiceUnavailable,
     UpstreamTimeout,
+    UpstreamUnreachable,
 )
 
 EmbedFn = Callable[[Sequence[str]], list[list[float]]]
@@ -28,6 +29,7 @@ FATAL_ERRORS: tuple[type[Exception], ...] = (
     ComponentUnavailable,
     ServiceUnavailable,
     UpstreamTimeout,
+    UpstreamUnreachable,
 )
 
 

@@ -112,7 +112,14 @@ def process_files(
         except LlamaFarmError as err:
             raise BadRequest(f"dataset {dataset!r}: {err.message}") from None
         run = _Run(
-            projects, ref, ds, strategy, StrategyComponents(registry, strategy, index), handle, progress
+            projects,
+            ref,
+            ds,
+            strategy,
+            StrategyComponents(registry, strategy, index),
+            handle,
+            progress,
+            reraise,
         )
         hashes = list(dict.fromkeys(ds.files if file_hashes is None else file_hashes))
         return run.execute(hashes)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.embedder import Embedder, EmbedderConfig
-from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout
+from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout, UpstreamUnreachable
 from llamafarm_embedders.batching import batched, check_vectors, connection_reason
 
 T = TypeVar("T")
@@ -104,7 +104,7 @@ class OllamaEmbedder(Embedder):
                 f"{LABEL}: Ollama at {self.url} did not answer within {self.cfg.timeout:g}s"
             ) from None
         except (ConnectionError, httpx.TransportError) as err:
-            raise UpstreamError(
+            raise UpstreamUnreachable(
                 f"{LABEL}: cannot reach Ollama at {self.url} ({connection_reason(err)})"
             ) from None
 
@@ -121,7 +121,7 @@ class OllamaEmbedder(Embedder):
                 f"{LABEL}: model {self.cfg.model!r} is not at {self.url} and pulling it failed: {err.error}"
             ) from None
         except (ConnectionError, httpx.TransportError) as err:
-            raise UpstreamError(
+            raise UpstreamUnreachable(
                 f"{LABEL}: cannot reach Ollama at {self.url} ({connection_reason(err)})"
             ) from None
         finally:

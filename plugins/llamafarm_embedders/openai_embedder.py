@@ -10,7 +10,7 @@ from pydantic import Field
 
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.embedder import Embedder, EmbedderConfig
-from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout
+from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout, UpstreamUnreachable
 from llamafarm_embedders.batching import batched, check_vectors, connection_reason
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -101,7 +101,7 @@ class OpenAIEmbedder(Embedder):
                 f"{self.label}: {self.url} did not answer within {self.cfg.timeout:g}s"
             ) from None
         except openai.APIConnectionError as err:
-            raise UpstreamError(f"{self.label}: cannot reach {self.url} ({connection_reason(err)})") from None
+            raise UpstreamUnreachable(f"{self.label}: cannot reach {self.url} ({connection_reason(err)})") from None
         except openai.AuthenticationError:
             raise UpstreamError(
                 f"{self.label}: {self.url} rejected the API key (401); set api_key or OPENAI_API_KEY"

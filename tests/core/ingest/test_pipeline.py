@@ -14,6 +14,7 @@ import pytest
 from llamafarm_core.databases import DatabaseHandle, EmbedderMismatch, open_database
 from llamafarm_core.datasets import DatasetStore, ProcessingStatus, StateStore
 from llamafarm_core.datasets.layout import ProjectLayout
+from llamafarm_core.errors import UpstreamError
 from llamafarm_core.ingest.pipeline import process_files
 from llamafarm_core.ingest.results import FileStatus, ProcessReport
 from llamafarm_core.plugins.registry import Registry
@@ -251,6 +252,32 @@ def test_unreachable_embedder_fails_each_file_with_a_reason(env: Env) -> None:
     assert env.counts() == (0, 0)
     env.configure(make_config())  # back to the bundled model: the same file now goes through
     assert [r.status for r in env.process().results] == [FileStatus.PROCESSED]
+
+
+def test_a_transient_embedder_failure_is_raised_for_a_retry_when_asked(env: Env) -> None:
+    """Jobs with retries left pass ``reraise``: the error propagates and nothing is failed."""
+    from tests.conftest import free_port
+
+    nowhere = {
+        "name": "remote",
+        "type": "UniversalEmbedder",
+        "config": {"model": "m", "base_url": f"http://127.0.0.1:{free_port()}/v1", "timeout": 5},
+    }
+    env.configure(make_config(embedder=nowhere))
+    h = env.upload("chess.txt", good_files()["chess.txt"])
+    with pytest.raises(UpstreamError, match="127.0.0.1"):
+        process_files(
+            env.settings,
+            REF.namespace,
+            REF.name,
+            "docs",
+            None,
+            registry=env.registry,
+            reraise=(UpstreamError,),
+        )
+    state = env.states().get(h)
+    assert state is None or state.status != ProcessingStatus.FAILED
+    assert env.counts() == (0, 0)
 
 
 def test_another_model_in_a_filled_database_says_reindex(env: Env) -> None:
