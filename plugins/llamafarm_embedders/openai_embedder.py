@@ -101,7 +101,9 @@ class OpenAIEmbedder(Embedder):
                 f"{self.label}: {self.url} did not answer within {self.cfg.timeout:g}s"
             ) from None
         except openai.APIConnectionError as err:
-            raise UpstreamUnreachable(f"{self.label}: cannot reach {self.url} ({connection_reason(err)})") from None
+            raise UpstreamUnreachable(
+                f"{self.label}: cannot reach {self.url} ({connection_reason(err)})"
+            ) from None
         except openai.AuthenticationError:
             raise UpstreamError(
                 f"{self.label}: {self.url} rejected the API key (401); set api_key or OPENAI_API_KEY"
