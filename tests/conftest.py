@@ -3,16 +3,11 @@ aiohttp app (in-process) or a real ``llamafarm serve`` process over HTTP."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from llamafarm_core.offline import enforce_offline
 
@@ -22,6 +17,7 @@ from llamafarm_core.plugins import build_registry, get_plugin_manager  # noqa: E
 from llamafarm_core.plugins.registry import Registry  # noqa: E402
 from llamafarm_core.settings import Settings  # noqa: E402
 from tests.jobs_fixtures import emptied, jobs_redis, own_redis  # noqa: E402,F401  (a real Redis for the jobs)
+from tests.servers import ChildServer, free_port  # noqa: E402,F401  (free_port is used by tests)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -55,62 +51,38 @@ async def client(aiohttp_client, settings: Settings, registry: Registry):  # typ
     return await aiohttp_client(create_app(settings, registry))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class ServerProcess(ChildServer):
+    """A real ``llamafarm serve`` child process on a free port, with its own data dir."""
 
-
-def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
-
-
-class ServerProcess:
-    """A real ``llamafarm serve`` child process on a free port."""
-
-    def __init__(self, data_dir: Path, extra_args: list[str] | None = None, env: dict[str, str] | None = None):
+    def __init__(
+        self, data_dir: Path, extra_args: list[str] | None = None, env: dict[str, str] | None = None
+    ):
         self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = data_dir.parent / f"serve-{self.port}.log"
-        full_env = {**os.environ, "LF_DATA_DIR": str(data_dir), **(env or {})}
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llamafarm_server.cli", "serve", "--port", str(self.port), *(extra_args or [])],
-            env=full_env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        port = free_port()
+        argv = [
+            sys.executable,
+            "-m",
+            "llamafarm_server.cli",
+            "serve",
+            "--port",
+            str(port),
+            *(extra_args or []),
+        ]
+        super().__init__(
+            "serve",
+            argv,
+            port,
+            "/health/liveness",
+            data_dir.parent,
+            {"LF_DATA_DIR": str(data_dir), **(env or {})},
         )
 
     def wait_ready(self, timeout: float = 90.0) -> ServerProcess:
         try:
-            wait_http(self.url + "/health/liveness", timeout, self.proc)
-        except Exception:
-            raise RuntimeError(f"server did not start:\n{self.log()}") from None
+            super().wait_ready(timeout)
+        except (RuntimeError, TimeoutError) as err:
+            raise RuntimeError(f"server did not start: {err}") from None
         return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._log.close()
 
 
 @pytest.fixture

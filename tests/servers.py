@@ -39,7 +39,15 @@ def free_port() -> int:
 class ChildServer:
     """A server child process on a free port, logging to a file; stop() ends it (and only it)."""
 
-    def __init__(self, name: str, argv: Sequence[str], port: int, ready_path: str, log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        port: int,
+        ready_path: str,
+        log_dir: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -51,7 +59,7 @@ class ChildServer:
             list(argv),
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False", **(env or {})},
             start_new_session=True,
         )
 
