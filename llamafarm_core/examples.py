@@ -62,10 +62,12 @@ class Example(BaseModel):
 
     def summary(self) -> dict[str, Any]:
         data_size = sum(p.stat().st_size for ds in self.manifest.datasets for p in self.data_files(ds))
-        project_size = (self.path / "llamafarm.yaml").stat().st_size + (self.path / "manifest.yaml").stat().st_size
-        updated = self.manifest.updated_at or datetime.fromtimestamp((self.path / "manifest.yaml").stat().st_mtime).isoformat(
-            timespec="seconds"
-        )
+        project_size = (self.path / "llamafarm.yaml").stat().st_size + (
+            self.path / "manifest.yaml"
+        ).stat().st_size
+        updated = self.manifest.updated_at or datetime.fromtimestamp(
+            (self.path / "manifest.yaml").stat().st_mtime
+        ).isoformat(timespec="seconds")
         return {
             "id": self.manifest.id,
             "slug": self.manifest.slug,

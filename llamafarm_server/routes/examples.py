@@ -38,7 +38,11 @@ async def _respond(request: web.Request, result: ImportResult, process: bool) ->
             sub = await run_blocking(jobs.submit, ref.namespace, ref.name, name, target.files)
             task_ids.append(sub.record.task_id)
     return ImportResponse(
-        project=result.project, namespace=result.namespace, datasets=result.datasets, task_ids=task_ids, files=result.files
+        project=result.project,
+        namespace=result.namespace,
+        datasets=result.datasets,
+        task_ids=task_ids,
+        files=result.files,
     )
 
 
@@ -49,7 +53,9 @@ async def list_all(request: web.Request) -> ExampleList:
     return ExampleList(examples=[ExampleSummary(**e.summary()) for e in examples])
 
 
-@router.post("/v1/examples/{example_id}/import-project", body=ImportProject, response=ImportResponse, status=201)
+@router.post(
+    "/v1/examples/{example_id}/import-project", body=ImportProject, response=ImportResponse, status=201
+)
 async def import_as_project(request: web.Request, body: ImportProject) -> ImportResponse:
     """Create a new project from an example, with its data (and start processing it)."""
     example = await run_blocking(get_example, request.match_info["example_id"])

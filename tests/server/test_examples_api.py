@@ -15,11 +15,21 @@ async def test_list_has_the_reference_shape(client) -> None:  # type: ignore[no-
     quick = next(e for e in body["examples"] if e["id"] == "quick_rag")
     assert quick["dataset_count"] == 1
     assert quick["data_size_bytes"] > 1000 and quick["data_size_human"].endswith("KB")
-    assert set(quick) >= {"slug", "title", "description", "primaryModel", "tags", "project_size_bytes", "updated_at"}
+    assert set(quick) >= {
+        "slug",
+        "title",
+        "description",
+        "primaryModel",
+        "tags",
+        "project_size_bytes",
+        "updated_at",
+    }
 
 
 async def test_import_project_without_processing(client) -> None:  # type: ignore[no-untyped-def]
-    resp = await client.post("/v1/examples/quick_rag/import-project", json={"namespace": "me", "name": "hb", "process": False})
+    resp = await client.post(
+        "/v1/examples/quick_rag/import-project", json={"namespace": "me", "name": "hb", "process": False}
+    )
     assert resp.status == 201, await resp.text()
     body = await resp.json()
     assert body == {"project": "hb", "namespace": "me", "datasets": ["handbook"], "task_ids": [], "files": 4}
@@ -27,7 +37,9 @@ async def test_import_project_without_processing(client) -> None:  # type: ignor
     names = sorted(f["original_filename"] for f in datasets["datasets"][0]["details"]["file_details"])
     assert names == ["equipment.csv", "leave_policy.md", "office_guide.txt", "travel.html"]
 
-    again = await client.post("/v1/examples/quick_rag/import-project", json={"namespace": "me", "name": "hb", "process": False})
+    again = await client.post(
+        "/v1/examples/quick_rag/import-project", json={"namespace": "me", "name": "hb", "process": False}
+    )
     assert again.status == 409
 
 
@@ -73,7 +85,9 @@ async def test_bad_imports_are_4xx_json(client, url: str, body: dict, status: in
 @pytest.mark.slow
 def test_imported_example_is_processed_and_queryable(server_process: ServerProcess) -> None:
     url = server_process.url
-    resp = requests.post(f"{url}/v1/examples/quick_rag/import-project", json={"namespace": "me", "name": "hb"}, timeout=60)
+    resp = requests.post(
+        f"{url}/v1/examples/quick_rag/import-project", json={"namespace": "me", "name": "hb"}, timeout=60
+    )
     assert resp.status_code == 201, resp.text
     [task_id] = resp.json()["task_ids"]
     deadline = time.monotonic() + 240
@@ -87,6 +101,8 @@ def test_imported_example_is_processed_and_queryable(server_process: ServerProce
     assert state == "SUCCESS", task
     assert task["result"]["processed_files"] == 4
     hits = requests.post(
-        f"{url}/v1/projects/me/hb/rag/query", json={"query": "How many days of paid annual leave?", "top_k": 3}, timeout=120
+        f"{url}/v1/projects/me/hb/rag/query",
+        json={"query": "How many days of paid annual leave?", "top_k": 3},
+        timeout=120,
     ).json()
     assert "27 days" in hits["results"][0]["content"]

@@ -12,7 +12,9 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "plugins.md"
 
 def test_every_hookspec_is_documented_with_its_signature() -> None:
     text = DOC.read_text()
-    specs = [f for name, f in vars(hookspecs).items() if name.startswith("register_") and inspect.isfunction(f)]
+    specs = [
+        f for name, f in vars(hookspecs).items() if name.startswith("register_") and inspect.isfunction(f)
+    ]
     assert len(specs) == 6
     for fn in specs:
         signature = f"{fn.__name__}{inspect.signature(fn)}".replace("'", "")
