@@ -34,7 +34,7 @@ class Settings:
     session_ttl_seconds: int = 30 * 60
     # Processing jobs: files per job (the pipeline embeds across the files of one job), the
     # time limit of one job, and the delays between retries of a transient failure.
-    job_batch_files: int = 16
+    job_batch_files: int = 64
     job_timeout_seconds: int = 3600
     job_retry_delays: tuple[int, ...] = (2, 10, 30)
     extra: dict[str, str] = field(default_factory=dict)
@@ -47,7 +47,7 @@ class Settings:
             redis_url=os.environ.get("LF_REDIS_URL") or None,
             max_upload_bytes=_env_int("LF_MAX_UPLOAD_BYTES", DEFAULT_UPLOAD_LIMIT),
             session_ttl_seconds=_env_int("LF_SESSION_TTL_SECONDS", 30 * 60),
-            job_batch_files=max(1, _env_int("LF_JOB_BATCH_FILES", 16)),
+            job_batch_files=max(1, _env_int("LF_JOB_BATCH_FILES", 64)),
             job_timeout_seconds=max(1, _env_int("LF_JOB_TIMEOUT_SECONDS", 3600)),
             job_retry_delays=_env_ints("LF_JOB_RETRY_DELAYS", (2, 10, 30)),
         )
