@@ -10,12 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+from cranfield import CRAN as DEFAULT
+from cranfield import doc_texts
+
 from llamafarm_core.components.extractor import Extractor
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.documents import Chunk, SourceFile
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cranfield" / "cran.all.1400"
 CONFIGS: list[tuple[str, dict]] = [
     ("statistics", {}),
     ("entities", {}),
@@ -35,26 +37,8 @@ CONFIGS: list[tuple[str, dict]] = [
 ]
 
 
-def cranfield(path: Path) -> list[str]:
-    docs: list[str] = []
-    current: list[str] = []
-    in_text = False
-    for line in path.read_text().splitlines():
-        if line.startswith(".I "):
-            if current:
-                docs.append("\n".join(current))
-            current, in_text = [], False
-        elif line.startswith("."):
-            in_text = line.startswith(".W")
-        elif in_text:
-            current.append(line)
-    if current:
-        docs.append("\n".join(current))
-    return docs
-
-
 def main() -> None:
-    docs = cranfield(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
+    docs = doc_texts(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
     registry = build_registry(get_plugin_manager())
     total_chars = sum(map(len, docs))
     print(f"{len(docs)} documents, {total_chars / 1e6:.2f} M characters\n")

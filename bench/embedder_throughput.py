@@ -19,26 +19,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-CRAN = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cranfield" / "cran.all.1400"
-
-
-def read_w_fields(path: Path) -> list[str]:
-    """The .W (abstract) text of every document, in document order."""
-    docs: list[str] = []
-    field: str | None = None
-    lines: list[str] = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines() + [".I end"]:
-        if line.startswith(".I "):
-            if field is not None or lines:
-                docs.append(" ".join(lines).strip())
-            field, lines = None, []
-        elif line.strip() in (".T", ".A", ".B", ".W"):
-            field = line.strip()
-        elif field == ".W":
-            lines.append(line.strip())
-    return docs
+from cranfield import CRAN, doc_texts
 
 
 def main() -> None:
@@ -57,7 +39,7 @@ def main() -> None:
         SentenceTransformerEmbedder,
     )
 
-    docs = read_w_fields(CRAN)
+    docs = [" ".join(t.split()) for t in doc_texts(CRAN)]
     if args.limit:
         docs = docs[: args.limit]
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -21,25 +21,9 @@ import time
 from pathlib import Path
 
 import requests
+from cranfield import CRAN, read_docs
 
-CRAN = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cranfield" / "cran.all.1400"
 NS, PROJECT, DATASET = "bench", "cranfield", "cranfield"
-
-
-def read_docs(path: Path) -> list[tuple[str, str]]:
-    """(id, .W text) of every document."""
-    docs: list[tuple[str, str]] = []
-    doc_id, field, lines = None, None, []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines() + [".I end"]:
-        if line.startswith(".I "):
-            if doc_id is not None:
-                docs.append((doc_id, "\n".join(lines).strip()))
-            doc_id, field, lines = line[3:].strip(), None, []
-        elif line[:2] in (".T", ".A", ".B", ".W") and line.strip() == line[:2]:
-            field = line[:2]
-        elif field == ".W":
-            lines.append(line)
-    return docs
 
 
 def free_port() -> int:

@@ -30,10 +30,9 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest_cranfield import CRAN, DATASET, NS, PROJECT, check, process, read_docs, start_server  # noqa: E402
+from cranfield import CRAN, QRELS, QRY, read_docs  # noqa: E402
+from ingest_cranfield import DATASET, NS, PROJECT, check, process, start_server  # noqa: E402
 
-QRY = CRAN.with_name("cran.qry")
-QRELS = CRAN.with_name("cranqrel")
 GAIN = {1: 4, 2: 3, 3: 2, 4: 1}
 REFERENCE = {"BM25 (bm25s)": 0.354, "MiniLM exact cosine": 0.358, "RRF of the two (k=60)": 0.392}
 
