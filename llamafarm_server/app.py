@@ -34,12 +34,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> web.Appl
     app[HEALTH_CHECKS] = [NamedCheck("storage", storage_check)]
     app[ENDPOINTS] = []
     for name in ROUTE_MODULES:
-        try:
-            module = importlib.import_module(f"llamafarm_server.routes.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"llamafarm_server.routes.{name}":
-                continue  # feature not built yet
-            raise
+        module = importlib.import_module(f"llamafarm_server.routes.{name}")
         if hasattr(module, "setup"):
             module.setup(app)
         module.router.install(app)

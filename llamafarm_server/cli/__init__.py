@@ -13,13 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llamafarm", description="Local-first RAG and chat server.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"llamafarm_server.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"llamafarm_server.cli.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"llamafarm_server.cli.{name}").register(sub)
     return parser
 
 
