@@ -10,7 +10,6 @@ Worker processes import them as ``tests.jobs_fixtures`` (the repo is put on thei
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from llamafarm_core.jobs.connection import connect
 from llamafarm_core.jobs.context import JobContext
 from llamafarm_core.jobs.functions import Attempt, run_file_job
 from llamafarm_core.jobs.redis_server import EmbeddedRedis
+from tests.servers import ChildProcess
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
@@ -129,18 +129,15 @@ def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "LF_DATA_DIR": str(data_dir), "PYTHONPATH": path, **extra}
 
 
-class WorkerProcess:
+class WorkerProcess(ChildProcess):
     """A real ``llamafarm worker`` child process."""
 
     def __init__(self, data_dir: Path, redis_url: str, *args: str, **env: str) -> None:
-        self.log_path = data_dir.parent / f"worker-{time.monotonic_ns()}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115  (closed in stop())
-        self.proc = subprocess.Popen(
+        super().__init__(
             [sys.executable, "-m", "llamafarm_server.cli", "worker", "--redis-url", redis_url, *args],
-            env=worker_env(data_dir, **env),
+            data_dir.parent / f"worker-{time.monotonic_ns()}.log",
+            worker_env(data_dir, **env),
             cwd=REPO,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
         )
 
     @property
@@ -148,22 +145,11 @@ class WorkerProcess:
         return self.proc.pid
 
     def log(self, tail: int | None = 4000) -> str:
-        text = self.log_path.read_text(errors="replace")
-        return text[-tail:] if tail else text
+        return super().log(tail)
 
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._log.close()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):  # type: ignore[no-untyped-def]

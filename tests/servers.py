@@ -36,8 +36,48 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class ChildServer:
-    """A server child process on a free port, logging to a file; stop() ends it (and only it)."""
+class ChildProcess:
+    """A child process logging to a file; stop() ends it (terminate, then kill)."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        log_path: Path,
+        env: dict[str, str],
+        *,
+        cwd: Path | None = None,
+        new_session: bool = False,
+    ) -> None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop())
+        self.proc = subprocess.Popen(
+            list(argv),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=new_session,
+        )
+
+    def log(self, tail: int | None = 5000) -> str:
+        """The end of the log (``tail=None``: all of it)."""
+        text = self.log_path.read_text(errors="replace")
+        return text[-tail:] if tail else text
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._log.close()
+
+
+class ChildServer(ChildProcess):
+    """A server child process on a free port (in its own session, so stop() ends only it)."""
 
     def __init__(
         self,
@@ -52,16 +92,8 @@ class ChildServer:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.ready_url = self.url + ready_path
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = log_dir / f"{name}-{port}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
-        self.proc = subprocess.Popen(
-            list(argv),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False", **(env or {})},
-            start_new_session=True,
-        )
+        full_env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", **(env or {})}
+        super().__init__(argv, log_dir / f"{name}-{port}.log", full_env, new_session=True)
 
     def wait_ready(self, timeout: float = 90.0) -> ChildServer:
         """Poll ``ready_url`` until it answers 200; fail with the log if the process dies."""
@@ -77,19 +109,6 @@ class ChildServer:
             time.sleep(0.2)
         self.stop()
         raise TimeoutError(f"{self.name} did not answer {self.ready_url} within {timeout}s:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._log.close()
 
     def __enter__(self) -> ChildServer:
         return self
