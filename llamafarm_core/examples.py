@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from llamafarm_core.config.loader import parse_model
+from llamafarm_core.datasets.blobs import human_bytes
 from llamafarm_core.errors import NotFound
 from llamafarm_core.names import NAME_PATTERN
 
@@ -85,12 +86,8 @@ class Example(BaseModel):
 
 
 def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.1f}{unit}" if unit != "B" else f"{int(size)}B"
-        size /= 1024
-    return f"{size:.1f}GB"
+    """The reference's compact form: ``512B``, ``4.0KB``, ``2.0MB``."""
+    return human_bytes(n).replace(" bytes", "B").replace(" ", "")
 
 
 def examples_root() -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_UPLOAD_LIMIT = 100 * 1024 * 1024
@@ -37,7 +37,6 @@ class Settings:
     job_batch_files: int = 64
     job_timeout_seconds: int = 3600
     job_retry_delays: tuple[int, ...] = (2, 10, 30)
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
