@@ -1,10 +1,10 @@
-"""The Cranfield collection in ../shared/eval/cranfield, read for the benchmarks."""
+"""The Cranfield collection in tests/fixtures/cranfield, read for the benchmarks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cranfield"
+EVAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "cranfield"
 CRAN = EVAL / "cran.all.1400"
 QRY = EVAL / "cran.qry"
 QRELS = EVAL / "cranqrel"

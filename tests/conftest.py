@@ -20,8 +20,8 @@ from tests.jobs_fixtures import emptied, jobs_redis, own_redis  # noqa: E402,F40
 from tests.servers import ChildServer, free_port  # noqa: E402,F401  (free_port is used by tests)
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-COMPAT_CONFIGS = sorted((SHARED / "compat" / "llamafarm-configs").glob("*.yaml"))
+FIXTURES = REPO / "tests" / "fixtures"
+COMPAT_CONFIGS = sorted((FIXTURES / "compat").glob("*.yaml"))
 
 
 @pytest.fixture(scope="session")

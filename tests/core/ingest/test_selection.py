@@ -19,8 +19,9 @@ from llamafarm_core.ingest.selection import (
     matching_parsers,
 )
 from llamafarm_core.plugins.registry import Registry
+from tests.conftest import FIXTURES
 
-COMPAT = Path(__file__).resolve().parents[3].parent / "shared" / "compat" / "llamafarm-configs"
+COMPAT = FIXTURES / "compat"
 
 
 def strategy(

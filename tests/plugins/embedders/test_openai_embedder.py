@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,11 +13,10 @@ from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.embedders import EmbedderContract
+from tests.conftest import FIXTURES
 from tests.servers import ChildServer, free_port, silent_server
 
-COMPAT_CONFIGS = sorted(
-    (Path(__file__).resolve().parents[4] / "shared/compat/llamafarm-configs").glob("*.yaml")
-)
+COMPAT_CONFIGS = sorted((FIXTURES / "compat").glob("*.yaml"))
 
 
 def make(url: str, **options: object) -> OpenAIEmbedder:

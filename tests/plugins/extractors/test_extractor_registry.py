@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.errors import PluginError
+from tests.conftest import FIXTURES
 
-COMPAT = Path(__file__).resolve().parents[4] / "shared" / "compat" / "llamafarm-configs"
+COMPAT = FIXTURES / "compat"
 
 NAMES = {
     "statistics": "ContentStatisticsExtractor",

@@ -12,9 +12,10 @@ from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.loader import parse_config
 from llamafarm_core.errors import PluginError
 from llamafarm_core.plugins.registry import Registry
+from tests.conftest import FIXTURES
 
 REPO = Path(__file__).resolve().parents[3]
-COMPAT = sorted((REPO.parent / "shared" / "compat" / "llamafarm-configs").glob("*.yaml"))
+COMPAT = sorted((FIXTURES / "compat").glob("*.yaml"))
 
 NAMES = {
     "text": ["TextParser_Python", "TextParser_LlamaIndex"],

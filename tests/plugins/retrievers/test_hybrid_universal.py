@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from llamafarm_core.errors import PluginError
+from tests.conftest import FIXTURES
 from tests.core.retrieval.corpus import Corpus
 from tests.plugins.retrievers.helpers import ask, files, with_strategy
 
 QUERY = "ZQ7 maintenance and wind turbine blades"
-COMPAT = (
-    Path(__file__).resolve().parents[4] / "shared" / "compat" / "llamafarm-configs" / "mixed_format_rag.yaml"
-)
+COMPAT = FIXTURES / "compat" / "mixed_format_rag.yaml"
 
 
 def test_rank_fusion_equals_the_hybrid_rrf(corpus: Corpus) -> None:
