@@ -36,9 +36,13 @@ CODE_PARAGRAPH_BREAK = re.compile(r"\n[ \t\f\v]*\n(?:[ \t\f\v]*\n)*")
 CODE_LINE_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)*")
 CODE_LEVELS: tuple[re.Pattern[str], ...] = (CODE_PARAGRAPH_BREAK, CODE_LINE_BREAK, WORD_BREAK)
 
-_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+# Every pattern here runs over user text, so none may backtrack over a run of characters more
+# than once: the heading line is matched greedily and its closing hashes are stripped in
+# Python (the former ``[ \t]+(.+?)[ \t]*#*[ \t]*$`` was cubic on "# a" + spaces + "b"), and
+# trailing spaces are stripped line by line (``[ \t]+$`` was quadratic on a long run of spaces).
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]([^\n]+)$", re.MULTILINE)
 _FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
-_TRAILING_SPACE = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
+_HORIZONTAL_SPACE = " \t\f\v"
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
@@ -48,10 +52,22 @@ def normalize_text(text: str, *, collapse_blank_lines: bool = True) -> str:
     Leading indentation is kept (code and lists depend on it).
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = _TRAILING_SPACE.sub("", text)
+    text = strip_trailing_space(text)
     if collapse_blank_lines:
         text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip("\n")
+
+
+def strip_trailing_space(text: str) -> str:
+    """Remove spaces and tabs at the end of every line (in linear time)."""
+    return "\n".join(line.rstrip(_HORIZONTAL_SPACE) for line in text.split("\n"))
+
+
+def heading_title(rest: str) -> str:
+    """The title of an ATX heading line from what follows ``#... ``: without the optional
+    closing sequence of ``#`` and the surrounding spaces."""
+    title = rest.rstrip(" \t").rstrip("#").rstrip(" \t")
+    return (title or rest.lstrip(" \t")[:1]).strip()
 
 
 def trim(text: str, start: int, end: int) -> Span:
@@ -167,5 +183,5 @@ def markdown_headings(text: str) -> list[Heading]:
     for m in _ATX_HEADING.finditer(text):
         if any(f.start <= m.start() < f.end for f in fenced):
             continue
-        headings.append(Heading(m.start(), len(m.group(1)), m.group(2).strip()))
+        headings.append(Heading(m.start(), len(m.group(1)), heading_title(m.group(2))))
     return headings

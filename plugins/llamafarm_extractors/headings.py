@@ -13,7 +13,9 @@ from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.extractor import Extractor
 from llamafarm_core.documents import Chunk, SourceFile
 
-_ATX_RE = re.compile(r" {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# The title and its closing hashes are split in Python: a lazy ``(.+?)[ \t#]*$`` is cubic on
+# "# a" + spaces + "b".
+_ATX_RE = re.compile(r" {0,3}(#{1,6})[ \t](.+)$")
 _SETEXT_RE = re.compile(r" {0,3}(=+|-{2,})[ \t]*$")
 _HTML_RE = re.compile(r"\s*<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]+>")
@@ -136,7 +138,8 @@ class _Scanner:
     def _heading(self, line: str, prev: str, nxt: str) -> tuple[int, str] | None:
         cfg = self.cfg
         if cfg.extract_markdown_headings and (m := _ATX_RE.match(line)):
-            return len(m.group(1)), m.group(2).strip()
+            rest = m.group(2)
+            return len(m.group(1)), (rest.rstrip(" \t#") or rest.lstrip(" \t")[:1]).strip()
         if cfg.extract_html_headings and (m := _HTML_RE.match(line)):
             return int(m.group(1)), " ".join(html.unescape(_TAG_RE.sub("", m.group(2))).split())
         if cfg.extract_numbered_headings and (hit := _numbered(line, prev.strip(), nxt)):

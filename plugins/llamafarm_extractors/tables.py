@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,9 +19,15 @@ TableFormat = Literal["pipe", "grid", "csv", "html", "html_marker"]
 _DEFAULT_FORMATS: list[TableFormat] = ["pipe", "grid", "csv", "html"]
 _PIPE_SEPARATOR_RE = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
 _GRID_BORDER_RE = re.compile(r"\+(?:[-=:]+\+)+")
-_HTML_TABLE_RE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_ROW_RE = re.compile(r"<tr\b.*?</tr\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_CELL_RE = re.compile(r"<t([hd])\b[^>]*>(.*?)</t[hd]\s*>", re.IGNORECASE | re.DOTALL)
+# HTML elements are found by searching for the opening and the closing tag separately (see
+# _elements): a lazy ``<table\b.*?</table\s*>`` rescans the rest of the text from every
+# opening tag that is never closed, quadratic on "<table><tr>" repeated.
+_HTML_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+_HTML_TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
+_HTML_ROW_OPEN = re.compile(r"<tr\b", re.IGNORECASE)
+_HTML_ROW_CLOSE = re.compile(r"</tr\s*>", re.IGNORECASE)
+_HTML_CELL_OPEN = re.compile(r"<t([hd])\b", re.IGNORECASE)
+_HTML_CELL_CLOSE = re.compile(r"</t[hd]\s*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]+>")
 _NUMBER_RE = re.compile(r"[-+$€£]?\d[\d,.]*%?")
 
@@ -139,13 +146,36 @@ def _csv_tables(lines: list[str], used: set[int], min_rows: int) -> list[Table]:
     return tables
 
 
+def _elements(
+    text: str, opening: re.Pattern[str], closing: re.Pattern[str], *, content: bool = False
+) -> Iterator[tuple[re.Match[str], str]]:
+    """``(opening match, element)`` for each element from ``opening`` to the first ``closing``
+    after it, in order, in linear time. With ``content``, the element is what lies between
+    the end of the opening tag (its ``>``) and the closing tag. The scan ends at the first
+    element never closed: no later one can be closed either."""
+    pos = 0
+    while (start := opening.search(text, pos)) is not None:
+        inner = start.end()
+        if content:
+            inner = text.find(">", inner) + 1
+            if inner == 0:
+                return
+        end = closing.search(text, inner)
+        if end is None:
+            return
+        yield start, text[inner : end.start()] if content else text[start.start() : end.end()]
+        pos = end.end()
+
+
 def _html_tables(text: str) -> list[Table]:
     tables = []
-    for m in _HTML_TABLE_RE.finditer(text):
+    for _, table in _elements(text, _HTML_TABLE_OPEN, _HTML_TABLE_CLOSE):
         headers: list[str] = []
         rows: list[list[str]] = []
-        for row in _HTML_ROW_RE.findall(m.group(0)):
-            cells = _HTML_CELL_RE.findall(row)
+        for _, row in _elements(table, _HTML_ROW_OPEN, _HTML_ROW_CLOSE):
+            cells = [
+                (m.group(1), c) for m, c in _elements(row, _HTML_CELL_OPEN, _HTML_CELL_CLOSE, content=True)
+            ]
             values = [" ".join(html.unescape(_TAG_RE.sub(" ", c)).split()) for _, c in cells]
             if cells and all(kind.lower() == "h" for kind, _ in cells) and not headers and not rows:
                 headers = values

@@ -15,11 +15,10 @@ from pydantic import Field
 from llamafarm_core.components.parser import ParserConfig
 from llamafarm_core.documents import Chunk, ParseResult, SourceFile
 from llamafarm_core.ingest.chunking import TextChunk, chunk_text, pack, segments
-from llamafarm_core.ingest.text_units import CODE_LEVELS, split_to_fit, trim
+from llamafarm_core.ingest.text_units import CODE_LEVELS, split_to_fit, strip_trailing_space, trim
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
 from llamafarm_parsers.code_languages import LANGUAGES, definition_patterns
 
-_TRAILING_SPACE = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
 # Lines that belong to the definition below them: decorators, attributes, comments.
 _ATTACHED = re.compile(r"\s*(?:@|#|//|/\*|\*|--|;|\[)")
 
@@ -43,8 +42,8 @@ class CodeParser(BuiltinParser):
     def parse_data(self, data: bytes, source: SourceFile, strategy: str) -> ParseResult:
         decoded = self.decode(data, source)
         # Keep blank lines and indentation so line numbers match the file.
-        text = _TRAILING_SPACE.sub(
-            "", decoded.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        text = strip_trailing_space(
+            decoded.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
         )
         language = LANGUAGES.get(self.extension_of(source), "text")
         definitions = _definitions(text, language)
