@@ -1,4 +1,5 @@
-"""Chat sessions on disk: ``{project dir}/sessions/{id}/history.json``.
+"""Chat sessions on disk: ``{project dir}/sessions/{dir}/history.json``, where ``dir`` is the
+id when it is a plain name, else a hash of it (:func:`session_dir_name`).
 
 A session expires after ``Settings.session_ttl_seconds`` without a chat turn (its file's
 modification time is the last activity). Writes are atomic; turns on one session are
@@ -8,6 +9,8 @@ in the server process only).
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 import threading
 import time
@@ -21,7 +24,7 @@ from typing import Any
 from llamafarm_core.chat.types import ChatMessage
 from llamafarm_core.errors import BadRequest, NotFound
 from llamafarm_core.fsutil import atomic_write_json, read_json
-from llamafarm_core.names import check_name
+from llamafarm_core.names import NAME_PATTERN
 from llamafarm_core.settings import Settings
 
 SESSIONS_DIR = "sessions"
@@ -33,9 +36,30 @@ def new_session_id() -> str:
     return str(uuid.uuid4())
 
 
+MAX_SESSION_ID = 128
+_PLAIN_ID = re.compile(NAME_PATTERN)
+
+
 def check_session_id(value: str) -> str:
-    """A session id is one safe path component (UUIDs and client-chosen names alike)."""
-    return check_name(value, "session id")
+    """What clients send as ``X-Session-ID``: 1–128 printable ASCII characters (UUIDs, dotted
+    and colon ids, ...). It is never joined to a path as is: see :func:`session_dir_name`."""
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= MAX_SESSION_ID
+        or not all(" " <= c <= "~" for c in value)
+    ):
+        shown = repr(value)[:80]
+        raise BadRequest(f"invalid session id {shown}: must be 1-{MAX_SESSION_ID} printable ASCII characters")
+    return value
+
+
+def session_dir_name(session_id: str) -> str:
+    """The directory of a session: the id itself when it is a plain name (so existing sessions
+    keep their place), else ``h-`` and the sha256 of the id (no path tricks, no odd bytes)."""
+    check_session_id(session_id)
+    if _PLAIN_ID.fullmatch(session_id):
+        return session_id
+    return "h-" + hashlib.sha256(session_id.encode()).hexdigest()
 
 
 @dataclass
@@ -91,7 +115,7 @@ class SessionStore:
         return project_dir / SESSIONS_DIR
 
     def _file(self, project_dir: Path, session_id: str) -> Path:
-        return self._root(project_dir) / check_session_id(session_id) / HISTORY_FILE
+        return self._root(project_dir) / session_dir_name(session_id) / HISTORY_FILE
 
     @contextmanager
     def locked(self, project_dir: Path, session_id: str) -> Iterator[None]:

@@ -72,14 +72,14 @@ async def test_delete_one_and_delete_all(client) -> None:  # type: ignore[no-unt
 
 async def test_bad_session_ids_in_paths_are_400(client) -> None:  # type: ignore[no-untyped-def]
     base = await make_project(client)
-    for bad in ("..", "a%2F..%2Fb", "x" * 80, "%20"):
+    for bad in ("..", "a%2F..%2Fb", "x" * 129, "%20", "a%0Ab"):
         for resp in (
             await client.get(f"{base}/chat/sessions/{bad}/history"),
             await client.delete(f"{base}/chat/sessions/{bad}"),
         ):
             assert resp.status in (400, 404), bad
             assert "detail" in await resp.json()
-    resp = await client.get(f"{base}/chat/sessions/{'x' * 80}/history")
+    resp = await client.get(f"{base}/chat/sessions/{'x' * 129}/history")
     assert resp.status == 400 and "session id" in (await resp.json())["detail"]
 
 

@@ -80,7 +80,7 @@ def test_delete_and_delete_all(settings: Settings, tmp_path: Path) -> None:
     assert store.load(tmp_path, "b") is None
 
 
-@pytest.mark.parametrize("bad", ["../etc", "a/b", "", ".hidden", "x" * 65, "sp ace", "é"])
+@pytest.mark.parametrize("bad", ["", "x" * 129, "tab\there", "new\nline", "é"])
 def test_bad_session_ids_are_refused_before_touching_a_path(
     settings: Settings, tmp_path: Path, bad: str
 ) -> None:
@@ -90,6 +90,19 @@ def test_bad_session_ids_are_refused_before_touching_a_path(
     with pytest.raises(BadRequest):
         store.load(tmp_path, bad)
     assert not (tmp_path / "sessions").exists()
+
+
+@pytest.mark.parametrize("crafted", ["../etc", "a/b", ".hidden", "..", "x" * 128, "sp ace"])
+def test_crafted_session_ids_stay_inside_the_sessions_directory(
+    settings: Settings, tmp_path: Path, crafted: str
+) -> None:
+    store = SessionStore(settings)
+    project = tmp_path / "project"
+    store.append(project, crafted, _msgs("x"))
+    [stored] = (project / "sessions").iterdir()
+    assert stored.name.startswith("h-") and (stored / "history.json").is_file()
+    assert [p.name for p in project.iterdir()] == ["sessions"]
+    assert store.get(project, crafted).id == crafted
 
 
 def test_turns_under_the_lock_are_serialised(settings: Settings, tmp_path: Path) -> None:
