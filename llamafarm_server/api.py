@@ -115,18 +115,56 @@ def _wrap(
     @functools.wraps(fn)
     async def handler(request: web.Request) -> web.StreamResponse:
         kwargs: dict[str, Any] = {}
+        ignored: list[str] = []
         if body is not None:
-            kwargs["body"] = parse_body(body, await read_json(request))
+            data, ignored = drop_unknown_fields(body, await read_json(request))
+            kwargs["body"] = parse_body(body, data)
         if query is not None:
             kwargs["query"] = parse_query(query, request)
         result = await fn(request, **kwargs)
+        warnings = [f"unknown field {name!r} ignored" for name in ignored]
         if isinstance(result, web.StreamResponse):
+            if warnings and not result.prepared:
+                result.headers[WARNING_HEADER] = _warning_header(warnings)
             return result
         if isinstance(result, BaseModel):
-            return json_response(result.model_dump(mode="json"), status=status)
-        return json_response(result, status=status)
+            result = result.model_dump(mode="json")
+        if not warnings:
+            return json_response(result, status=status)
+        if isinstance(result, dict):
+            listed = result.get("warnings")
+            result["warnings"] = [*listed, *warnings] if isinstance(listed, list) else warnings
+        return json_response(result, status=status, headers={WARNING_HEADER: _warning_header(warnings)})
 
     return handler
+
+
+WARNING_HEADER = "Warning"
+
+
+def _warning_header(warnings: list[str]) -> str:
+    """RFC 7234 miscellaneous persistent warnings (code 299), one per ignored field."""
+    return ", ".join('299 llamafarm "{}"'.format(w.replace('"', "'")) for w in warnings)
+
+
+def drop_unknown_fields(model: type[BaseModel], data: Any) -> tuple[Any, list[str]]:
+    """Leniency of the original (FastAPI ignores unknown fields): top-level body keys the
+    model does not declare are dropped and named, so the response can warn about them.
+
+    Nested objects (e.g. a project's ``config``) keep their own strict validation.
+    """
+    if not isinstance(data, dict) or model.model_config.get("extra") == "allow":
+        return data, []
+    known: set[str] = set()
+    for name, info in model.model_fields.items():
+        known.add(name)
+        for alias in (info.alias, info.validation_alias):
+            if isinstance(alias, str):
+                known.add(alias)
+    unknown = [k for k in data if k not in known]
+    if not unknown:
+        return data, []
+    return {k: v for k, v in data.items() if k in known}, unknown
 
 
 async def read_json(request: web.Request) -> Any:
