@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from llamafarm_core.offline import enforce_offline
     from llamafarm_core.settings import Settings
     from llamafarm_server.app import create_app
+    from llamafarm_server.routes.tasks import LOCAL_WORKERS
 
     enforce_offline()
     if args.data_dir:
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         env = {**os.environ, "LF_DATA_DIR": str(settings.data_dir), "LF_REDIS_URL": settings.redis_url}
         supervisor = WorkerSupervisor(settings.run_dir, workers, worker_command(), env)
         app = create_app(settings)
+        app[LOCAL_WORKERS] = workers
         app.cleanup_ctx.append(supervision(redis, supervisor, settings.redis_url))
         where = "embedded Redis" if embedded else "Redis at LF_REDIS_URL"
         print(

@@ -13,6 +13,8 @@ from llamafarm_server.schemas.system import Health, HealthStatus, Liveness
 
 router = Router("Health")
 CHECK_TIMEOUT_S = 3.0
+# The spec's service names for our checks ("celery": the original's job workers).
+SPEC_NAMES = {"celery": "workers"}
 
 
 async def _run(app: web.Application, check: NamedCheck) -> tuple[HealthStatus, str]:
@@ -31,6 +33,9 @@ async def health(request: web.Request) -> Health:
     results = await asyncio.gather(*(_run(request.app, c) for c in checks))
     services = {"api": HealthStatus.HEALTHY} | {c.name: r[0] for c, r in zip(checks, results, strict=True)}
     details = {c.name: r[1] for c, r in zip(checks, results, strict=True) if r[1]}
+    for spec_name, ours in SPEC_NAMES.items():
+        if ours in services:
+            services[spec_name] = services[ours]
     return Health(status=HealthStatus.worst(list(services.values())), services=services, details=details)
 
 

@@ -18,6 +18,9 @@ router = Router("Tasks")
 ONE = "/v1/projects/{namespace}/{project}/tasks/{task_id}"
 
 JOBS: web.AppKey[JobService] = web.AppKey("jobs", JobService)
+# How many workers this server process starts itself (set by ``llamafarm serve``); 0 with
+# LF_REDIS_URL by default: workers then run elsewhere, or processing runs in the server.
+LOCAL_WORKERS: web.AppKey[int] = web.AppKey("local_workers", int)
 
 
 @router.get(ONE, response=TaskResponse, responses={404: "no such task", 503: "Redis unreachable"})
@@ -70,6 +73,11 @@ async def workers_check(app: web.Application) -> tuple[HealthStatus, str]:
         alive = await run_blocking(app[JOBS].alive_workers)
     except ServiceUnavailable:
         return HealthStatus.UNHEALTHY, "unknown: Redis is unreachable"
+    if alive == 0 and app.get(LOCAL_WORKERS) == 0:
+        return HealthStatus.HEALTHY, (
+            "0 alive; this server starts no workers (LF_REDIS_URL / --workers 0): processing "
+            "runs in the server until a `llamafarm worker` joins the same Redis"
+        )
     if alive == 0:
         return HealthStatus.DEGRADED, (
             "0 alive: asynchronous tasks wait until a worker starts (`llamafarm worker`); "
