@@ -147,6 +147,21 @@ class TaskStore:
         except ValidationError:
             raise NotFound(f"task {task_id} has an unreadable record; it cannot be shown") from None
 
+    def recent(self, namespace: str, project: str, limit: int) -> list[TaskRecord]:
+        """The project's ``limit`` newest task records (unreadable ones are left out)."""
+        directory = self.tasks_dir(namespace, project)
+        paths = (
+            [p for p in directory.glob("*.json") if _TASK_ID.fullmatch(p.stem)] if directory.is_dir() else []
+        )
+        records: list[TaskRecord] = []
+        for path in paths:
+            try:
+                records.append(TaskRecord.model_validate(read_json(path)))
+            except ValidationError:
+                continue
+        records.sort(key=lambda r: r.created_at, reverse=True)
+        return records[:limit]
+
     def discard(self, record: TaskRecord) -> None:
         """Remove a record that was never submitted (it lost the race for its dataset)."""
         self.record_path(record.namespace, record.project, record.task_id).unlink(missing_ok=True)

@@ -1,4 +1,7 @@
-"""The ``llamafarm`` command. Each sub-command lives in its own module with ``register(sub)``."""
+"""The ``llamafarm`` command. Each sub-command lives in its own module with ``register(sub)``.
+
+Errors end a command with one line on stderr and exit status 1 (2 for bad usage, 130 for
+Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,19 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("serve", "worker", "version", "projects", "datasets", "rag", "chat")
+COMMAND_MODULES = (
+    "serve",
+    "worker",
+    "version",
+    "init",
+    "projects",
+    "datasets",
+    "tasks",
+    "rag",
+    "chat",
+    "examples",
+    "plugins",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,8 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from llamafarm_server.cli.output import error
+    from llamafarm_server.client import ClientError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ClientError as err:
+        error(str(err) if str(err).startswith("error") else f"error: {err}")
+        return 1
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 1
 
 
 if __name__ == "__main__":

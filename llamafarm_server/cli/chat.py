@@ -1,26 +1,37 @@
-"""``llamafarm chat <namespace> <project> "message"``: one chat turn over HTTP.
+"""``llamafarm chat <namespace> <project> ["message"]``.
 
-The answer streams to stdout; the session id goes to stderr (``session: …``) so the next
-turn can continue it with ``--session``.
+With a message: one turn; the answer streams to stdout, then its sources; the session id
+goes to stderr (``session: …``) so a next turn can continue it with ``--session``.
+Without one: an interactive chat (the session is kept across turns) with the commands
+``/sources``, ``/reset``, ``/model NAME``, ``/help`` and ``/quit``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from dataclasses import dataclass, field
 from typing import Any
 
-import requests
+from llamafarm_server.cli.client import CliError, add_server_arg, client_of
+from llamafarm_server.cli.output import emit_json, err, error, out, print_table
+from llamafarm_server.client import ChatTurn, ClientError, LlamaFarmClient
 
-from llamafarm_server.cli.client import CliError, add_server_arg, call, show
+HELP = """commands:
+  /sources       the sources the last answer used
+  /reset         start a new session (forget the conversation)
+  /model NAME    answer with another of the project's models (/model alone: the current one)
+  /help          this text
+  /quit          leave (or Ctrl-D)"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("chat", help="send one chat message to a project's model")
+    p = sub.add_parser("chat", help="chat with a project's model (interactive without a message)")
     p.add_argument("namespace")
     p.add_argument("project")
-    p.add_argument("message", help="the message ('-' reads it from stdin)")
+    p.add_argument(
+        "message", nargs="?", default=None, help="one message ('-' reads it from stdin); none: interactive"
+    )
     p.add_argument("--session", default=None, help="continue this session (default: a new one)")
     p.add_argument("--no-session", action="store_true", help="stateless: no history is kept")
     p.add_argument("--no-rag", action="store_true", help="don't retrieve context from the project's database")
@@ -28,84 +39,166 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None, help="a runtime.models[].name (default: the project's default)")
     p.add_argument("--max-tokens", type=int, default=None)
     p.add_argument("--temperature", type=float, default=None)
-    p.add_argument("--sources", action="store_true", help="print the retrieved sources after the answer")
-    p.add_argument("--json", action="store_true", help="print the whole (non-streamed) response as JSON")
+    p.add_argument("--sources", action="store_true", help=argparse.SUPPRESS)  # sources are always shown now
     add_server_arg(p)
     p.set_defaults(func=run)
 
 
-def _body(args: argparse.Namespace, stream: bool) -> dict[str, Any]:
-    message = sys.stdin.read() if args.message == "-" else args.message
-    body: dict[str, Any] = {"messages": [{"role": "user", "content": message}], "stream": stream}
-    optional = {
-        "model": args.model,
-        "max_tokens": args.max_tokens,
-        "temperature": args.temperature,
-        "database": args.database,
-        "rag_enabled": False if args.no_rag else None,
-    }
-    body.update({k: v for k, v in optional.items() if v is not None})
-    return body
+@dataclass
+class Chat:
+    """What an interactive chat keeps between turns."""
+
+    args: argparse.Namespace
+    client: LlamaFarmClient
+    session_id: str | None = None
+    model: str | None = None
+    last: ChatTurn = field(default_factory=ChatTurn)
+
+    def body(self, message: str) -> dict[str, Any]:
+        a = self.args
+        body: dict[str, Any] = {"messages": [{"role": "user", "content": message}]}
+        optional = {
+            "model": self.model,
+            "max_tokens": a.max_tokens,
+            "temperature": a.temperature,
+            "database": a.database,
+            "rag_enabled": False if a.no_rag else None,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        return body
+
+    def turn(self, message: str) -> ChatTurn:
+        """Stream one answer to stdout (JSON lines with ``--json``)."""
+        turn = ChatTurn()
+        pieces = self.client.chat_stream(
+            self.args.namespace,
+            self.args.project,
+            self.body(message),
+            session_id=self.session_id,
+            stateless=self.args.no_session,
+            turn=turn,
+        )
+        for piece in pieces:
+            if not self.args.json:
+                sys.stdout.write(piece)
+                sys.stdout.flush()
+        if self.args.json:
+            emit_json(turn.to_dict())
+        else:
+            sys.stdout.write("\n")
+        self.last = turn
+        if not self.args.no_session:
+            self.session_id = turn.session_id
+        return turn
 
 
-def _headers(args: argparse.Namespace) -> dict[str, str]:
-    if args.no_session:
-        return {"X-No-Session": "true"}
-    return {"X-Session-ID": args.session} if args.session else {}
-
-
-def _print_sources(sources: list[dict[str, Any]]) -> None:
-    for i, s in enumerate(sources, 1):
-        where = s.get("filename") or s.get("chunk_id")
-        page = f", page {s['page']}" if s.get("page") is not None else ""
-        print(f"[{i}] {where}{page} (score {s['score']:.2f})", file=sys.stderr)
+def print_sources(sources: list[dict[str, Any]]) -> None:
+    if not sources:
+        out().print("no sources")
+        return
+    print_table(
+        "sources",
+        ("#", "file", "page", "score", "excerpt"),
+        (
+            (
+                i,
+                s.get("filename") or s.get("chunk_id"),
+                s.get("page"),
+                f"{s['score']:.2f}",
+                " ".join((s.get("content") or "").split())[:80],
+            )
+            for i, s in enumerate(sources, 1)
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    path = f"/v1/projects/{args.namespace}/{args.project}/chat/completions"
-    if args.json:
-        show(call(args, "POST", path, json=_body(args, False), headers=_headers(args)))
-        return 0
-    url = args.server.rstrip("/") + path
-    try:
-        resp = requests.post(url, json=_body(args, True), headers=_headers(args), stream=True, timeout=600)
-    except requests.ConnectionError:
-        print(
-            f"error: cannot reach the server at {args.server} (is `llamafarm serve` running?)",
-            file=sys.stderr,
+    chat = Chat(args, client_of(args), session_id=args.session, model=args.model)
+    if args.message is None:
+        return interactive(chat)
+    message = sys.stdin.read() if args.message == "-" else args.message
+    if args.json:  # the whole chat.completion object, as the server answers it
+        emit_json(
+            chat.client.chat(
+                args.namespace,
+                args.project,
+                chat.body(message),
+                session_id=args.session,
+                stateless=args.no_session,
+            )
         )
-        raise CliError(1) from None
-    with resp:
-        if resp.status_code >= 400:
-            try:
-                detail = resp.json().get("detail", resp.text)
-            except ValueError:
-                detail = resp.text
-            print(f"error ({resp.status_code}): {detail}", file=sys.stderr)
-            raise CliError(1)
-        return _relay(resp, args)
-
-
-def _relay(resp: requests.Response, args: argparse.Namespace) -> int:
-    """Print the streamed answer; an error event ends it with exit status 1."""
-    sources: list[dict[str, Any]] = []
-    for line in resp.iter_lines(decode_unicode=True):
-        if not line or not line.startswith("data: "):
-            continue
-        data = line[len("data: ") :]
-        if data == "[DONE]":
-            break
-        event = json.loads(data)
-        if "error" in event:
-            print(f"\nerror: {event['error'].get('message')}", file=sys.stderr)
-            raise CliError(1)
-        for choice in event.get("choices", []):
-            print(choice.get("delta", {}).get("content", ""), end="", flush=True)
-        sources = event.get("sources") or sources
-    print()
-    if args.sources:
-        _print_sources(sources)
-    session = resp.headers.get("X-Session-ID")
-    if session:
-        print(f"session: {session}", file=sys.stderr)
+        return 0
+    turn = chat.turn(message)
+    if turn.sources:
+        out().print()
+        print_sources(turn.sources)
+    if turn.session_id and not args.no_session:
+        print(f"session: {turn.session_id}", file=sys.stderr)
     return 0
+
+
+def interactive(chat: Chat) -> int:
+    tty = sys.stdin.isatty()
+    if tty:
+        import readline  # noqa: F401  (line editing and history for input())
+
+        err().print(
+            f"chat with {chat.args.namespace}/{chat.args.project}; /help for commands, Ctrl-D to leave"
+        )
+    while True:
+        try:
+            line = input("you> " if tty else "")
+        except EOFError:
+            if tty:
+                err().print()
+            return 0
+        except KeyboardInterrupt:
+            err().print()
+            return 130
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("/"):
+            if command(chat, text):
+                return 0
+            continue
+        if tty:
+            sys.stdout.write("assistant> ")
+            sys.stdout.flush()
+        try:
+            chat.turn(text)
+        except KeyboardInterrupt:
+            sys.stdout.write("\n")
+            error("(answer interrupted)")
+        except ClientError as e:
+            sys.stdout.write("\n")
+            error(str(e))
+            if not tty:
+                raise CliError(1) from None
+
+
+def command(chat: Chat, text: str) -> bool:
+    """Run a /command; True to leave."""
+    name, _, rest = text.partition(" ")
+    rest = rest.strip()
+    if name in ("/quit", "/exit", "/q"):
+        return True
+    if name == "/help":
+        err().print(HELP)
+    elif name == "/sources":
+        if chat.args.json:
+            emit_json({"sources": chat.last.sources})
+        else:
+            print_sources(chat.last.sources)
+    elif name == "/reset":
+        chat.session_id, chat.last = None, ChatTurn()
+        err().print("new session")
+    elif name == "/model":
+        if rest:
+            chat.model = rest
+            err().print(f"model: {rest}")
+        else:
+            err().print(f"model: {chat.model or '(the project default)'}")
+    else:
+        error(f"unknown command {name}; /help lists them")
+    return False

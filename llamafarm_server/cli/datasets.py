@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from pathlib import Path
 
-from llamafarm_server.cli.client import CliError, add_server_arg, call, show
+from llamafarm_server.cli.client import CliError, add_server_arg, client_of
+from llamafarm_server.cli.output import emit_json, human_bytes, out, print_table
+from llamafarm_server.cli.progress import upload_bar, watch_task
+from llamafarm_server.client import LlamaFarmClient, UploadSummary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,15 +26,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--database", default=None, help="database (default: rag.default_database)")
     create.set_defaults(func=_create)
 
-    upload = dsub.add_parser("upload", help="upload files (directories are read recursively)")
+    upload = dsub.add_parser("upload", help="upload files, directories (recursively) and globs")
     _project_args(upload)
     upload.add_argument("dataset")
-    upload.add_argument("paths", nargs="+", type=Path)
+    upload.add_argument("paths", nargs="+", help="files, directories or globs ('docs/**/*.pdf')")
+    upload.add_argument("--batch-files", type=int, default=None, help="files per request (default 200)")
+    upload.add_argument("--batch-mb", type=float, default=None, help="MB per request (default 32)")
     upload.set_defaults(func=_upload)
 
     process = dsub.add_parser("process", help="process a dataset's files into its database")
     _project_args(process)
     process.add_argument("dataset")
+    process.add_argument("--no-wait", action="store_true", help="start the task, print its id and return")
     process.set_defaults(func=_process)
 
     remove = dsub.add_parser("remove", help="remove a file (by hash) from a dataset")
@@ -60,72 +64,162 @@ def _base(args: argparse.Namespace) -> str:
 
 
 def _list(args: argparse.Namespace) -> None:
-    data = call(args, "GET", _base(args))
+    data = client_of(args).list_datasets(args.namespace, args.project)
+    if args.json:
+        emit_json(data)
+        return
+    rows = []
     for ds in data["datasets"]:
         details = ds.get("details") or {}
-        print(
-            f"{ds['name']}  strategy={ds['data_processing_strategy']}  database={ds['database']}  "
-            f"files={details.get('total_files', len(ds['files']))}  bytes={details.get('total_size_bytes', '?')}"
+        size = details.get("total_size_bytes")
+        rows.append(
+            (
+                ds["name"],
+                ds["data_processing_strategy"],
+                ds["database"],
+                details.get("total_files", len(ds["files"])),
+                human_bytes(size) if size is not None else "?",
+            )
         )
-        for f in details.get("file_details", []):
-            print(f"  {f['hash'][:12]}  {f['status']:<9}  {f['size']:>10}  {f['original_filename']}")
+    print_table("datasets", ("name", "strategy", "database", "files", "size"), rows)
+    for ds in data["datasets"]:
+        files = (ds.get("details") or {}).get("file_details", [])
+        if files:
+            print_table(
+                f"{ds['name']}: files",
+                ("hash", "status", "size", "filename"),
+                (
+                    (f["hash"][:12], f["status"], human_bytes(f["size"]), f["original_filename"])
+                    for f in files
+                ),
+            )
 
 
 def _create(args: argparse.Namespace) -> None:
     body = {"name": args.name, "data_processing_strategy": args.strategy, "database": args.database}
-    show(call(args, "POST", _base(args), json=body))
-
-
-def _files(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file()))
-        elif path.is_file():
-            out.append(path)
-        else:
-            print(f"error: {path} is not a file or directory", file=sys.stderr)
-            raise CliError(1)
-    return out
+    data = client_of(args).request("POST", _base(args), json=body)
+    if args.json:
+        emit_json(data)
+        return
+    ds = data["dataset"]
+    out().print(
+        f"created dataset {ds['name']} (strategy {ds['data_processing_strategy']}, database {ds['database']})"
+    )
 
 
 def _upload(args: argparse.Namespace) -> None:
-    files = _files(args.paths)
-    url = f"{_base(args)}/{args.dataset}/data"
-    with contextlib.ExitStack() as stack:
-        parts = [(p.name, stack.enter_context(open(p, "rb"))) for p in files]
-        if len(parts) == 1:
-            data = call(args, "POST", url, files={"file": parts[0]})
-            print(f"{data['hash'][:12]}  {'skipped' if data['skipped'] else 'uploaded'}  {data['filename']}")
-            return
-        data = call(args, "POST", url + "/bulk", files=[("files", part) for part in parts])
-    for f in data["files"]:
-        print(
-            f"{(f['hash'] or '-')[:12]:<12}  {f['status']:<8}  {f['filename']}  {f.get('reason') or ''}".rstrip()
+    client = client_of(args)
+    max_bytes = int(args.batch_mb * 1024 * 1024) if args.batch_mb else None
+    with upload_bar(enabled=not args.json) as on_progress:
+        summary = client.upload(
+            args.namespace,
+            args.project,
+            args.dataset,
+            args.paths,
+            on_progress=on_progress,
+            max_files=args.batch_files,
+            max_bytes=max_bytes,
         )
-    print(f"uploaded {data['uploaded']}, skipped {data['skipped']}, failed {data['failed']}")
-    if data["failed"]:
+    if args.json:
+        emit_json(summary.to_dict())
+    else:
+        _upload_report(summary)
+    if summary.failed:
         raise CliError(1)
+
+
+def _upload_report(summary: UploadSummary) -> None:
+    shown = [f for f in summary.files if f.status == "failed"]
+    if summary.total <= 50:
+        shown = summary.files
+    if shown:
+        print_table(
+            "files" if shown is summary.files else "failed files",
+            ("hash", "status", "size", "file", "reason"),
+            (((f.hash or "-")[:12], f.status, human_bytes(f.size), f.path, f.reason) for f in shown),
+        )
+    print_table(
+        "upload summary",
+        ("files", "uploaded", "skipped (duplicates)", "failed", "bytes", "requests"),
+        [
+            (
+                summary.total,
+                summary.uploaded,
+                summary.skipped,
+                summary.failed,
+                human_bytes(summary.bytes),
+                summary.batches,
+            )
+        ],
+    )
+    out().print(f"uploaded {summary.uploaded}, skipped {summary.skipped}, failed {summary.failed}")
 
 
 def _process(args: argparse.Namespace) -> None:
-    data = call(args, "POST", f"{_base(args)}/{args.dataset}/process")
-    for d in data["details"]:
-        extra = d.get("reason") or f"{d['chunks']} chunks via {d['parser']}"
-        print(f"{d['hash'][:12]}  {d['status']:<9}  {d['filename']}  {extra}")
-    print(
-        f"processed {data['processed_files']}, skipped {data['skipped_files']}, failed {data['failed_files']} "
-        f"(strategy {data['strategy']}, database {data['database']})"
-    )
-    if data["failed_files"]:
+    client = client_of(args)
+    task_id = client.start_processing(args.namespace, args.project, args.dataset)
+    if args.no_wait:
+        if args.json:
+            emit_json({"task_id": task_id})
+        else:
+            print(task_id)
+        return
+    final = watch_task(client, args.namespace, args.project, task_id, quiet=args.json)
+    report_task(final.raw, as_json=args.json)
+    if final.failed or final.state != "SUCCESS":
         raise CliError(1)
 
 
+def report_task(data: dict, as_json: bool) -> None:
+    """A task's result: the raw response with ``--json``, else tables."""
+    if as_json:
+        emit_json(data)
+        return
+    result = data.get("result") or {}
+    details = result.get("details") or []
+    if details:
+        print_table(
+            "files",
+            ("hash", "status", "file", "result"),
+            (
+                (
+                    (d.get("hash") or "")[:12],
+                    d.get("status"),
+                    d.get("filename"),
+                    d.get("reason")
+                    or (f"{d['chunks']} chunks via {d.get('parser')}" if "chunks" in d else ""),
+                )
+                for d in details
+            ),
+        )
+    out().print(
+        f"task {data['task_id']}: {data['state']}; processed {result.get('processed_files', 0)}, "
+        f"skipped {result.get('skipped_files', 0)}, failed {result.get('failed_files', 0)}"
+    )
+    if data.get("error"):
+        print(f"error: {data['error']}", file=sys.stderr)
+
+
 def _remove(args: argparse.Namespace) -> None:
-    query = "?remove_from_disk=true" if args.from_disk else ""
-    show(call(args, "DELETE", f"{_base(args)}/{args.dataset}/data/{args.file_hash}{query}"))
+    query = {"remove_from_disk": "true"} if args.from_disk else None
+    data = client_of(args).request(
+        "DELETE", f"{_base(args)}/{args.dataset}/data/{args.file_hash}", params=query
+    )
+    if args.json:
+        emit_json(data)
+        return
+    disk = "; removed from disk" if data.get("removed_from_disk") else ""
+    out().print(
+        f"removed {data['file_hash'][:12]} from {data['dataset']} ({data['removed_chunks']} chunks){disk}"
+    )
 
 
 def _delete(args: argparse.Namespace) -> None:
-    data = call(args, "DELETE", f"{_base(args)}/{args.dataset}")
-    print(f"deleted dataset {data['dataset']['name']} ({data['removed_chunks']} chunks removed)")
+    data = client_of(args).request("DELETE", f"{_base(args)}/{args.dataset}")
+    if args.json:
+        emit_json(data)
+        return
+    out().print(f"deleted dataset {data['dataset']['name']} ({data['removed_chunks']} chunks removed)")
+
+
+__all__ = ["LlamaFarmClient", "register", "report_task"]

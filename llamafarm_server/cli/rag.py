@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from llamafarm_server.cli.client import CliError, add_server_arg, call, show
+from llamafarm_server.cli.output import error, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--rerank-model", dest="rerank_model", default=None)
     q.add_argument("--expand", dest="query_expansion", action="store_true", help="query_expansion")
     q.add_argument("--max-tokens", dest="max_tokens", type=int, default=None)
-    q.add_argument("--json", action="store_true", help="print the raw response")
     q.set_defaults(func=_query)
 
     health = psub.add_parser("health", help="health of the databases")
@@ -70,12 +70,12 @@ def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
         try:
             filters.update(json.loads(args.filters_json))
         except ValueError as err:
-            print(f"error: --filters-json is not JSON: {err}")
+            error(f"error: --filters-json is not JSON: {err}")
             raise CliError(2) from None
     for item in args.filters:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            print(f"error: --filter wants KEY=VALUE, got {item!r}")
+            error(f"error: --filter wants KEY=VALUE, got {item!r}")
             raise CliError(2)
         filters[key] = _value(value)
     return filters or None
@@ -110,6 +110,9 @@ def _query(args: argparse.Namespace) -> None:
 def _health(args: argparse.Namespace) -> None:
     params = {"database": args.database} if args.database else None
     data = call(args, "GET", f"/v1/projects/{args.namespace}/{args.project}/rag/health", params=params)
+    if args.json:
+        show(data)
+        return
     print(f"overall: {data['status']}")
     for db in data["databases"]:
         print(f"  {db['name']}: {db['status']}, {db['document_count']} documents, {db['chunk_count']} chunks, "
@@ -119,17 +122,52 @@ def _health(args: argparse.Namespace) -> None:
 
 
 def _databases(args: argparse.Namespace) -> None:
-    show(call(args, "GET", f"/v1/projects/{args.namespace}/{args.project}/rag/databases"))
+    data = call(args, "GET", f"/v1/projects/{args.namespace}/{args.project}/rag/databases")
+    if args.json:
+        show(data)
+        return
+    print_table(
+        "databases",
+        ("name", "type", "default", "embedder", "retrieval", "documents", "chunks"),
+        _db_rows(data),
+    )
+
+
+def _db_rows(data: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            d["name"],
+            d["type"],
+            "yes" if d.get("is_default") else "",
+            d.get("embedder_model") or d.get("embedder"),
+            ", ".join(r["name"] for r in d.get("retrieval_strategies") or []),
+            d["document_count"],
+            d["chunk_count"],
+        )
+        for d in data.get("databases", [])
+    ]
 
 
 def _documents(args: argparse.Namespace) -> None:
     data = call(
         args, "GET", f"/v1/projects/{args.namespace}/{args.project}/rag/databases/{args.database}/documents"
     )
+    if args.json:
+        show(data)
+        return
     for doc in data["documents"]:
         print(f"{doc['file_hash'][:12]}  {doc['chunk_count']:>5} chunks  {doc['filename']}")
     print(f"{data['total']} documents, {data['total_chunks']} chunks")
 
 
 def _stats(args: argparse.Namespace) -> None:
-    show(call(args, "GET", f"/v1/projects/{args.namespace}/{args.project}/rag/stats"))
+    data = call(args, "GET", f"/v1/projects/{args.namespace}/{args.project}/rag/stats")
+    if args.json:
+        show(data)
+        return
+    print_table(
+        f"{data['database_count']} databases, {data['document_count']} documents, {data['chunk_count']} chunks, "
+        f"{data['size_bytes']} bytes",
+        ("name", "type", "default", "embedder", "retrieval", "documents", "chunks"),
+        _db_rows(data),
+    )

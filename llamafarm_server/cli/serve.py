@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -29,6 +30,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("llamafarm.serve")
 SUPERVISE_EVERY = 2.0
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level() -> str | None:
+    """``LF_LOG_LEVEL`` (default INFO), or None when it names no level."""
+    level = os.environ.get("LF_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    return level if level in LEVELS else None
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One INFO line per request: method, path (no query string: it may hold a secret), status, ms."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status, time * 1000)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -93,15 +108,28 @@ def run(args: argparse.Namespace) -> int:
     from llamafarm_core.jobs.redis_server import EmbeddedRedis
     from llamafarm_core.jobs.supervisor import WorkerSupervisor
     from llamafarm_core.offline import enforce_offline
-    from llamafarm_core.settings import Settings
+    from llamafarm_core.settings import Settings, SettingsError
     from llamafarm_server.app import create_app
     from llamafarm_server.routes.tasks import LOCAL_WORKERS
 
     enforce_offline()
     if args.data_dir:
         os.environ["LF_DATA_DIR"] = args.data_dir
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
+    level = log_level()
+    if level is None:
+        print(
+            f"error: LF_LOG_LEVEL={os.environ['LF_LOG_LEVEL']!r} is not a level ({', '.join(LEVELS)})",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.host not in ("", "0.0.0.0", "::"):  # the name it listens on is a name it serves
+        settings = dataclasses.replace(settings, allowed_hosts=(*settings.allowed_hosts, args.host))
     embedded = settings.redis_url is None
     workers = args.workers if args.workers is not None else (1 if embedded else 0)
     if workers < 0:
@@ -129,7 +157,14 @@ def run(args: argparse.Namespace) -> int:
             f"{where}; {workers} worker(s))",
             flush=True,
         )
-        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+        web.run_app(
+            app,
+            host=args.host,
+            port=args.port,
+            print=None,
+            access_log=logging.getLogger("llamafarm.access"),
+            access_log_class=AccessLogger,
+        )
         return 0
     except DataDirBusy as err:
         print(f"error: {err}", file=sys.stderr)

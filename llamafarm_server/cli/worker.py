@@ -39,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     enforce_offline()
     if args.data_dir:
         os.environ["LF_DATA_DIR"] = args.data_dir
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from llamafarm_server.cli.serve import log_level
+
+    logging.basicConfig(level=log_level() or "INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
     url = args.redis_url or settings.redis_url or embedded_url(settings.data_dir)
     if args.parent_pid:

@@ -8,19 +8,55 @@ from aiohttp import web
 
 from llamafarm_core.errors import ServiceUnavailable
 from llamafarm_core.jobs.connection import describe_url
+from llamafarm_core.jobs.records import TaskView
 from llamafarm_core.jobs.service import JobService
 from llamafarm_server.api import Router, run_blocking
 from llamafarm_server.context import HEALTH_CHECKS, PROJECTS, REGISTRY, SETTINGS, NamedCheck, project_ref
 from llamafarm_server.schemas.system import HealthStatus
-from llamafarm_server.schemas.tasks import CancelResponse, TaskResponse
+from llamafarm_server.schemas.tasks import (
+    CancelResponse,
+    TaskList,
+    TaskListQuery,
+    TaskResponse,
+    TaskSummary,
+)
 
 router = Router("Tasks")
-ONE = "/v1/projects/{namespace}/{project}/tasks/{task_id}"
+ALL = "/v1/projects/{namespace}/{project}/tasks"
+ONE = ALL + "/{task_id}"
 
 JOBS: web.AppKey[JobService] = web.AppKey("jobs", JobService)
 # How many workers this server process starts itself (set by ``llamafarm serve``); 0 with
 # LF_REDIS_URL by default: workers then run elsewhere, or processing runs in the server.
 LOCAL_WORKERS: web.AppKey[int] = web.AppKey("local_workers", int)
+
+
+@router.get(ALL, query=TaskListQuery, response=TaskList, responses={503: "Redis unreachable"})
+async def list_tasks(request: web.Request, query: TaskListQuery) -> TaskList:
+    """The project's newest processing tasks (an extension: the reference has no list)."""
+    ref = project_ref(request)
+    await run_blocking(request.app[PROJECTS].get, ref)
+    jobs = request.app[JOBS]
+
+    def views() -> list[tuple[float, TaskView]]:
+        records = jobs.store.recent(ref.namespace, ref.name, query.limit)
+        return [(r.created_at, jobs.view(r)) for r in records]
+
+    summaries = [
+        TaskSummary(
+            task_id=v.task_id,
+            state=v.state,
+            dataset=v.dataset,
+            created_at=created,
+            current=v.current,
+            total=v.total,
+            processed_files=v.processed_files,
+            skipped_files=v.skipped_files,
+            failed_files=v.failed_files,
+        )
+        for created, v in await run_blocking(views)
+    ]
+    return TaskList(tasks=summaries, total=len(summaries))
 
 
 @router.get(ONE, response=TaskResponse, responses={404: "no such task", 503: "Redis unreachable"})

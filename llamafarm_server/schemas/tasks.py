@@ -52,3 +52,24 @@ class CancelResponse(BaseModel):
     cancelled_files: list[str] = Field(description="files whose jobs were cancelled before running")
     done_files: list[str] = Field(description="files already processed, skipped or failed")
     running_files: list[str] = Field(description="files being processed now; they finish")
+
+
+class TaskSummary(BaseModel):
+    task_id: str
+    state: TaskState
+    dataset: str
+    created_at: float = Field(description="Unix time the task was submitted")
+    current: int = Field(description="files done (processed, skipped or failed)")
+    total: int
+    processed_files: int
+    skipped_files: int
+    failed_files: int
+
+
+class TaskList(BaseModel):
+    tasks: list[TaskSummary] = Field(description="newest first")
+    total: int
+
+
+class TaskListQuery(BaseModel):
+    limit: int = Field(20, ge=1, le=500, description="how many of the newest tasks")
