@@ -33,8 +33,30 @@ class Conflict(LlamaFarmError):
     status = 409
 
 
+class Unauthorized(LlamaFarmError):
+    """The server requires an API key (``LF_API_KEY``) and the request has none or a wrong one."""
+
+    status = 401
+
+
+class Forbidden(LlamaFarmError):
+    """The request comes from a Host or Origin the server does not serve, or egress is denied."""
+
+    status = 403
+
+
+class PreconditionFailed(LlamaFarmError):
+    """``If-Match`` names a version that is no longer current."""
+
+    status = 412
+
+
 class PayloadTooLarge(LlamaFarmError):
     status = 413
+
+
+class UnsupportedMediaType(LlamaFarmError):
+    status = 415
 
 
 class ValidationFailed(LlamaFarmError):

@@ -15,9 +15,11 @@ JSON with ``status``) or any aiohttp response (for streaming).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -25,7 +27,8 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from llamafarm_core.config.loader import describe_validation_error
-from llamafarm_core.errors import BadRequest, ValidationFailed
+from llamafarm_core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from llamafarm_server.context import SETTINGS
 
 Handler = Callable[..., Awaitable[Any]]
 T = TypeVar("T")
@@ -168,14 +171,56 @@ def drop_unknown_fields(model: type[BaseModel], data: Any) -> tuple[Any, list[st
 
 
 async def read_json(request: web.Request) -> Any:
-    """The JSON body; a missing or malformed one is a 400."""
-    raw = await request.read()
+    """The JSON body, within the server's limits (``Settings.max_json_bytes`` and
+    ``max_json_depth``): a body that is not ``application/json`` is a 415, a bigger one a 413,
+    a deeper one a 422, a missing or malformed one a 400."""
+    settings = request.app[SETTINGS]
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            f"this endpoint takes a JSON body: send Content-Type: application/json "
+            f"(got {request.content_type!r})"
+        )
+    limit = settings.max_json_bytes
+    too_large = PayloadTooLarge(
+        f"request body too large: JSON bodies are limited to {limit} bytes (LF_MAX_JSON_BYTES)"
+    )
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    raw = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        raw += chunk
+        if len(raw) > limit:
+            raise too_large
     if not raw.strip():
         raise BadRequest("request body is empty; expected a JSON object")
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
+    except RecursionError:
+        data = None  # deeper than Python can parse: certainly deeper than the limit
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise BadRequest(f"malformed JSON body: {err}") from None
+    if data is None and raw.strip() != b"null" or json_depth(data) > settings.max_json_depth:
+        raise ValidationFailed(
+            f"body: JSON nested deeper than {settings.max_json_depth} levels (LF_MAX_JSON_DEPTH)"
+        )
+    return data
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (iterative: no recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def parse_body(model: type[T], data: Any) -> T:
@@ -205,5 +250,32 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run core (blocking) work off the event loop."""
+    """Run short core (blocking) work off the event loop, on the loop's default executor
+    (``Settings.short_threads`` threads, set by :func:`install_executors`)."""
     return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+LONG_EXECUTOR: web.AppKey[ThreadPoolExecutor] = web.AppKey("long_executor", ThreadPoolExecutor)
+
+
+async def run_long(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run long blocking work (a non-streaming chat turn, waiting for synchronous processing)
+    on its own executor, so it queues behind other long work and never takes the threads
+    that short requests need."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await loop.run_in_executor(request.app[LONG_EXECUTOR], call)
+
+
+def install_executors(app: web.Application) -> None:
+    """Give the app its two thread pools (short and long work), sized by its Settings."""
+
+    async def executors(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        short = ThreadPoolExecutor(settings.short_threads, thread_name_prefix="lf-short")
+        asyncio.get_running_loop().set_default_executor(short)
+        app[LONG_EXECUTOR] = ThreadPoolExecutor(settings.long_threads, thread_name_prefix="lf-long")
+        yield
+        app[LONG_EXECUTOR].shutdown(wait=False, cancel_futures=True)
+
+    app.cleanup_ctx.append(executors)

@@ -10,23 +10,26 @@ from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import ProjectStore
 from llamafarm_core.settings import Settings
-from llamafarm_server.api import ENDPOINTS
+from llamafarm_server.api import ENDPOINTS, install_executors
 from llamafarm_server.context import HEALTH_CHECKS, PROJECTS, REGISTRY, SETTINGS, NamedCheck
 from llamafarm_server.middleware import error_middleware
 from llamafarm_server.routes import ROUTE_MODULES
 from llamafarm_server.routes.health import storage_check
-
-# Uploads are streamed to disk with their own limit; this caps JSON bodies.
-MAX_JSON_BODY = 16 * 1024 * 1024
+from llamafarm_server.security import add_cors_headers, security_middleware
 
 
 def create_app(settings: Settings, registry: Registry | None = None) -> web.Application:
     """Build the app. The registry is built from installed entry points unless given."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = web.Application(
-        middlewares=[error_middleware],
-        client_max_size=max(MAX_JSON_BODY, settings.max_upload_bytes + 1024 * 1024),
+        # The security middleware is first: it sees every request, whatever route it is for.
+        middlewares=[security_middleware, error_middleware],
+        # JSON bodies are capped by settings.max_json_bytes in api.read_json; uploads are
+        # streamed to disk with their own limits.
+        client_max_size=max(settings.max_json_bytes, settings.max_upload_bytes + 1024 * 1024),
     )
+    app.on_response_prepare.append(add_cors_headers)
+    install_executors(app)
     registry = registry or build_registry(get_plugin_manager())
     app[SETTINGS] = settings
     app[REGISTRY] = registry

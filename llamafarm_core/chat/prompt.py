@@ -49,8 +49,4 @@ def render_plain(messages: Sequence[ChatMessage]) -> str:
 
 def stop_sequences(extra: Sequence[str] = ()) -> list[str]:
     """The base-model stops plus the request's own, without duplicates, in order."""
-    out: list[str] = []
-    for s in (*extra, *STOP_SEQUENCES):
-        if s and s not in out:
-            out.append(s)
-    return out
+    return [s for s in dict.fromkeys((*extra, *STOP_SEQUENCES)) if s]  # linear: dicts keep order

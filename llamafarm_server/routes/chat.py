@@ -18,8 +18,9 @@ from llamafarm_core.chat.rag import RagOptions
 from llamafarm_core.chat.service import ChatContext, ChatInput, TurnResult, complete_turn, stream_turn
 from llamafarm_core.chat.sessions import SessionStore, check_session_id, new_session_id
 from llamafarm_core.chat.types import ChatMessage, Role, StreamDelta
-from llamafarm_core.errors import BadRequest, LlamaFarmError
-from llamafarm_server.api import Router, run_blocking
+from llamafarm_core.errors import BadRequest, LlamaFarmError, ValidationFailed
+from llamafarm_core.settings import Settings
+from llamafarm_server.api import Router, run_blocking, run_long
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
 from llamafarm_server.schemas.chat import (
     ChatCompletionRequest,
@@ -83,6 +84,27 @@ def _session_id(request: web.Request) -> str | None:
     return check_session_id(given) if given else new_session_id()
 
 
+def check_chat_limits(body: ChatCompletionRequest, settings: Settings) -> None:
+    """Bound the work one request can ask for (422 naming the setting), before any model runs."""
+    if len(body.messages) > settings.max_chat_messages:
+        raise ValidationFailed(
+            f"messages: {len(body.messages)} messages, more than the limit of "
+            f"{settings.max_chat_messages} (LF_MAX_CHAT_MESSAGES)"
+        )
+    stops = [body.stop] if isinstance(body.stop, str) else body.stop or []
+    if len(stops) > settings.max_stop_sequences:
+        raise ValidationFailed(
+            f"stop: {len(stops)} sequences, more than the limit of {settings.max_stop_sequences} "
+            "(LF_MAX_STOP_SEQUENCES)"
+        )
+    chars = sum(len(m.text()) for m in body.messages) + sum(len(s) for s in stops)
+    if chars > settings.max_chat_chars:
+        raise ValidationFailed(
+            f"messages: {chars} characters in all, more than the limit of {settings.max_chat_chars} "
+            "(LF_MAX_CHAT_CHARS)"
+        )
+
+
 def _chat_input(body: ChatCompletionRequest, session_id: str | None) -> ChatInput:
     if body.n is not None and body.n > 1:
         raise BadRequest("n: only one choice per request is supported (n=1)")
@@ -107,6 +129,7 @@ def _sources(result: TurnResult) -> list[dict[str, Any]]:
 async def chat_completions(request: web.Request, body: ChatCompletionRequest) -> web.StreamResponse:
     """Chat completion (OpenAI-compatible); SSE when ``stream`` is true. Send
     ``X-Session-ID`` to continue a session, ``X-No-Session`` for a stateless turn."""
+    check_chat_limits(body, request.app[SETTINGS])
     session_id = _session_id(request)
     chat = _chat_input(body, session_id)
     project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
@@ -117,7 +140,7 @@ async def chat_completions(request: web.Request, body: ChatCompletionRequest) ->
         if body.stream:
             return await _stream(request, ctx, chat, headers)
         cancel = threading.Event()
-        task = asyncio.ensure_future(run_blocking(complete_turn, ctx, chat, cancel))
+        task = asyncio.ensure_future(run_long(request, complete_turn, ctx, chat, cancel))
         result = await wait_unless_disconnected(request, task, cancel.set)
     completion = result.completion
     payload = ChatCompletionResponse(

@@ -16,7 +16,7 @@ from llamafarm_core.datasets.store import find_dataset
 from llamafarm_core.errors import BadRequest, LlamaFarmError, PayloadTooLarge
 from llamafarm_core.jobs.processing import processing_target
 from llamafarm_core.projects import ProjectRef
-from llamafarm_server.api import Router, run_blocking
+from llamafarm_server.api import Router, run_blocking, run_long
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
 from llamafarm_server.routes.tasks import JOBS
 from llamafarm_server.schemas.datasets import (
@@ -262,7 +262,7 @@ async def process_dataset(request: web.Request, query: ProcessQuery) -> ProcessR
             for d in view.details
         ]
     else:
-        view = await run_blocking(jobs.wait, sub.record)
+        view = await run_long(request, jobs.wait, sub.record)
         message = (
             "Dataset processing completed" if not view.error else f"Dataset processing failed: {view.error}"
         )
