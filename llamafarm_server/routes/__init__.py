@@ -14,4 +14,5 @@ ROUTE_MODULES = (
     "models",
     "chat",
     "examples",
+    "ui",
 )

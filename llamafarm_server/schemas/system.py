@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Hello(BaseModel):
@@ -12,6 +12,7 @@ class Hello(BaseModel):
 class Info(BaseModel):
     version: str
     data_directory: str
+    ui: str = Field("/ui/", description="Path of the web UI served by this server")
 
 
 class HealthStatus(str, Enum):

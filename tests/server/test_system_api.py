@@ -6,7 +6,7 @@ from __future__ import annotations
 async def test_hello_info_liveness(client, settings) -> None:  # type: ignore[no-untyped-def]
     assert await (await client.get("/")).json() == {"message": "Hello, World!"}
     info = await (await client.get("/info")).json()
-    assert info == {"version": "0.1.0", "data_directory": str(settings.data_dir)}
+    assert info == {"version": "0.1.0", "data_directory": str(settings.data_dir), "ui": "/ui/"}
     assert await (await client.get("/health/liveness")).json() == {"status": "alive"}
 
 
