@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from llamafarm_core.chat.types import ChatMessage, Role
 from llamafarm_core.config.models import LlamaFarmConfig, RuntimeModel
 
-LABELS = {Role.SYSTEM: "System", Role.USER: "User", Role.ASSISTANT: "Assistant"}
+LABELS = {Role.SYSTEM: "System", Role.USER: "User", Role.ASSISTANT: "Assistant", Role.TOOL: "Tool"}
 
 # Where a base model starts inventing the next turn. "\n\nUser:" contains "\nUser:", so a
 # single newline form catches both.

@@ -17,25 +17,71 @@ class Role(str, Enum):
     SYSTEM = "system"
     USER = "user"
     ASSISTANT = "assistant"
+    TOOL = "tool"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call the model asked for; ``arguments`` is JSON text, as OpenAI sends it."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ToolCall:
+        function = data.get("function") or {}
+        return cls(str(data["id"]), str(function["name"]), str(function.get("arguments") or "{}"))
 
 
 @dataclass(frozen=True)
 class ChatMessage:
+    """A message. Assistant messages may carry ``tool_calls`` (and empty content); a
+    ``tool`` message answers one call (``tool_call_id``)."""
+
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"role": self.role.value, "content": self.content}
+    def to_dict(self) -> dict[str, Any]:
+        """OpenAI's message shape (``content`` null for a pure tool-calling turn)."""
+        out: dict[str, Any] = {"role": self.role.value, "content": self.content}
+        if self.tool_calls:
+            out["tool_calls"] = [c.to_dict() for c in self.tool_calls]
+            out["content"] = self.content or None
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
+        if self.name is not None:
+            out["name"] = self.name
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatMessage:
-        return cls(Role(data["role"]), str(data["content"]))
+        return cls(
+            Role(data["role"]),
+            str(data.get("content") or ""),
+            tuple(ToolCall.from_dict(c) for c in data.get("tool_calls") or ()),
+            data.get("tool_call_id"),
+            data.get("name"),
+        )
 
 
 @dataclass
 class CompletionRequest:
     """What a provider runs. ``None`` means "the provider's own default".
 
+    ``tools`` are OpenAI function tools (``{"type": "function", "function": {…}}``), with
+    ``tool_choice`` and ``response_format`` as OpenAI defines them; a provider that cannot
+    honour them lacks the matching entry in ``ModelProvider.features`` and is never sent them.
     ``extra`` carries ``model_api_parameters`` that aren't one of the common fields (for
     example Ollama's ``num_ctx`` or llama.cpp's ``repeat_penalty``); a provider uses the
     ones it knows. ``cancel``, when set by the caller, asks the provider to stop early
@@ -52,6 +98,9 @@ class CompletionRequest:
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    tool_choice: str | dict[str, Any] | None = None
+    response_format: dict[str, Any] | None = None
     cancel: threading.Event | None = field(default=None, compare=False, repr=False)
 
     def cancelled(self) -> bool:
@@ -77,11 +126,13 @@ class Usage:
 
 @dataclass
 class Completion:
-    """A finished answer. ``finish_reason`` is ``stop``, ``length`` or ``cancelled``."""
+    """A finished answer. ``finish_reason`` is ``stop``, ``length``, ``tool_calls`` (then
+    ``tool_calls`` holds the calls) or ``cancelled``."""
 
     text: str
     finish_reason: str = "stop"
     usage: Usage = field(default_factory=Usage)
+    tool_calls: list[ToolCall] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from llamafarm_core.components.base import Component
 
@@ -16,6 +16,11 @@ class ModelProvider(Component):
     :class:`llamafarm_core.chat.Completion` and ``stream`` yields text deltas then a final
     :class:`llamafarm_core.chat.Completion` with usage and finish reason.
     """
+
+    #: Request features beyond plain text the provider honours: ``tools`` (with
+    #: ``tool_choice``) and ``response_format``. The chat service refuses the others with a
+    #: 400 naming the field instead of dropping them.
+    features: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def complete(self, request: Any) -> Any: ...

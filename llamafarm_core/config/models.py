@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from llamafarm_core.config.mcp import InlineTool, McpSection
 from llamafarm_core.names import NAME_PATTERN
 
 DATABASE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -47,6 +48,8 @@ class RuntimeModel(_Strict):
     instructor_mode: str | None = None
     extra_body: dict[str, Any] | None = None
     provider_config: dict[str, Any] | None = None
+    mcp_servers: list[str] | None = None
+    tools: list[InlineTool] | None = None
 
 
 class Runtime(_Strict):
@@ -230,7 +233,7 @@ class LlamaFarmConfig(BaseModel):
     prompts: list[PromptSet] = Field(default_factory=list)
     rag: Rag | None = None
     datasets: list[Dataset] = Field(default_factory=list)
-    mcp: dict[str, Any] | None = None
+    mcp: McpSection | None = None
 
     @model_validator(mode="after")
     def _datasets_refer_to_config(self) -> LlamaFarmConfig:
@@ -249,6 +252,14 @@ class LlamaFarmConfig(BaseModel):
                 raise ValueError(
                     f"dataset {ds.name!r}: data_processing_strategy {ds.data_processing_strategy!r} "
                     f"is not one of: {', '.join(strategies) or '(none)'}"
+                )
+        servers = [s.name for s in self.mcp.servers] if self.mcp else []
+        for m in self.runtime.models or []:
+            unknown = [n for n in m.mcp_servers or [] if n not in servers]
+            if unknown:
+                raise ValueError(
+                    f"model {m.name!r}: mcp_servers {', '.join(unknown)} not in mcp.servers "
+                    f"({', '.join(servers) or 'none'})"
                 )
         return self
 

@@ -17,9 +17,11 @@ from llamafarm_core.chat.models import select_model
 from llamafarm_core.chat.rag import RagOptions
 from llamafarm_core.chat.service import ChatContext, ChatInput, TurnResult, complete_turn, stream_turn
 from llamafarm_core.chat.sessions import SessionStore, check_session_id, new_session_id
-from llamafarm_core.chat.types import ChatMessage, Role, StreamDelta
+from llamafarm_core.chat.types import ChatMessage, Role, StreamDelta, ToolCall
 from llamafarm_core.errors import BadRequest, LlamaFarmError, ValidationFailed
 from llamafarm_core.settings import Settings
+from llamafarm_core.tools.mcp_client import McpConnections
+from llamafarm_core.tools.toolset import ToolRun
 from llamafarm_server.api import Router, run_blocking, run_long
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
 from llamafarm_server.schemas.chat import (
@@ -32,6 +34,8 @@ from llamafarm_server.schemas.chat import (
     MessageResponse,
     SessionHistory,
     SourceOut,
+    ToolCallOut,
+    ToolRunOut,
     UsageOut,
 )
 from llamafarm_server.streaming import ThreadedIterator, send_event, sse_headers, wait_unless_disconnected
@@ -69,11 +73,18 @@ class _AsyncKeyedLocks:
 
 SESSIONS: web.AppKey[SessionStore] = web.AppKey("chat_sessions", SessionStore)
 TURN_LOCKS: web.AppKey[_AsyncKeyedLocks] = web.AppKey("chat_turn_locks", _AsyncKeyedLocks)
+MCP: web.AppKey[McpConnections] = web.AppKey("chat_mcp_connections", McpConnections)
 
 
 def setup(app: web.Application) -> None:
     app[SESSIONS] = SessionStore(app[SETTINGS])
     app[TURN_LOCKS] = _AsyncKeyedLocks()
+    app[MCP] = McpConnections()  # MCP servers of the projects' models, kept across turns
+
+    async def close_mcp(app: web.Application) -> None:
+        await run_blocking(app[MCP].close)  # stops the stdio servers
+
+    app.on_cleanup.append(close_mcp)
 
 
 def _session_id(request: web.Request) -> str | None:
@@ -106,14 +117,36 @@ def check_chat_limits(body: ChatCompletionRequest, settings: Settings) -> None:
 
 
 def _chat_input(body: ChatCompletionRequest, session_id: str | None) -> ChatInput:
+    """The core's input; OpenAI fields this server cannot honour are a 400 naming them."""
     if body.n is not None and body.n > 1:
         raise BadRequest("n: only one choice per request is supported (n=1)")
-    messages = [
-        ChatMessage(Role.SYSTEM if m.role in ("system", "developer") else Role(m.role), m.text())
-        for m in body.messages
-    ]
+    if body.logprobs or body.top_logprobs:
+        raise BadRequest("logprobs: log probabilities are not returned by this server; send logprobs: false")
+    messages = []
+    for i, m in enumerate(body.messages):
+        for j, kind in m.other_parts():
+            raise BadRequest(
+                f"messages[{i}].content[{j}]: {kind!r} parts are not supported by the configured "
+                "models; send text parts only"
+            )
+        calls = tuple(ToolCall(c.id, c.function.name, c.function.arguments) for c in m.tool_calls or ())
+        role = Role.SYSTEM if m.role in ("system", "developer") else Role(m.role)
+        messages.append(ChatMessage(role, m.text(), calls, m.tool_call_id, m.name))
     rag = RagOptions(body.rag_enabled, body.database, body.rag_top_k, body.rag_score_threshold)
-    return ChatInput(messages, body.model, body.sampling(), rag, session_id)
+    return ChatInput(
+        messages,
+        body.model,
+        body.sampling(),
+        rag,
+        session_id,
+        tools=body.tools,
+        tool_choice=body.tool_choice,
+        response_format=body.response_format,
+    )
+
+
+def _tool_runs(result: TurnResult) -> list[ToolRunOut]:
+    return [ToolRunOut(**run.to_dict()) for run in result.tool_runs]
 
 
 def _sources(result: TurnResult) -> list[dict[str, Any]]:
@@ -133,34 +166,49 @@ async def chat_completions(request: web.Request, body: ChatCompletionRequest) ->
     session_id = _session_id(request)
     chat = _chat_input(body, session_id)
     project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
-    ctx = ChatContext(request.app[SETTINGS], request.app[REGISTRY], project, request.app[SESSIONS])
+    ctx = ChatContext(
+        request.app[SETTINGS], request.app[REGISTRY], project, request.app[SESSIONS], request.app[MCP]
+    )
     headers = {SESSION_HEADER: session_id} if session_id else {}
     lock_key = f"{project.path}\0{session_id}" if session_id else None
     async with request.app[TURN_LOCKS].hold(lock_key):
         if body.stream:
-            return await _stream(request, ctx, chat, headers)
+            include_usage = bool(body.stream_options and body.stream_options.include_usage)
+            return await _stream(request, ctx, chat, headers, include_usage)
         cancel = threading.Event()
         task = asyncio.ensure_future(run_long(request, complete_turn, ctx, chat, cancel))
         result = await wait_unless_disconnected(request, task, cancel.set)
     completion = result.completion
+    calls = [ToolCallOut(**c.to_dict()) for c in completion.tool_calls] or None
+    message = MessageOut(content=completion.text if completion.text or not calls else None, tool_calls=calls)
     payload = ChatCompletionResponse(
         id=_completion_id(),
         created=int(time.time()),
         model=result.model.name,
-        choices=[Choice(message=MessageOut(content=completion.text), finish_reason=completion.finish_reason)],
+        choices=[Choice(message=message, finish_reason=completion.finish_reason)],
         usage=UsageOut(**completion.usage.to_dict()),
         sources=[SourceOut(**s) for s in _sources(result)],
+        tool_calls_made=_tool_runs(result),
     )
     return web.json_response(payload.model_dump(mode="json"), headers=headers)
 
 
 async def _stream(
-    request: web.Request, ctx: ChatContext, chat: ChatInput, headers: dict[str, str]
+    request: web.Request,
+    ctx: ChatContext,
+    chat: ChatInput,
+    headers: dict[str, str],
+    include_usage: bool = False,
 ) -> web.StreamResponse:
     """SSE ``chat.completion.chunk`` events. Errors before the first token are ordinary
-    JSON errors with their status; later ones are an ``error`` event, then the stream ends."""
+    JSON errors with their status; later ones are an ``error`` event, then the stream ends.
+
+    A tool call the server ran is a chunk with an empty delta and ``tool_calls_made``; calls
+    for the client arrive as a ``tool_calls`` delta before the ``tool_calls`` finish. Usage
+    rides on the finish chunk, or, with ``stream_options.include_usage``, in a last chunk
+    with no choices (as OpenAI sends it)."""
     cancel = threading.Event()
-    bridge: ThreadedIterator[StreamDelta | TurnResult] = ThreadedIterator(
+    bridge: ThreadedIterator[StreamDelta | ToolRun | TurnResult] = ThreadedIterator(
         lambda: stream_turn(ctx, chat, cancel), cancel
     ).start()
     try:
@@ -192,10 +240,19 @@ async def _stream(
                 model_name = item.model.name
                 if first:
                     await send_event(response, chunk({"role": "assistant", "content": ""}))
+                if item.completion.tool_calls:
+                    calls = [{"index": i, **c.to_dict()} for i, c in enumerate(item.completion.tool_calls)]
+                    await send_event(response, chunk({"tool_calls": calls}))
                 usage = item.completion.usage.to_dict()
-                await send_event(
-                    response, chunk({}, item.completion.finish_reason, usage=usage, sources=_sources(item))
-                )
+                finish = item.completion.finish_reason
+                if include_usage:
+                    await send_event(response, chunk({}, finish, sources=_sources(item)))
+                    await send_event(response, {**chunk({}), "choices": [], "usage": usage})
+                else:
+                    await send_event(response, chunk({}, finish, usage=usage, sources=_sources(item)))
+            elif isinstance(item, ToolRun):
+                delta: dict[str, Any] = {"role": "assistant", "content": ""} if first else {}
+                await send_event(response, chunk(delta, tool_calls_made=[item.to_dict()]))
             else:
                 delta = {"role": "assistant", "content": item.text} if first else {"content": item.text}
                 await send_event(response, chunk(delta))

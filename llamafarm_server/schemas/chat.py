@@ -8,25 +8,69 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-class TextPart(BaseModel):
+class ContentPart(BaseModel):
+    """A part of a message's content. Text parts are joined; any other kind (``image_url``,
+    ``input_audio``, ``file``) is refused with a 400 by the route, since no configured
+    provider here takes them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class FunctionCallIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    type: Literal["text"]
-    text: str
+    name: str = Field(min_length=1)
+    arguments: str = "{}"
+
+
+class ToolCallIn(BaseModel):
+    """A tool call in an assistant message the client sends back (OpenAI's shape)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    type: Literal["function"] = "function"
+    function: FunctionCallIn
 
 
 class MessageIn(BaseModel):
-    """A message as OpenAI clients send it; ``developer`` means ``system``."""
+    """A message as OpenAI clients send it; ``developer`` means ``system``. An assistant
+    message may have ``content: null`` and ``tool_calls``; a ``tool`` message answers the
+    call named by ``tool_call_id``."""
 
     model_config = ConfigDict(extra="ignore")
 
-    role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[TextPart]
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_calls: list[ToolCallIn] | None = None
+    tool_call_id: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> MessageIn:
+        if self.role == "tool" and not self.tool_call_id:
+            raise ValueError("a tool message needs tool_call_id")
+        if self.content is None and not (self.role == "assistant" and self.tool_calls):
+            raise ValueError(f"content: required for a {self.role} message (null only with tool_calls)")
+        if self.tool_calls and self.role != "assistant":
+            raise ValueError("tool_calls: only assistant messages carry them")
+        return self
 
     def text(self) -> str:
+        if self.content is None:
+            return ""
         if isinstance(self.content, str):
             return self.content
-        return "\n".join(p.text for p in self.content)
+        return "\n".join(p.text or "" for p in self.content if p.type == "text")
+
+    def other_parts(self) -> list[tuple[int, str]]:
+        """(index, type) of the content parts that are not text."""
+        if not isinstance(self.content, list):
+            return []
+        return [(i, p.type) for i, p in enumerate(self.content) if p.type != "text"]
 
 
 class StreamOptions(BaseModel):
@@ -54,6 +98,18 @@ class ChatCompletionRequest(BaseModel):
     presence_penalty: float | None = Field(None, ge=-2, le=2)
     frequency_penalty: float | None = Field(None, ge=-2, le=2)
     n: int | None = Field(None, ge=1, description="only 1 is supported")
+    tools: list[dict[str, Any]] | None = Field(
+        None, description="function tools the model may call; calls to them come back as tool_calls"
+    )
+    tool_choice: str | dict[str, Any] | None = Field(
+        None, description="none | auto | required | {type: function, …}"
+    )
+    response_format: dict[str, Any] | None = Field(
+        None,
+        description="{type: text | json_object | json_schema}; a 400 when the model's provider cannot honour it",
+    )
+    logprobs: bool | None = Field(None, description="only false: log probabilities are not returned")
+    top_logprobs: int | None = Field(None, ge=0, description="only with logprobs, which is not supported")
     rag_enabled: bool | None = Field(None, description="default: on when the project has a database")
     database: str | None = Field(None, description="the database to retrieve from")
     rag_top_k: int | None = Field(None, ge=1, le=100, description="how many chunks to retrieve")
@@ -79,9 +135,29 @@ class ChatCompletionRequest(BaseModel):
         }
 
 
+class FunctionCallOut(BaseModel):
+    name: str
+    arguments: str
+
+
+class ToolCallOut(BaseModel):
+    id: str
+    type: Literal["function"] = "function"
+    function: FunctionCallOut
+
+
+class ToolRunOut(ToolCallOut):
+    """A tool call the server ran on an MCP server, with what the tool returned."""
+
+    server: str
+    output: str
+    is_error: bool = False
+
+
 class MessageOut(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: str
+    content: str | None
+    tool_calls: list[ToolCallOut] | None = Field(None, description="calls for the client to run")
 
 
 class Choice(BaseModel):
@@ -118,6 +194,9 @@ class ChatCompletionResponse(BaseModel):
     choices: list[Choice]
     usage: UsageOut
     sources: list[SourceOut] = Field(default_factory=list)
+    tool_calls_made: list[ToolRunOut] = Field(
+        default_factory=list, description="the MCP tool calls the server ran during this turn"
+    )
 
 
 class ChatMessageOut(BaseModel):

@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from pydantic import Field
 
 from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.chat.types import Completion, CompletionRequest, StreamDelta, Usage
+from llamafarm_core.chat.types import (
+    ChatMessage,
+    Completion,
+    CompletionRequest,
+    Role,
+    StreamDelta,
+    ToolCall,
+    Usage,
+)
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.config.envsubst import expand_str
@@ -42,12 +52,16 @@ class OllamaProvider(ModelProvider):
 
     name = "ollama"
     Config: ClassVar[type[PluginConfig]] = OllamaConfig
+    features: ClassVar[frozenset[str]] = frozenset({"tools", "response_format"})
 
     def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
         super().__init__(config, model=model, **context)
         self.model = model
         self.settings: OllamaConfig = config  # type: ignore[assignment]
         self.host = ollama_host(model.base_url)
+
+    def egress_targets(self) -> list[str]:
+        return [self.host]
 
     def _client(self) -> Any:
         try:
@@ -75,9 +89,14 @@ class OllamaProvider(ModelProvider):
         }
         args: dict[str, Any] = {
             "model": self.model.model,
-            "messages": [m.to_dict() for m in request.messages],
+            "messages": [_message(m) for m in request.messages],
             "options": {k: v for k, v in options.items() if v is not None},
         }
+        if request.tools and request.tool_choice != "none":
+            args["tools"] = request.tools  # Ollama takes OpenAI's function tool format
+        fmt = _format(request.response_format)
+        if fmt is not None:
+            args["format"] = fmt
         if self.settings.keep_alive:
             args["keep_alive"] = self.settings.keep_alive
         return args
@@ -87,15 +106,18 @@ class OllamaProvider(ModelProvider):
             resp = self._client().chat(stream=False, **self._arguments(request))
         except Exception as err:
             raise self._translate(err) from None
+        calls = _tool_calls(resp.message)
         return Completion(
             (resp.message.content or "").strip(),
-            _finish(resp.done_reason),
+            "tool_calls" if calls else _finish(resp.done_reason),
             Usage(resp.prompt_eval_count or 0, resp.eval_count or 0),
+            calls,
         )
 
     def stream(self, request: CompletionRequest) -> Iterator[StreamDelta | Completion]:
         text: list[str] = []
         final = Completion("")
+        calls: list[ToolCall] = []
         trim = AnswerTrimmer()
         try:
             parts = self._client().chat(stream=True, **self._arguments(request))
@@ -105,6 +127,7 @@ class OllamaProvider(ModelProvider):
                     if piece:
                         text.append(piece)
                         yield StreamDelta(piece)
+                    calls += _tool_calls(part.message)
                     if part.done:
                         final = Completion(
                             "",
@@ -121,6 +144,8 @@ class OllamaProvider(ModelProvider):
         except Exception as err:
             raise self._translate(err) from None
         final.text = "".join(text)
+        if calls and final.finish_reason != "cancelled":
+            final.tool_calls, final.finish_reason = calls, "tool_calls"
         yield final
 
     def _translate(self, err: Exception) -> LlamaFarmError:
@@ -136,6 +161,50 @@ class OllamaProvider(ModelProvider):
         if isinstance(err, ollama.ResponseError):
             return UpstreamError(f"{where} answered {err.status_code}: {err.error}")
         return UpstreamError(f"{where} failed: {type(err).__name__}: {err}")
+
+
+def _message(m: ChatMessage) -> dict[str, Any]:
+    """Ollama's message shape: tool-call arguments as objects, tool results by name."""
+    out: dict[str, Any] = {"role": m.role.value, "content": m.content}
+    if m.tool_calls:
+        out["tool_calls"] = [
+            {"function": {"name": c.name, "arguments": _json_object(c.arguments)}} for c in m.tool_calls
+        ]
+    if m.role is Role.TOOL and m.name:
+        out["tool_name"] = m.name
+    return out
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _tool_calls(message: Any) -> list[ToolCall]:
+    """Ollama gives no call ids and arguments as objects; OpenAI clients want both as text."""
+    out = []
+    for call in getattr(message, "tool_calls", None) or []:
+        function = call.function
+        out.append(
+            ToolCall(
+                f"call_{uuid.uuid4().hex[:24]}", function.name, json.dumps(dict(function.arguments or {}))
+            )
+        )
+    return out
+
+
+def _format(response_format: dict[str, Any] | None) -> str | dict[str, Any] | None:
+    """OpenAI's ``response_format`` as Ollama's ``format``: ``json`` or a JSON schema."""
+    kind = (response_format or {}).get("type", "text")
+    if kind == "json_object":
+        return "json"
+    if kind == "json_schema":
+        schema = (response_format or {}).get("json_schema") or {}
+        return dict(schema.get("schema") or {"type": "object"})
+    return None
 
 
 def _finish(reason: str | None) -> str:

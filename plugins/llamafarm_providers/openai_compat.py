@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.chat.types import Completion, CompletionRequest, StreamDelta, Usage
+from llamafarm_core.chat.types import Completion, CompletionRequest, StreamDelta, ToolCall, Usage
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.config.envsubst import expand, expand_str
@@ -44,12 +44,16 @@ class OpenAIProvider(ModelProvider):
     name = "openai"
     aliases = ("universal", "lemonade", "openai_compatible")
     Config: ClassVar[type[PluginConfig]] = OpenAIConfig
+    features: ClassVar[frozenset[str]] = frozenset({"tools", "response_format"})
 
     def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
         super().__init__(config, model=model, **context)
         self.model = model
         self.settings: OpenAIConfig = config  # type: ignore[assignment]
         self.base_url = expand_str(model.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    def egress_targets(self) -> list[str]:
+        return [self.base_url]
 
     def _client(self) -> Any:
         try:
@@ -80,6 +84,9 @@ class OpenAIProvider(ModelProvider):
             "seed": request.seed,
             "presence_penalty": request.presence_penalty,
             "frequency_penalty": request.frequency_penalty,
+            "tools": request.tools or None,
+            "tool_choice": request.tool_choice if request.tools else None,
+            "response_format": request.response_format,
         }
         extra_body = dict(expand(dict(self.model.extra_body or {})))
         if request.top_k is not None:
@@ -97,7 +104,13 @@ class OpenAIProvider(ModelProvider):
         choice = resp.choices[0] if resp.choices else None
         usage = Usage(resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else Usage()
         text = (choice.message.content or "") if choice else ""
-        return Completion(text.strip(), (choice.finish_reason if choice else None) or "stop", usage)
+        calls = [
+            ToolCall(c.id, c.function.name, c.function.arguments or "{}")
+            for c in (choice.message.tool_calls or [] if choice else [])
+            if getattr(c, "function", None) is not None
+        ]
+        finish = (choice.finish_reason if choice else None) or "stop"
+        return Completion(text.strip(), "tool_calls" if calls else finish, usage, calls)
 
     def stream(self, request: CompletionRequest) -> Iterator[StreamDelta | Completion]:
         args = self._arguments(request)
@@ -105,6 +118,7 @@ class OpenAIProvider(ModelProvider):
             args["stream_options"] = {"include_usage": True}
         text: list[str] = []
         finish, usage = "stop", Usage()
+        calls: dict[int, dict[str, str]] = {}  # tool calls arrive in pieces, by index
         trim = AnswerTrimmer()
         try:
             chunks = self._client().chat.completions.create(stream=True, **args)
@@ -117,6 +131,12 @@ class OpenAIProvider(ModelProvider):
                         if piece:
                             text.append(piece)
                             yield StreamDelta(piece)
+                        for part in (choice.delta.tool_calls or []) if choice.delta else []:
+                            call = calls.setdefault(part.index, {"id": "", "name": "", "arguments": ""})
+                            call["id"] = part.id or call["id"]
+                            if part.function is not None:
+                                call["name"] += part.function.name or ""
+                                call["arguments"] += part.function.arguments or ""
                         finish = choice.finish_reason or finish
                     if request.cancelled():
                         finish = "cancelled"
@@ -127,7 +147,14 @@ class OpenAIProvider(ModelProvider):
             raise
         except Exception as err:
             raise self._translate(err) from None
-        yield Completion("".join(text), finish, usage)
+        tool_calls = [
+            ToolCall(c["id"] or f"call_{i}", c["name"], c["arguments"] or "{}")
+            for i, c in sorted(calls.items())
+            if c["name"]
+        ]
+        if tool_calls and finish != "cancelled":
+            finish = "tool_calls"
+        yield Completion("".join(text), finish, usage, tool_calls)
 
     def _translate(self, err: Exception) -> LlamaFarmError:
         """SDK exceptions as the core's errors, naming the provider, URL and model."""
