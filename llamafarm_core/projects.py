@@ -7,10 +7,12 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from llamafarm_core.config import templates
+from llamafarm_core.config.cache import ConfigCache
 from llamafarm_core.config.components import validate_components
 from llamafarm_core.config.loader import config_to_dict, load_config_file, parse_config, write_config_file
 from llamafarm_core.config.models import LlamaFarmConfig
@@ -20,6 +22,11 @@ from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.settings import Settings
 
 CONFIG_FILE = "llamafarm.yaml"
+
+
+@cache
+def _config_cache() -> ConfigCache:
+    return ConfigCache()
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,17 @@ class ProjectStore:
         return (self.project_dir(ref) / CONFIG_FILE).is_file()
 
     def get(self, ref: ProjectRef) -> Project:
+        """The project as stored. Its config is shared with other readers of this process
+        (parsed once per version of the file, see :class:`ConfigCache`): don't mutate it —
+        change a config through :meth:`edit` or :meth:`update`."""
+        path = self.project_dir(ref)
+        config = _config_cache().load(path / CONFIG_FILE)
+        if config is None:
+            raise NotFound(f"project {ref.namespace}/{ref.name} not found")
+        return Project(ref, path, config, [])
+
+    def _get_fresh(self, ref: ProjectRef) -> Project:
+        """Like :meth:`get`, with a config of its own (parsed now) that the caller may mutate."""
         path = self.project_dir(ref)
         if not (path / CONFIG_FILE).is_file():
             raise NotFound(f"project {ref.namespace}/{ref.name} not found")
@@ -139,7 +157,7 @@ class ProjectStore:
         Mutate ``project.config`` (or assign a new one) inside the block.
         """
         with self._locked(ref):
-            project = self.get(ref)
+            project = self._get_fresh(ref)
             yield project
             config = parse_config(config_to_dict(project.config))
             write_config_file(project.path / CONFIG_FILE, config)

@@ -29,6 +29,14 @@ class VectorStore(Component):
         """True when data lives in ``path`` and access across processes must be serialised."""
         return True
 
+    @property
+    def stays_open(self) -> bool:
+        """True when this process may keep the store open for reads between locked blocks
+        while other processes write: it must hold no lock on ``path`` while idle, and be
+        reopened (which the database layer does after any write) to see new data.
+        Remote stores stay open; a local store says so itself."""
+        return not self.is_local
+
     @abstractmethod
     def add(self, records: Sequence[ChunkRecord]) -> None:
         """Insert or replace records by id."""

@@ -20,12 +20,16 @@ Rules:
 
 - ``open_database`` is cheap (nothing opened). Unknown database → NotFound naming the known
   ones; a project without ``rag`` → BadRequest.
-- Stores whose ``is_local`` is True (embedded Chroma, local Qdrant) are built, used and
-  ``close()``d inside every ``reading()``/``writing()`` block, under an fcntl lock file in
-  ``stores/{db}/`` (shared for reads, exclusive for writes): embedded clients cache state and
-  hold directory locks, and a worker process may be writing the same files. Remote stores
-  (``is_local`` False) are kept open per process; the lock is still taken, since the lexical
-  index and the model record are local files.
+- Every ``reading()``/``writing()`` block holds an fcntl lock file in ``stores/{db}/``
+  (shared for reads, exclusive for writes), across threads and processes.
+- Reads reuse an open store when it ``stays_open`` (embedded Chroma, any remote store) and
+  nothing was written since it was opened: ``stores/{db}/generation`` holds a random token
+  that every write block replaces (under the exclusive lock). A reader compares it, under
+  the shared lock, with the token its open store was opened at and reopens on a change, so
+  a read never runs beside a write and never serves vectors older than the last write (an
+  embedded Chroma client does not see another process's new vectors by itself). Local
+  stores that lock their directory while open (local Qdrant) are opened and closed in every
+  block, as are all local stores in write blocks (closing flushes them for other processes).
 - Embedders are built once per process per (class, config) (:mod:`.embedders`) — loading a
   model is expensive. ``handle.embedder()`` gives the instance.
 - ``stores/{db}/collection.json`` records the embedder's ``model_id`` and vector dimension

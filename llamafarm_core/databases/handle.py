@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,13 +24,14 @@ from llamafarm_core.databases.model_record import (
     write_model_record,
 )
 from llamafarm_core.errors import BadRequest
-from llamafarm_core.fsutil import dir_size
+from llamafarm_core.fsutil import atomic_write_text, dir_size
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.retrieval.lexical import LexicalIndex
 
 LOCK_FILE = "access.lock"
 MODEL_FILE = "collection.json"
 LEXICAL_FILE = "lexical.sqlite"
+GENERATION_FILE = "generation"
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,51 @@ class DatabaseInfo:
     model: ModelRecord | None
 
 
-class _RemoteStores:
-    """Stores that don't live in the project dir (``is_local`` False) stay open per process."""
+@dataclass
+class _OpenStore:
+    store: VectorStore
+    config_key: str
+    token: str  # the generation it has seen (see read_generation)
+
+
+class _OpenStores:
+    """Stores kept open by this process, one per database directory.
+
+    Keyed by directory (not config): Chroma shares one client system per directory and
+    process, so two open stores on one directory would share stale state.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.items: dict[tuple[str, ...], VectorStore] = {}
+        self.items: dict[str, _OpenStore] = {}
+
+    def close_all(self) -> None:
+        with self.lock:
+            items, self.items = list(self.items.values()), {}
+        for entry in items:
+            entry.store.close()
 
 
 @cache
-def _remote_stores() -> _RemoteStores:
-    return _RemoteStores()
+def open_stores() -> _OpenStores:
+    """The process-wide registry of open stores (created on first use)."""
+    return _OpenStores()
+
+
+def read_generation(path: Path) -> str:
+    """The database's write generation: a random token every writer replaces ("" before
+    the first write). Read under the database's lock."""
+    try:
+        return (path / GENERATION_FILE).read_text(encoding="ascii")
+    except FileNotFoundError:
+        return ""
+
+
+def bump_generation(path: Path) -> str:
+    """Mark a write (call under the exclusive lock); returns the new token."""
+    token = uuid.uuid4().hex
+    atomic_write_text(path / GENERATION_FILE, token)
+    return token
 
 
 class DatabaseHandle:
@@ -135,29 +171,83 @@ class DatabaseHandle:
     @contextmanager
     def reading(self) -> Iterator[VectorStore]:
         """The store, under a shared lock (many readers, no writer)."""
-        with file_lock(self.path / LOCK_FILE, exclusive=False), self._open() as store:
+        with file_lock(self.path / LOCK_FILE, exclusive=False), self._open(write=False) as store:
             yield store
 
     @contextmanager
     def writing(self) -> Iterator[VectorStore]:
         """The store, under an exclusive lock. Update :attr:`lexical` inside the same block."""
-        with file_lock(self.path / LOCK_FILE, exclusive=True), self._open() as store:
+        with file_lock(self.path / LOCK_FILE, exclusive=True), self._open(write=True) as store:
             yield store
 
     @contextmanager
-    def _open(self) -> Iterator[VectorStore]:
-        key = (
-            self._project_key,
-            self.name,
-            self.database.type,
-            json.dumps(self.database.config, sort_keys=True, default=str),
-        )
-        remote = _remote_stores()
-        with remote.lock:
-            cached = remote.items.get(key)
-        if cached is not None:
-            yield cached
+    def _open(self, *, write: bool) -> Iterator[VectorStore]:
+        """The store, called under the lock (see :mod:`llamafarm_core.databases`).
+
+        Reads reuse a store that may stay open (``stays_open``) while the database's
+        generation is the one it was opened at. Writes always open their own store and close
+        it (so the data is flushed to disk), then replace the generation: every process's
+        readers reopen before their next read.
+        """
+        config_key = f"{self.database.type}:" + json.dumps(self.database.config, sort_keys=True, default=str)
+        stores = open_stores()
+        key = str(self.path)
+        with stores.lock:
+            entry = stores.items.get(key)
+        if write:
+            remote = entry is not None and entry.config_key == config_key and not entry.store.is_local
+            if not remote:
+                self._drop_cached()
+                store = self._build()
+                if store.is_local or not store.stays_open:
+                    try:
+                        yield store
+                    finally:
+                        try:
+                            store.close()
+                        finally:
+                            bump_generation(self.path)
+                    return
+                with stores.lock:
+                    entry = stores.items[key] = _OpenStore(store, config_key, "")
+            assert entry is not None
+            try:
+                yield entry.store  # a remote store: one client per process
+            finally:
+                bump_generation(self.path)
             return
+        if entry is None or entry.config_key != config_key or entry.store.is_local:
+            token = read_generation(self.path)
+            with stores.lock:
+                entry = stores.items.get(key)
+                if entry is not None and (entry.config_key != config_key or entry.token != token):
+                    # Nobody in this process is reading it: a write happened since (which
+                    # waited for every shared lock), or the config changed.
+                    del stores.items[key]
+                    entry.store.close()
+                    entry = None
+                if entry is None:
+                    store = self._build()
+                    if not store.stays_open:
+                        entry = None
+                    else:
+                        entry = stores.items[key] = _OpenStore(store, config_key, token)
+            if entry is None:  # opened for this block only
+                try:
+                    yield store
+                finally:
+                    store.close()
+                return
+        yield entry.store
+
+    def _drop_cached(self) -> None:
+        stores = open_stores()
+        with stores.lock:
+            entry = stores.items.pop(str(self.path), None)
+        if entry is not None:
+            entry.store.close()
+
+    def _build(self) -> VectorStore:
         self.path.mkdir(parents=True, exist_ok=True)
         store = self.registry.build(
             PluginKind.VECTOR_STORE,
@@ -168,15 +258,7 @@ class DatabaseHandle:
             collection=self.name,
         )
         assert isinstance(store, VectorStore)
-        if not store.is_local:
-            with remote.lock:
-                remote.items.setdefault(key, store)
-            yield store
-            return
-        try:
-            yield store
-        finally:
-            store.close()
+        return store
 
     # -- maintenance -----------------------------------------------------------------------
 

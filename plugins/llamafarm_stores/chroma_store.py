@@ -73,9 +73,18 @@ class ChromaStore(VectorStore):
         self._client: Any = None
         self._collection: Collection | None = None
 
+    def egress_targets(self) -> list[str]:
+        return [f"{self.cfg.host}:{self.cfg.port}"] if self.cfg.host else []
+
     @property
     def is_local(self) -> bool:
         return not self.cfg.host
+
+    @property
+    def stays_open(self) -> bool:
+        # An idle embedded client holds no file lock; a reopen (after any write) drops
+        # the process's cached system (chroma_clients) and reads the latest data.
+        return True
 
     @property
     def data_dir(self) -> Path:

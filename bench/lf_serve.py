@@ -1,0 +1,120 @@
+"""Bench helpers: a real ``llamafarm serve`` child process on a free port, timing summaries,
+and the machine description the result tables start with. Not a test fixture."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Serve:
+    """``llamafarm serve`` (with its own Redis and ``workers`` workers) on ``data_dir``."""
+
+    def __init__(self, data_dir: Path, workers: int = 1, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir.parent / f"serve-{self.port}.log"
+        full_env = {
+            **os.environ,
+            "LF_DATA_DIR": str(data_dir),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            **env,
+        }
+        cmd = [sys.executable, "-m", "llamafarm_server.cli", "serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            [*cmd, "--workers", str(workers)],
+            env=full_env,
+            stdout=open(self.log, "wb"),  # noqa: SIM115 (the child keeps it for its lifetime)
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit(f"server exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                requests.get(self.url + "/health/liveness", timeout=2)
+                return
+            except requests.RequestException:
+                time.sleep(0.3)
+        self.stop()
+        sys.exit("server did not start in 120 s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def __enter__(self) -> Serve:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def check(resp: requests.Response) -> dict:
+    if resp.status_code >= 400:
+        sys.exit(f"{resp.request.method} {resp.url} -> {resp.status_code}: {resp.text[:2000]}")
+    return resp.json()
+
+
+def wait_task(session: requests.Session, base: str, answer: dict, timeout: float = 7200) -> dict:
+    """Poll a processing task (``answer`` of POST …/process) to its end."""
+    task_id = answer.get("task_id")
+    deadline = time.monotonic() + timeout
+    while task_id and time.monotonic() < deadline:
+        task = check(session.get(f"{base}/tasks/{task_id}", timeout=60))
+        if task.get("state") in ("SUCCESS", "FAILURE", "REVOKED"):
+            return task
+        time.sleep(0.5)
+    return answer
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs{mem}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )

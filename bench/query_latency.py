@@ -1,0 +1,298 @@
+"""``rag/query`` latency over HTTP against the in-process floor, at Cranfield size and on a
+synthetic 100k-chunk corpus. Prints tables; asserts nothing.
+
+    .venv/bin/python bench/query_latency.py [--corpus cranfield,synthetic] [--chunks 100000]
+                                            [--queries 200]
+
+- **cranfield**: a real ``llamafarm serve`` (own Redis, one worker), a project from the
+  ``rag`` template (embedded Chroma, bundled all-MiniLM-L6-v2), the 1,400 abstracts uploaded
+  as .txt through the API and processed by the worker; then the 225 Cranfield queries
+  (cycled) through ``POST …/rag/query`` with the template's ``basic_search`` and
+  ``hybrid_search`` strategies, one at a time on a keep-alive connection.
+- **synthetic**: ``--chunks`` chunks written straight into the project's database by this
+  script (random unit vectors, texts drawn from a fixed vocabulary, same store, lexical
+  index and model record as ingestion writes), then served the same way; queries are random
+  word triples.
+- **floor** (same run, same machine, this process): encode the query with the same embedder
+  + the store's own ``search`` on an already-open store; no HTTP, no config, no lexical.
+
+To measure the code as it was (the "before" column of docs/performance.md), run the same
+script against another checkout: ``PYTHONPATH=/path/to/old:/path/to/old/plugins``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cranfield import QRY, read_docs  # noqa: E402
+from lf_serve import Serve, check, machine, p50, pct, wait_task  # noqa: E402
+
+NS, PROJECT, DATASET = "bench", "cran", "docs"
+STRATEGIES = ("basic_search", "hybrid_search")
+TARGETS = {
+    ("cranfield", "basic_search"): 1.3,
+    ("cranfield", "hybrid_search"): 1.6,
+    ("synthetic", "basic_search"): 1.5,
+}
+WORDS = [
+    "lift",
+    "drag",
+    "wing",
+    "flow",
+    "boundary",
+    "layer",
+    "pressure",
+    "heat",
+    "transfer",
+    "shock",
+    "wave",
+    "supersonic",
+    "mach",
+    "number",
+    "turbulent",
+    "laminar",
+    "viscous",
+    "plate",
+    "cylinder",
+    "cone",
+    "nozzle",
+    "jet",
+    "wake",
+    "vortex",
+    "panel",
+    "buckling",
+    "shell",
+    "stress",
+    "temperature",
+    "velocity",
+    "density",
+    "surface",
+    "skin",
+    "friction",
+    "reynolds",
+    "stability",
+    "oscillation",
+    "aircraft",
+    "rocket",
+    "missile",
+    "reentry",
+    "ablation",
+    "radiation",
+    "gas",
+    "kinetic",
+    "slip",
+    "hypersonic",
+    "subsonic",
+]
+
+
+def read_queries() -> list[str]:
+    out, current, reading = [], [], False
+    for line in QRY.read_text().splitlines():
+        if line.startswith(".I"):
+            if current:
+                out.append(" ".join(current))
+            current, reading = [], False
+        elif line.startswith(".W"):
+            reading = True
+        elif reading:
+            current.append(line.strip())
+    if current:
+        out.append(" ".join(current))
+    return out
+
+
+def ingest_cranfield(serve: Serve, session: requests.Session) -> int:
+    check(session.post(f"{serve.url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
+    base = f"{serve.url}/v1/projects/{NS}/{PROJECT}"
+    check(
+        session.post(
+            f"{base}/datasets", json={"name": DATASET, "data_processing_strategy": "universal_processor"}
+        )
+    )
+    docs = read_docs()
+    for i in range(0, len(docs), 200):
+        files = [("files", (f"cran_{d}.txt", t.encode())) for d, t in docs[i : i + 200]]
+        check(session.post(f"{base}/datasets/{DATASET}/data/bulk", files=files, timeout=600))
+    wait_task(session, base, check(session.post(f"{base}/datasets/{DATASET}/process", timeout=7200)))
+    return len(docs)
+
+
+def write_synthetic(data_dir: Path, n: int) -> None:
+    """A project from the ``rag`` template whose database holds ``n`` synthetic chunks."""
+    from llamafarm_core.databases import open_database
+    from llamafarm_core.plugins import build_registry, get_plugin_manager
+    from llamafarm_core.projects import ProjectRef, ProjectStore
+    from llamafarm_core.settings import Settings
+    from llamafarm_core.vectors import ChunkRecord, chunk_id
+
+    settings = Settings(data_dir=data_dir)
+    registry = build_registry(get_plugin_manager())
+    ref = ProjectRef(NS, PROJECT)
+    project = ProjectStore(settings, registry).create(ref, "rag")
+    handle = open_database(settings, registry, project, None)
+    dim = len(handle.embedder().embed(["probe"])[0])
+    rng = random.Random(7)
+    per_file, batch = 20, 5000
+    with handle.writing() as store:
+        handle.ensure_model(store, dim)
+        for start in range(0, n, batch):
+            records = []
+            for i in range(start, min(n, start + batch)):
+                file_hash = f"{i // per_file:064x}"
+                vec = [rng.gauss(0.0, 1.0) for _ in range(dim)]
+                norm = sum(v * v for v in vec) ** 0.5
+                text = " ".join(rng.choice(WORDS) for _ in range(40))
+                meta = {
+                    "file_hash": file_hash,
+                    "chunk_index": i % per_file,
+                    "filename": f"f{i // per_file}.txt",
+                }
+                records.append(
+                    ChunkRecord(chunk_id(file_hash, i % per_file), text, [v / norm for v in vec], meta)
+                )
+            store.add(records)
+            handle.lexical.add(records)
+            print(f"  wrote {min(n, start + batch)}/{n} chunks", file=sys.stderr)
+
+
+class Floor:
+    """Encode + the store's own search, in this process, on a store opened once."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from llamafarm_core.components.kinds import PluginKind
+        from llamafarm_core.config.loader import load_config_file
+        from llamafarm_core.plugins import build_registry, get_plugin_manager
+
+        registry = build_registry(get_plugin_manager())
+        project_dir = data_dir / "projects" / NS / PROJECT
+        config = load_config_file(project_dir / "llamafarm.yaml")
+        assert config.rag is not None
+        db = config.rag.databases[0]
+        emb = db.embedding_strategies[0]
+        self.embedder: Any = registry.build(PluginKind.EMBEDDER, emb.type, emb.config, where="floor")
+        self.store: Any = registry.build(
+            PluginKind.VECTOR_STORE,
+            db.type,
+            db.config,
+            where="floor",
+            path=project_dir / "stores" / db.name,
+            collection=db.name,
+        )
+
+    def __call__(self, query: str) -> float:
+        t0 = time.perf_counter()
+        hits = self.store.search(self.embedder.embed([query])[0], 5)
+        elapsed = (time.perf_counter() - t0) * 1000
+        assert hits, "the floor found nothing: is the corpus there?"
+        return elapsed
+
+
+class Http:
+    """``POST …/rag/query`` with one strategy on a keep-alive connection."""
+
+    def __init__(self, url: str, strategy: str) -> None:
+        self.session = requests.Session()
+        self.endpoint = f"{url}/v1/projects/{NS}/{PROJECT}/rag/query"
+        self.strategy = strategy
+
+    def __call__(self, query: str) -> float:
+        body = json.dumps({"query": query, "retrieval_strategy": self.strategy, "top_k": 5})
+        t0 = time.perf_counter()
+        resp = self.session.post(
+            self.endpoint, data=body, headers={"Content-Type": "application/json"}, timeout=60
+        )
+        elapsed = (time.perf_counter() - t0) * 1000
+        assert check(resp)["results"], f"{self.strategy} found nothing"
+        return elapsed
+
+
+def interleaved(measures: dict[str, Any], queries: list[str], rounds: int) -> dict[str, list[float]]:
+    """Each query through every measure in turn, so load changes on the machine hit all alike."""
+    for q in queries[:10]:
+        for m in measures.values():
+            m(q)
+    times: dict[str, list[float]] = {name: [] for name in measures}
+    for i in range(rounds):
+        for name, m in measures.items():
+            times[name].append(m(queries[i % len(queries)]))
+    return times
+
+
+def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="lf-qbench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        data_dir.mkdir()
+        if corpus == "synthetic":
+            rng = random.Random(11)
+            queries = [" ".join(rng.choice(WORDS) for _ in range(3)) for _ in range(500)]
+            t0 = time.perf_counter()
+            write_synthetic(data_dir, args.chunks)
+            print(f"  synthetic corpus written in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            size = f"{args.chunks:,} chunks"
+        else:
+            queries = read_queries()
+        with Serve(data_dir) as serve:
+            if corpus == "cranfield":
+                session = requests.Session()
+                t0 = time.perf_counter()
+                n = ingest_cranfield(serve, session)
+                stats = check(session.get(f"{serve.url}/v1/projects/{NS}/{PROJECT}/rag/stats"))
+                size = f"{n:,} docs, {stats['chunk_count']:,} chunks"
+                print(f"  ingested in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            floor = Floor(data_dir)
+            try:
+                measures = {"floor": floor, **{s: Http(serve.url, s) for s in STRATEGIES}}
+                measured = interleaved(measures, queries, args.queries)
+            finally:
+                floor.store.close()
+    base = measured.pop("floor")
+    f50 = p50(base)
+    rows.append(
+        (corpus, size, "floor (encode + store search)", f"{f50:.1f}", f"{pct(base, 0.95):.1f}", "1.00", "")
+    )
+    for strategy, times in measured.items():
+        target = TARGETS.get((corpus, strategy))
+        rows.append(
+            (
+                corpus,
+                size,
+                f"HTTP rag/query, {strategy}",
+                f"{p50(times):.1f}",
+                f"{pct(times, 0.95):.1f}",
+                f"{p50(times) / f50:.2f}",
+                f"≤ {target}" if target else "",
+            )
+        )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", default="cranfield,synthetic")
+    ap.add_argument("--chunks", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=200)
+    args = ap.parse_args()
+    rows = []
+    for corpus in args.corpus.split(","):
+        rows += run(corpus.strip(), args)
+    print(f"\nrag/query latency, top_k=5, {args.queries} sequential queries per row; {machine()}\n")
+    print("| corpus | size | measure | p50 ms | p95 ms | p50 / floor p50 | target |")
+    print("|---|---|---|---:|---:|---:|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
