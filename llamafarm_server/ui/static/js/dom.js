@@ -61,12 +61,19 @@ export function badge(text, kind = text) {
   return h("span", { class: `badge ${kind}` }, text);
 }
 
-/** The text with every occurrence of the query's words wrapped in <mark>. */
+// Words too common to be worth highlighting.
+const STOPWORDS = new Set(
+  "a an and are as at be by can do does for from has have how in is it its much of on or than that the this to was what when where which who why with".split(" "),
+);
+
+/** The text with the words that start with one of the query's words wrapped in <mark>. */
 export function highlighted(text, query) {
-  const words = [...new Set((query.match(/[\p{L}\p{N}]{2,}/gu) || []).map((w) => w.toLowerCase()))];
+  const words = [...new Set((query.match(/[\p{L}\p{N}]{2,}/gu) || []).map((w) => w.toLowerCase()))].filter(
+    (w) => !STOPWORDS.has(w),
+  );
   if (!words.length) return [text];
   const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  const re = new RegExp(`(${escaped.join("|")})`, "giu");
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])(${escaped.join("|")})`, "giu");
   return text.split(re).map((part, i) => (i % 2 === 1 ? h("mark", {}, part) : part));
 }
 

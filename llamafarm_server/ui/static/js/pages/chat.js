@@ -161,6 +161,7 @@ export function render(main, ctx) {
     sendButton.disabled = true;
     stopButton.hidden = false;
     let content = "";
+    let deltas = 0;
     try {
       for await (const event of streamChat(projectPath(ref, "/chat/completions"), body, { sessionId, signal: controller.signal })) {
         if (event.sessionId) {
@@ -174,6 +175,7 @@ export function render(main, ctx) {
         if (choice && choice.delta && choice.delta.content) {
           content += choice.delta.content;
           answer.body.textContent = content;
+          answer.row.dataset.deltas = String(++deltas); // how many streamed pieces made the answer
           messages.scrollTop = messages.scrollHeight;
         }
         if (chunk.sources) showSources(answer.sources, chunk.sources);

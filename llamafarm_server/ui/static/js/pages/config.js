@@ -36,13 +36,17 @@ export function render(main, ctx) {
     status.textContent = area.value === saved ? "Saved version" : "Unsaved changes";
   }
 
+  function scrollToLine(line) {
+    const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 19;
+    area.closest(".editor").scrollTop = Math.max(0, (line - 4) * lineHeight);
+  }
+
   function goToLine(line) {
     const lines = area.value.split("\n");
     const start = lines.slice(0, line - 1).reduce((a, l) => a + l.length + 1, 0);
     area.focus();
     area.setSelectionRange(start, start + (lines[line - 1] || "").length);
-    const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 19;
-    area.closest(".editor").scrollTop = Math.max(0, (line - 4) * lineHeight);
+    scrollToLine(line);
   }
 
   function showProblems(title, items) {
@@ -52,6 +56,8 @@ export function render(main, ctx) {
       problems.replaceChildren();
       return;
     }
+    const first = items.find((p) => p.line);
+    if (first) scrollToLine(first.line);
     problems.replaceChildren(
       h(
         "div",

@@ -73,7 +73,7 @@ export function render(main, ctx) {
     try {
       const r = await post(projectPath(ref, "/rag/query"), body);
       const roundTrip = performance.now() - started;
-      out.replaceChildren(
+      const parts = [
         h(
           "p",
           { class: "hint summary" },
@@ -83,7 +83,8 @@ export function render(main, ctx) {
         ...(r.warnings || []).map((w) => h("div", { class: "notice" }, w)),
         ...r.results.map((res, i) => result(res, i, body.query)),
         r.results.length ? null : h("p", { class: "muted" }, "Nothing matched."),
-      );
+      ];
+      out.replaceChildren(...parts.filter(Boolean));
     } catch (err) {
       out.replaceChildren(h("p", { class: "error", role: "alert" }, errorText(err)));
     }
