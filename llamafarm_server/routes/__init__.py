@@ -14,5 +14,6 @@ ROUTE_MODULES = (
     "models",
     "chat",
     "examples",
+    "mcp",
     "ui",
 )

@@ -1,0 +1,79 @@
+"""The project as an MCP server: the official SDK's streamable-HTTP client against a real
+(in-process aiohttp) server, over the processed quick_rag example."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+NS, NAME = "me", "hb"
+MCP_PATH = f"/v1/projects/{NS}/{NAME}/mcp"
+
+
+@pytest.fixture
+async def processed(client):  # type: ignore[no-untyped-def]
+    resp = await client.post(
+        "/v1/examples/quick_rag/import-project", json={"namespace": NS, "name": NAME, "process": False}
+    )
+    assert resp.status == 201, await resp.text()
+    done = await client.post(f"/v1/projects/{NS}/{NAME}/datasets/handbook/process")
+    assert done.status == 200, await done.text()
+    return client
+
+
+def _text(result) -> str:  # type: ignore[no-untyped-def]
+    assert not result.is_error, result.content
+    return str(result.content[0].text)
+
+
+async def test_the_sdk_client_lists_tools_and_searches(processed) -> None:  # type: ignore[no-untyped-def]
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    url = str(processed.make_url(MCP_PATH))
+    async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert set(tools) >= {"search", "list_datasets", "list_documents", "ask"}
+        assert "query" in tools["search"].input_schema["required"]
+
+        found = json.loads(
+            _text(await session.call_tool("search", {"query": "How many days of annual leave?", "top_k": 3}))
+        )
+        assert found["results"] and found["results"][0]["source"] == "leave_policy.md"
+
+        datasets = json.loads(_text(await session.call_tool("list_datasets", {})))
+        [handbook] = datasets["datasets"]
+        assert handbook["name"] == "handbook" and {f["status"] for f in handbook["files"]} == {"processed"}
+
+        documents = json.loads(_text(await session.call_tool("list_documents", {})))
+        assert sorted(d["filename"] for d in documents["documents"]) == [
+            "equipment.csv",
+            "leave_policy.md",
+            "office_guide.txt",
+            "travel.html",
+        ]
+
+        resources = (await session.list_resources()).resources
+        policy = next(r for r in resources if r.name == "handbook/leave_policy.md")
+        read = await session.read_resource(policy.uri)
+        assert "leave" in read.contents[0].text.lower()
+
+        answered = json.loads(
+            _text(
+                await session.call_tool(
+                    "ask", {"question": "How many days of annual leave?", "max_tokens": 12}
+                )
+            )
+        )
+        assert answered["answer"].strip()
+        assert "leave_policy.md" in [s["filename"] for s in answered["sources"]]
+
+        bad = await session.call_tool("list_documents", {"database": "nope"})
+        assert bad.is_error and "nope" in bad.content[0].text
+
+
+async def test_unknown_project_is_a_404(client) -> None:  # type: ignore[no-untyped-def]
+    resp = await client.post("/v1/projects/me/none/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    assert resp.status == 404 and "detail" in await resp.json()
