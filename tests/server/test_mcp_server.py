@@ -77,3 +77,31 @@ async def test_the_sdk_client_lists_tools_and_searches(processed) -> None:  # ty
 async def test_unknown_project_is_a_404(client) -> None:  # type: ignore[no-untyped-def]
     resp = await client.post("/v1/projects/me/none/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
     assert resp.status == 404 and "detail" in await resp.json()
+
+
+async def test_behind_the_api_key(aiohttp_client, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    import httpx2
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    from llamafarm_server.app import create_app
+
+    client = await aiohttp_client(create_app(dataclasses.replace(settings, api_key="k3y"), registry))
+    headers = {"Authorization": "Bearer k3y"}
+    created = await client.post(f"/v1/projects/{NS}", json={"name": NAME}, headers=headers)
+    assert created.status == 201
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    refused = await client.post(MCP_PATH, json=ping)
+    assert refused.status == 401
+
+    url = str(client.make_url(MCP_PATH))
+    async with (
+        httpx2.AsyncClient(headers=headers) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        datasets = json.loads(_text(await session.call_tool("list_datasets", {})))
+        assert datasets == {"datasets": []}
