@@ -6,6 +6,8 @@ so write it for them: say what was wrong and what would be right.
 
 from __future__ import annotations
 
+from llamafarm_core.secrets import redact
+
 
 class LlamaFarmError(Exception):
     """Base class. ``status`` is the HTTP status the server answers with."""
@@ -13,6 +15,7 @@ class LlamaFarmError(Exception):
     status: int = 500
 
     def __init__(self, message: str) -> None:
+        message = redact(message)  # an expanded ${VAR} never reaches the user
         super().__init__(message)
         self.message = message
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from llamafarm_core.config.loader import describe_validation_error
 from llamafarm_core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from llamafarm_core.secrets import redact
 from llamafarm_server.context import SETTINGS
 
 Handler = Callable[..., Awaitable[Any]]
@@ -244,8 +245,12 @@ def parse_query(model: type[T], request: web.Request) -> T:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # redact(): the last net under a component that echoed an expanded ${VAR} (see secrets)
     return web.Response(
-        text=json.dumps(data, default=str), status=status, content_type="application/json", headers=headers
+        text=redact(json.dumps(data, default=str)),
+        status=status,
+        content_type="application/json",
+        headers=headers,
     )
 
 

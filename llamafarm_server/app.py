@@ -6,6 +6,7 @@ import importlib
 
 from aiohttp import web
 
+from llamafarm_core import egress
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import ProjectStore
@@ -21,6 +22,7 @@ from llamafarm_server.security import add_cors_headers, security_middleware
 def create_app(settings: Settings, registry: Registry | None = None) -> web.Application:
     """Build the app. The registry is built from installed entry points unless given."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    egress.configure(settings.allowed_egress)
     app = web.Application(
         # The security middleware is first: it sees every request, whatever route it is for.
         middlewares=[security_middleware, error_middleware],

@@ -34,6 +34,11 @@ class Component:
         self.config = config
         self.context = context
 
+    def egress_targets(self) -> list[str]:
+        """The URLs or ``host[:port]`` this component will connect to (none by default);
+        the core checks them against the egress policy (``llamafarm_core.egress``)."""
+        return []
+
     @classmethod
     def config_schema(cls) -> dict[str, Any]:
         return cls.Config.model_json_schema()

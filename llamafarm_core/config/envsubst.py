@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from llamafarm_core.secrets import remember
+
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -23,6 +25,7 @@ def expand_str(value: str, env: Mapping[str, str] | None = None) -> str:
         found = source.get(name)
         if found is None or (found == "" and default is not None):
             return default or ""
+        remember(found, f"${{{name}}}")  # so errors, responses and logs can redact it
         return found
 
     return _VAR.sub(sub, value)

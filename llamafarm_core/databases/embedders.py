@@ -6,6 +6,7 @@ import json
 import threading
 from functools import cache
 
+from llamafarm_core import egress
 from llamafarm_core.components.embedder import Embedder
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.models import EmbeddingStrategy
@@ -36,7 +37,8 @@ class EmbedderCache:
                 built_embedder = cls(built.config)
                 assert isinstance(built_embedder, Embedder)
                 cached = self._items[key] = built_embedder
-            return cached
+        egress.check_component(cached, where)
+        return cached
 
     def clear(self) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ from llamafarm_core.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from llamafarm_core.secrets import redact
 
 EmbedFn = Callable[[Sequence[str]], list[list[float]]]
 
@@ -44,7 +45,7 @@ class EmbedderFailed(Exception):
 def describe(err: BaseException) -> str:
     if isinstance(err, LlamaFarmError):
         return err.message
-    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return redact(f"{type(err).__name__}: {err}") if str(err) else type(err).__name__
 
 
 @dataclass

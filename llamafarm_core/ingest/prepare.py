@@ -11,6 +11,7 @@ from llamafarm_core.config.models import ExtractorRef, ParserRef
 from llamafarm_core.documents import CHUNK_INDEX, DOCUMENT_ID, FILE_HASH, FILENAME, Chunk, SourceFile
 from llamafarm_core.errors import LlamaFarmError
 from llamafarm_core.ingest.components import StrategyComponents
+from llamafarm_core.secrets import redact
 
 
 class PrepareFailed(Exception):
@@ -37,7 +38,7 @@ class PreparedFile:
 def _describe(err: Exception) -> str:
     if isinstance(err, LlamaFarmError):
         return err.message
-    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return redact(f"{type(err).__name__}: {err}") if str(err) else type(err).__name__
 
 
 def parse_file(

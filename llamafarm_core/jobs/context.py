@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from llamafarm_core import egress
 from llamafarm_core.errors import ServiceUnavailable
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.settings import Settings
@@ -52,7 +53,9 @@ def current() -> JobContext:
 def _from_env() -> JobContext:
     from llamafarm_core.plugins import build_registry, get_plugin_manager
 
-    return JobContext(Settings.from_env(), build_registry(get_plugin_manager()))
+    settings = Settings.from_env()
+    egress.configure(settings.allowed_egress)
+    return JobContext(settings, build_registry(get_plugin_manager()))
 
 
 def instance_id(data_dir: Path) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from llamafarm_core.errors import LlamaFarmError, ServiceUnavailable, UpstreamError
 from llamafarm_core.jobs import context
 from llamafarm_core.jobs.records import FileDetail, JobOutcome, TaskStore
+from llamafarm_core.secrets import redact
 
 if TYPE_CHECKING:
     from rq.job import Job
@@ -125,7 +126,9 @@ def run_file_job(
         else:
             log.exception("job %s failed", job_id)
             outcome = JobOutcome(
-                job_id=job_id, error=f"{type(err).__name__}: {err}", traceback=traceback.format_exc()
+                job_id=job_id,
+                error=redact(f"{type(err).__name__}: {err}"),
+                traceback=redact(traceback.format_exc()),
             )
     TaskStore(ctx.settings).write_outcome(namespace, project, task_id, outcome)
     return outcome.model_dump(mode="json")

@@ -9,6 +9,7 @@ from typing import Any, cast
 import pluggy
 from pydantic import ValidationError
 
+from llamafarm_core import egress
 from llamafarm_core.components.base import Component, PluginConfig
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.envsubst import expand
@@ -116,7 +117,9 @@ class Registry:
     ) -> Component:
         """Instantiate a component from its YAML ``type`` and ``config``."""
         built = self.validate_config(kind, type_name, raw, where=where)
-        return self.get(kind, type_name).cls(built.config, **context)
+        component = self.get(kind, type_name).cls(built.config, **context)
+        egress.check_component(component, where)
+        return component
 
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:

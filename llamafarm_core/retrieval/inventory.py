@@ -24,6 +24,7 @@ from llamafarm_core.errors import LlamaFarmError
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.retrieval.service import find_database
+from llamafarm_core.secrets import redact
 from llamafarm_core.settings import Settings
 
 
@@ -247,4 +248,4 @@ def _is_hash(value: str) -> bool:
 
 
 def _reason(err: Exception) -> str:
-    return err.message if isinstance(err, LlamaFarmError) else f"{type(err).__name__}: {err}"
+    return err.message if isinstance(err, LlamaFarmError) else redact(f"{type(err).__name__}: {err}")

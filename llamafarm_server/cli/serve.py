@@ -128,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from llamafarm_core.secrets import install_log_redaction
+
+    install_log_redaction()
     if args.host not in ("", "0.0.0.0", "::"):  # the name it listens on is a name it serves
         settings = dataclasses.replace(settings, allowed_hosts=(*settings.allowed_hosts, args.host))
     embedded = settings.redis_url is None

@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from llamafarm_core import egress
     from llamafarm_core.errors import ServiceUnavailable
     from llamafarm_core.jobs.connection import connect, describe_url, embedded_url, ping
     from llamafarm_core.jobs.processes import watch_parent
@@ -42,7 +43,11 @@ def run(args: argparse.Namespace) -> int:
     from llamafarm_server.cli.serve import log_level
 
     logging.basicConfig(level=log_level() or "INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from llamafarm_core.secrets import install_log_redaction
+
+    install_log_redaction()
     settings = Settings.from_env()
+    egress.configure(settings.allowed_egress)
     url = args.redis_url or settings.redis_url or embedded_url(settings.data_dir)
     if args.parent_pid:
         watch_parent(args.parent_pid)

@@ -51,6 +51,9 @@ class OllamaEmbedder(Embedder):
         self._client: Any = None
         self._pull_tried = False
 
+    def egress_targets(self) -> list[str]:
+        return [self.url]
+
     @property
     def model_id(self) -> str:
         return f"ollama:{ollama_model_name(self.cfg.model)}"

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from llamafarm_core import egress
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.embedder import Embedder, EmbedderConfig
 from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout, UpstreamUnreachable
@@ -58,16 +59,24 @@ class OpenAIEmbedder(Embedder):
         ).rstrip("/")
         self._client: Any = None
 
+    def egress_targets(self) -> list[str]:
+        return [self.url]
+
     @property
     def model_id(self) -> str:
         return f"openai:{self.cfg.model}" if self.url == OPENAI_URL else f"openai:{self.url}:{self.cfg.model}"
+
+    def _env_key(self) -> str | None:
+        """The server's $OPENAI_API_KEY, only for OpenAI itself or a host the operator listed
+        in LF_ALLOWED_EGRESS (never for a URL a config merely points at, loopback included)."""
+        return os.environ.get("OPENAI_API_KEY") if egress.may_send_env_key(self.url, OPENAI_URL) else None
 
     def client(self) -> Any:
         if self._client is None:
             import openai
 
             self._client = openai.OpenAI(
-                api_key=self.cfg.api_key or os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY,
+                api_key=self.cfg.api_key or self._env_key() or PLACEHOLDER_KEY,
                 base_url=self.url,
                 timeout=openai.Timeout(self.cfg.timeout, connect=self.cfg.connect_timeout),
                 max_retries=self.cfg.max_retries,

@@ -88,6 +88,9 @@ class QdrantStore(VectorStore):
         self._exists = False
         self._size: int | None = None
 
+    def egress_targets(self) -> list[str]:
+        return [self.cfg.url or self.cfg.host] if (self.cfg.url or self.cfg.host) else []
+
     @property
     def is_local(self) -> bool:
         return not (self.cfg.url or self.cfg.host)

@@ -1,0 +1,71 @@
+"""Values expanded from ``${VAR}`` placeholders, and their redaction.
+
+:mod:`llamafarm_core.config.envsubst` records every non-trivial value it takes from the
+environment; :func:`redact` puts the placeholder back wherever such a value appears. Errors
+(:class:`llamafarm_core.errors.LlamaFarmError`) redact their message when they are made, the
+server redacts every JSON response and the log handlers redact every line, so an expanded
+secret never reaches a user or a log, whichever component echoed it (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+# Shorter values ("1", "cpu", "true") are too common to replace in every text, and too short
+# to be keys; numbers are left alone for the same reason.
+MIN_SECRET_LENGTH = 6
+
+_lock = threading.Lock()
+_secrets: dict[str, str] = {}  # expanded value -> its placeholder
+_ordered: list[tuple[str, str]] = []  # longest first, so a value inside another goes second
+
+
+def remember(value: str, placeholder: str) -> None:
+    """Record that ``value`` came from ``placeholder`` (e.g. ``${OPENAI_API_KEY}``)."""
+    value = value.strip()
+    if len(value) < MIN_SECRET_LENGTH or value.replace(".", "", 1).isdigit():
+        return
+    with _lock:
+        if _secrets.get(value) == placeholder:
+            return
+        _secrets[value] = placeholder
+        _ordered[:] = sorted(_secrets.items(), key=lambda kv: -len(kv[0]))
+
+
+def redact(text: str) -> str:
+    """``text`` with every recorded value replaced by its placeholder."""
+    if not _ordered or not text:
+        return text
+    for value, placeholder in list(_ordered):
+        if value in text:
+            text = text.replace(value, placeholder)
+    return text
+
+
+def forget_all() -> None:
+    """Drop every recorded value (tests)."""
+    with _lock:
+        _secrets.clear()
+        _ordered.clear()
+
+
+class RedactingFilter(logging.Filter):
+    """A handler filter that redacts the formatted message (and any traceback) of a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _ordered:
+            message = record.getMessage()
+            clean = redact(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+            if record.exc_info and record.exc_info[1] is not None:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> None:
+    """Add the redacting filter to every handler of ``logger`` (default: the root logger)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
