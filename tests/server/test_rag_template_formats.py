@@ -1,0 +1,48 @@
+"""The default template (``rag``) takes every format we parse: one file of each type through
+the API into a rag-template project, processed by its default strategy."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.core.ingest.pipeline_samples import SENTENCES, good_files
+from tests.server.test_datasets_api import form
+
+pytestmark = pytest.mark.slow
+BASE = "/v1/projects/acme/everything"
+
+
+async def test_every_parsed_format_goes_through_the_default_strategy(client) -> None:  # type: ignore[no-untyped-def]
+    resp = await client.post("/v1/projects/acme", json={"name": "everything", "config_template": "rag"})
+    assert resp.status == 201, await resp.text()
+    assert (await client.post(f"{BASE}/datasets", json={"name": "all"})).status == 201
+    files = good_files()
+    assert {n.rsplit(".", 1)[1] for n in files} == {
+        "pdf",
+        "docx",
+        "md",
+        "txt",
+        "csv",
+        "xlsx",
+        "html",
+        "json",
+        "py",
+    }
+    # extract-msg is optional: a .msg still reaches the msg parser, which explains itself.
+    mail = ("note.msg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    up = await client.post(f"{BASE}/datasets/all/data/bulk", data=form("files", [*files.items(), mail]))
+    assert up.status == 200 and (await up.json())["failed"] == 0
+
+    report = await (await client.post(f"{BASE}/datasets/all/process")).json()
+    details = {d["filename"]: d for d in report["details"]}
+    for name in files:
+        assert details[name]["status"] == "processed" and details[name]["chunks"] > 0, details[name]
+    assert details["note.msg"]["status"] == "failed"
+    reason = details["note.msg"]["reason"]
+    assert "no parser" not in reason and ("extract-msg" in reason or "Outlook" in reason), reason
+
+    for name in ("ocean.json", "orbit.py", "sales.xlsx"):
+        found = await (
+            await client.post(f"{BASE}/rag/query", json={"query": SENTENCES[name], "top_k": 1})
+        ).json()
+        assert found["results"][0]["metadata"]["filename"] == name, (name, found["results"][0]["metadata"])
