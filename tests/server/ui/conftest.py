@@ -50,7 +50,9 @@ def chromium() -> Iterator[Any]:
         _not_run("the 'playwright' package is not installed (pip install -e '.[dev]')")
     path = chromium_path()
     if path is None:
-        _not_run("no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set LF_CHROMIUM")
+        _not_run(
+            "no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set LF_CHROMIUM"
+        )
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:

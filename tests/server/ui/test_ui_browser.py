@@ -9,6 +9,7 @@ Screenshots of each page go to a temp dir, or to docs/images/ with LF_UI_SCREENS
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,19 @@ class Console:
         assert self.errors == [], f"console errors: {self.errors}"
 
 
+class Steps:
+    """Seconds per step, printed at the end (pytest -s shows them)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.times: dict[str, float] = {}
+
+    def done(self, name: str) -> None:
+        now = time.monotonic()
+        self.times[name] = round(now - self.last, 1)
+        self.last = now
+
+
 @pytest.fixture
 def page(chromium: Any, server: ServerProcess) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=server.url)
@@ -70,8 +84,11 @@ def shot(page: Any, out: Path, name: str) -> None:
     page.screenshot(path=str(out / f"ui-{name}.png"), full_page=True)
 
 
-def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, screenshot_dir: Path, tmp_path: Path) -> None:
+def test_the_whole_workflow_in_a_browser(
+    page: Any, server: ServerProcess, screenshot_dir: Path, tmp_path: Path
+) -> None:
     console = Console(page)
+    steps = Steps()
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
 
@@ -95,6 +112,7 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
     page.wait_for_selector(f"tr[data-project={PROJECT}]")
     assert page.inner_text("#current-project") == f"{NS}/{PROJECT}"
     shot(page, screenshot_dir, "projects")
+    steps.done("projects")
 
     # Datasets: create, upload three files (each with its own progress), process.
     page.click(f"tr[data-project={PROJECT}] >> text=Open")
@@ -115,6 +133,7 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
     assert sorted(rows.nth(i).get_attribute("data-status") for i in range(3)) == ["processed"] * 3
     assert all(int(rows.nth(i).locator("td.chunks").inner_text()) >= 1 for i in range(3))
     shot(page, screenshot_dir, "datasets")
+    steps.done("datasets")
 
     # Search: the llama file first, the query's words highlighted, the time shown.
     page.click("header nav >> text=Search")
@@ -128,6 +147,7 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
     assert {"llama", "carry", "weight"} <= marks
     assert re.search(r"server [\d.]+ ms", page.inner_text("#search-results .summary"))
     shot(page, screenshot_dir, "search")
+    steps.done("search")
 
     # Chat: a streamed answer (several pieces) with its sources beside it.
     page.click("header nav >> text=Chat")
@@ -148,11 +168,13 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
     session = page.locator("#session-list li[data-session]")
     assert session.count() == 1
     shot(page, screenshot_dir, "chat")
+    steps.done("chat")
     # Resume the session after a reload: its history comes back from the server.
     page.reload()
     page.click("#session-list li[data-session] button.open")
     page.wait_for_selector(".turn.user")
     assert "How much weight can a llama carry?" in page.inner_text("#messages")
+    steps.done("resume")
 
     # Config: a mistake is shown at its line, and the file on disk is untouched.
     yaml_path = server.data_dir / "projects" / NS / PROJECT / "llamafarm.yaml"
@@ -177,6 +199,7 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
     page.click("#config-save")
     page.wait_for_selector("#config-problems:has-text('does not parse')")
     assert page.locator("#config-problems li.problem").first.get_attribute("data-line") in ("2", "3")
+    steps.done("config")
 
     # Health: every component and the project's database.
     page.click("header nav >> text=Health")
@@ -186,6 +209,7 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
         assert "healthy" in card_text, card_text
     assert "main_db" in page.inner_text("#health-databases")
     shot(page, screenshot_dir, "health")
+    steps.done("health")
 
     # Phone width: no page scrolls sideways.
     page.set_viewport_size({"width": 390, "height": 844})
@@ -199,6 +223,7 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
     page.wait_for_selector(".turn.user")
     shot(page, screenshot_dir, "chat-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
+    steps.done("phone")
 
     # Delete a file, then the project, each after a confirmation answered by keyboard.
     page.goto("/ui/#/datasets")
@@ -214,8 +239,12 @@ def test_the_whole_workflow_in_a_browser(page: Any, server: ServerProcess, scree
     page.keyboard.press("Enter")
     page.wait_for_selector(f"tr[data-project={PROJECT}]", state="detached")
     auth = {"Authorization": f"Bearer {API_KEY}"}
-    assert requests.get(f"{server.url}/v1/projects/{NS}/{PROJECT}", headers=auth, timeout=10).status_code == 404
+    assert (
+        requests.get(f"{server.url}/v1/projects/{NS}/{PROJECT}", headers=auth, timeout=10).status_code == 404
+    )
 
+    steps.done("deletes")
+    print("UI workflow steps (s):", steps.times)
     console.assert_clean()
 
 
