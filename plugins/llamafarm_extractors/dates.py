@@ -47,8 +47,13 @@ def format_regex(fmt: str) -> re.Pattern[str]:
                 raise ValueError(f"unsupported directive %{code} in date format {fmt!r}")
             out.append(f"(?:{_DIRECTIVES[code]})")
             i += 2
+        elif ch.isspace():
+            # One \s+ for a run of spaces: adjacent \s+\s+... backtrack polynomially.
+            if not out or out[-1] != r"\s+":
+                out.append(r"\s+")
+            i += 1
         else:
-            out.append(r"\s+" if ch.isspace() else re.escape(ch))
+            out.append(re.escape(ch))
             i += 1
     return re.compile(r"(?<![\w])" + "".join(out) + r"(?![\w])", re.IGNORECASE)
 

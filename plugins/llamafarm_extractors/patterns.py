@@ -120,12 +120,39 @@ ALIASES = {
 }  # fmt: skip
 
 
+# A custom pattern is the user's regex over the user's text: ``(a|aa)+$`` takes forever on a
+# line of a's. It runs on the ``regex`` engine, which can stop a match after a time budget
+# (``re`` cannot, and a thread cannot interrupt it).
+CUSTOM_PATTERN_SECONDS = 1.0
+
+
 def _check_regex(pattern: str) -> str:
+    import regex
+
     try:
-        re.compile(pattern)
-    except re.error as err:
+        regex.compile(pattern, regex.VERSION0)
+    except (regex.error, re.error) as err:
         raise ValueError(f"invalid regular expression: {err}") from None
     return pattern
+
+
+def _custom_finder(name: str, pattern: str, ignore_case: bool) -> Callable[[str], list[str]]:
+    """A finder for a custom pattern that gives up (raises, so the extractor is skipped for
+    the file with this reason) when one chunk takes longer than CUSTOM_PATTERN_SECONDS."""
+    import regex
+
+    compiled = regex.compile(pattern, regex.VERSION0 | (regex.IGNORECASE if ignore_case else 0))
+
+    def find(text: str) -> list[str]:
+        try:
+            return [m.group(0) for m in compiled.finditer(text, timeout=CUSTOM_PATTERN_SECONDS)]
+        except TimeoutError:
+            raise ValueError(
+                f"custom pattern {name!r} took longer than {CUSTOM_PATTERN_SECONDS:g} s on one chunk "
+                "(nested repetition, like (a|aa)+$, can take exponential time)"
+            ) from None
+
+    return find
 
 
 def _custom_as_mapping(value: Any) -> Any:
@@ -188,10 +215,9 @@ class PatternExtractor(ChunkwiseExtractor):
 
     def __init__(self, config: PluginConfig, **context: Any) -> None:
         super().__init__(config, **context)
-        flags = 0 if self.config.case_sensitive else re.IGNORECASE
         self._finders: dict[str, Callable[[str], list[str]]] = {n: BUILTINS[n] for n in self.config.patterns}
-        for name, regex in self.config.custom_patterns.items():
-            self._finders[name] = _findall(re.compile(regex, flags))
+        for name, pattern in self.config.custom_patterns.items():
+            self._finders[name] = _custom_finder(name, pattern, not self.config.case_sensitive)
 
     def extract_text(self, text: str) -> dict[str, Any]:
         found: dict[str, list[str]] = {}

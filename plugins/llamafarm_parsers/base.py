@@ -4,6 +4,7 @@ and turning text plus positional regions (pages, sections) into chunks."""
 from __future__ import annotations
 
 import bisect
+import io
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,27 @@ def assemble_blocks(blocks: Sequence[Block]) -> tuple[str, list[Heading]]:
         parts.append(text)
         offset += len(text)
     return "\n\n".join(parts), headings
+
+
+# Office files are zip archives: a few kilobytes can declare gigabytes of XML.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+
+
+def check_archive(data: bytes, name: str, limit: int = MAX_UNPACKED_BYTES) -> None:
+    """ParseFailed when the zip archive ``data`` would unpack to more than ``limit`` bytes
+    (the sizes its directory declares; zipfile never reads a member past its declared size)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: the format's own reader says what is wrong
+    if total > limit:
+        raise ParseFailed(
+            f"{name} would unpack to {total / 2**20:,.0f} MiB, more than the "
+            f"{limit / 2**20:,.0f} MiB allowed for one document (a zip bomb?)"
+        )
 
 
 class BuiltinParser(Parser):

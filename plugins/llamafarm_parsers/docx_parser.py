@@ -12,7 +12,14 @@ from llamafarm_core.components.parser import ParserConfig
 from llamafarm_core.documents import ParseResult, SourceFile
 from llamafarm_core.errors import ParseFailed
 from llamafarm_core.ingest.selection import base_name
-from llamafarm_parsers.base import Block, BuiltinParser, BuiltinParserConfig, assemble_blocks, heading_regions
+from llamafarm_parsers.base import (
+    Block,
+    BuiltinParser,
+    BuiltinParserConfig,
+    assemble_blocks,
+    check_archive,
+    heading_regions,
+)
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
@@ -61,6 +68,7 @@ def _open(data: bytes, name: str) -> Any:
             else ""
         )
         raise ParseFailed(f"{name} is not a valid Word .docx file{hint}")
+    check_archive(data, name)
     import docx
 
     try:

@@ -69,6 +69,12 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
     import yaml
 
     try:
+        if _expanded_size(match.group(1) or "") > MAX_FRONT_MATTER_VALUES:
+            warnings.append(
+                f"front matter expands to more than {MAX_FRONT_MATTER_VALUES:,} values "
+                "(YAML aliases) and was ignored"
+            )
+            return {}, text[match.end() :]
         loaded = yaml.safe_load(match.group(1) or "")
     except yaml.YAMLError as err:
         warnings.append(f"front matter is not valid YAML and was ignored: {str(err).splitlines()[0]}")
@@ -79,6 +85,33 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
         warnings.append("front matter is not a mapping of keys to values and was ignored")
         return {}, text[match.end() :]
     return {str(k): _json_safe(v) for k, v in loaded.items()}, text[match.end() :]
+
+
+# YAML aliases are shared by reference when loaded but copied when the front matter is
+# turned into metadata: 300 bytes of nested aliases ("billion laughs") expand to gigabytes.
+MAX_FRONT_MATTER_VALUES = 10_000
+
+
+def _expanded_size(front: str) -> int:
+    """How many values the front matter holds once every alias is copied out (counted on
+    the node graph, each shared node once, so the count itself stays cheap)."""
+    import yaml
+
+    root = yaml.compose(front, Loader=yaml.SafeLoader)
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) not in sizes:
+            sizes[id(node)] = 0  # a recursive alias counts once
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            sizes[id(node)] = min(1 + sum(size(c) for c in children), 2**62)
+        return sizes[id(node)]
+
+    return size(root) if root is not None else 0
 
 
 def _json_safe(value: Any) -> Any:

@@ -11,7 +11,7 @@ from llamafarm_core.components.parser import ParserConfig
 from llamafarm_core.documents import Chunk, ParseResult, SourceFile
 from llamafarm_core.errors import ParseFailed
 from llamafarm_core.ingest.selection import base_name
-from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
+from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig, check_archive
 from llamafarm_parsers.tabular import format_row, row_chunks
 
 
@@ -74,6 +74,7 @@ def _open(data: bytes, name: str) -> Any:
         raise ParseFailed(f"{name} is a legacy Excel .xls file, which is not supported; save it as .xlsx")
     if data[:2] != b"PK":
         raise ParseFailed(f"{name} is not a valid Excel .xlsx workbook")
+    check_archive(data, name)
     import openpyxl
 
     try:
