@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from llamafarm_core.config.cache import ConfigCache
 from llamafarm_core.config.components import validate_components
 from llamafarm_core.config.loader import config_to_dict, load_config_file, parse_config, write_config_file
 from llamafarm_core.config.models import LlamaFarmConfig
-from llamafarm_core.errors import Conflict, NotFound
+from llamafarm_core.errors import Conflict, NotFound, PreconditionFailed
 from llamafarm_core.names import check_name
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.settings import Settings
@@ -47,6 +48,7 @@ class Project:
     path: Path
     config: LlamaFarmConfig
     warnings: list[str]
+    etag: str | None = None  # set by update(): the version it wrote
 
     @property
     def namespace(self) -> str:
@@ -139,16 +141,33 @@ class ProjectStore:
             write_config_file(path / CONFIG_FILE, config)
         return Project(ref, path, config, warnings)
 
-    def update(self, ref: ProjectRef, raw: Any) -> Project:
-        """Replace the config; an invalid one leaves the stored file untouched."""
+    def update(self, ref: ProjectRef, raw: Any, if_match: str | None = None) -> Project:
+        """Replace the config; an invalid one leaves the stored file untouched.
+
+        With ``if_match`` (an :meth:`etag`), a config changed since is a 412 and stays as is.
+        """
         if not self.exists(ref):
             raise NotFound(f"project {ref.namespace}/{ref.name} not found")
         config, warnings = self.validate(ref, raw)
         with self._locked(ref):
             if not self.exists(ref):
                 raise NotFound(f"project {ref.namespace}/{ref.name} not found")
+            if if_match is not None and if_match not in ("*", self.etag(ref)):
+                raise PreconditionFailed(
+                    f"project {ref.namespace}/{ref.name} changed since you read it (If-Match "
+                    f"{if_match} is not its current ETag); GET it again and reapply your change"
+                )
             write_config_file(self.project_dir(ref) / CONFIG_FILE, config)
-        return Project(ref, self.project_dir(ref), config, warnings)
+            etag = self.etag(ref)
+        return Project(ref, self.project_dir(ref), config, warnings, etag)
+
+    def etag(self, ref: ProjectRef) -> str:
+        """The version of the stored config (a quoted digest of its bytes), for If-Match."""
+        try:
+            data = (self.project_dir(ref) / CONFIG_FILE).read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"project {ref.namespace}/{ref.name} not found") from None
+        return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
     @contextmanager
     def edit(self, ref: ProjectRef) -> Iterator[Project]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 # Shorter values ("1", "cpu", "true") are too common to replace in every text, and too short
 # to be keys; numbers are left alone for the same reason.
@@ -69,3 +70,46 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+# Config keys whose literal values are credentials: shown masked, never echoed back.
+SECRET_KEY_NAMES = ("api_key", "apikey", "token", "password", "secret", "authorization")
+MASK = "***redacted***"
+
+
+def _is_secret_key(key: object) -> bool:
+    name = str(key).lower().replace("-", "_")
+    return any(name == s or name.endswith("_" + s) for s in SECRET_KEY_NAMES)
+
+
+def mask_config(value: Any) -> Any:
+    """A copy of a config dict with literal credentials masked (``${VAR}`` placeholders stay:
+    they are names, not values)."""
+    if isinstance(value, dict):
+        return {
+            k: MASK
+            if _is_secret_key(k) and isinstance(v, str) and v and "${" not in v
+            else mask_config(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_config(v) for v in value]
+    return value
+
+
+def unmask_config(new: Any, old: Any) -> Any:
+    """``new`` with every masked value put back from ``old`` at the same place, so a config
+    read (masked) and written back keeps its credentials."""
+    if isinstance(new, dict):
+        prev = old if isinstance(old, dict) else {}
+        out = {}
+        for k, v in new.items():
+            if v == MASK and isinstance(prev.get(k), str):
+                out[k] = prev[k]
+            else:
+                out[k] = unmask_config(v, prev.get(k))
+        return out
+    if isinstance(new, list):
+        prev_list = old if isinstance(old, list) else []
+        return [unmask_config(v, prev_list[i] if i < len(prev_list) else None) for i, v in enumerate(new)]
+    return new

@@ -186,23 +186,51 @@ async def upload_file(request: web.Request) -> UploadResponse:
     raise BadRequest("no file in the request: send it as multipart/form-data field 'file'")
 
 
+# Non-file fields a bulk request may carry besides its files (more parts is a 413).
+BULK_EXTRA_PARTS = 16
+
+
 @router.post(ONE + "/data/bulk", response=BulkUploadResponse, body_content_type="multipart/form-data")
 async def upload_files(request: web.Request) -> BulkUploadResponse:
     """Upload several files (multipart field `files`, repeated); each succeeds or fails alone."""
     ref, dataset = project_ref(request), request.match_info["dataset"]
     await _check_dataset(request, ref, dataset)
+    settings = request.app[SETTINGS]
+    too_many_bytes = PayloadTooLarge(
+        f"bulk upload larger than {settings.max_bulk_bytes} bytes (LF_MAX_BULK_BYTES); "
+        "nothing was added: send the files in smaller batches"
+    )
+    if request.content_length is not None and request.content_length > settings.max_bulk_bytes:
+        raise too_many_bytes
     reader = await _multipart(request)
     results: list[BulkFileResult] = []
     stored: list[tuple[int, StoredUpload]] = []  # (position in results, upload)
+    parts = total_bytes = 0
     while (part := await reader.next()) is not None:
+        parts += 1
+        if parts > settings.max_bulk_files + BULK_EXTRA_PARTS:
+            raise PayloadTooLarge(
+                f"bulk upload with more than {settings.max_bulk_files} files (LF_MAX_BULK_FILES); "
+                "nothing was added: send the files in smaller batches"
+            )
         if not isinstance(part, BodyPartReader) or part.name not in ("files", "file"):
             continue  # other fields are drained by reader.next()
+        if len(results) >= settings.max_bulk_files:
+            raise PayloadTooLarge(
+                f"bulk upload with more than {settings.max_bulk_files} files (LF_MAX_BULK_FILES); "
+                "nothing was added: send the files in smaller batches"
+            )
         name = clean_filename(part.filename) if part.filename else None
         try:
-            stored.append((len(results), await _store_part(request, ref, part)))
-            results.append(BulkFileResult(filename=name, status="stored"))
+            upload = await _store_part(request, ref, part)
         except LlamaFarmError as err:
             results.append(BulkFileResult(filename=name, status="failed", reason=err.message))
+            continue
+        stored.append((len(results), upload))
+        results.append(BulkFileResult(filename=name, status="stored"))
+        total_bytes += upload.record.size
+        if total_bytes > settings.max_bulk_bytes:
+            raise too_many_bytes
     if stored:  # one config edit for the whole request
         try:
             added = await run_blocking(_store(request).add_members, ref, dataset, [up for _, up in stored])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
 from llamafarm_core.config.loader import config_to_dict
+from llamafarm_core.errors import PayloadTooLarge
 from llamafarm_core.names import check_name
 from llamafarm_core.projects import Project, ProjectRef
-from llamafarm_server.api import Router, run_blocking
-from llamafarm_server.context import PROJECTS, project_ref
+from llamafarm_core.secrets import mask_config, unmask_config
+from llamafarm_server.api import Router, json_response, run_blocking
+from llamafarm_server.context import PROJECTS, SETTINGS, project_ref
 from llamafarm_server.schemas.projects import (
     CreateProject,
     ProjectBody,
@@ -23,7 +27,14 @@ ONE = "/v1/projects/{namespace}/{project}"
 
 
 def _body(project: Project) -> ProjectBody:
-    return ProjectBody(namespace=project.namespace, name=project.name, config=config_to_dict(project.config))
+    # literal credentials are masked; ${VAR} placeholders are shown as written
+    config = mask_config(config_to_dict(project.config))
+    return ProjectBody(namespace=project.namespace, name=project.name, config=config)
+
+
+def _with_etag(project: Project, etag: str) -> web.Response:
+    """The project as JSON with its ETag (send it back in If-Match to update safely)."""
+    return json_response(_response(project).model_dump(mode="json"), headers={"ETag": etag})
 
 
 def _response(project: Project) -> ProjectResponse:
@@ -47,14 +58,33 @@ async def create_project(request: web.Request, body: CreateProject) -> ProjectRe
 
 @router.get(ONE, response=ProjectResponse)
 async def get_project(request: web.Request) -> ProjectResponse:
-    """Get a project and its config."""
-    return _response(await run_blocking(request.app[PROJECTS].get, project_ref(request)))
+    """Get a project and its config (with an ETag for If-Match)."""
+    ref, store = project_ref(request), request.app[PROJECTS]
+    # the ETag first: if a write slips in between, the ETag is older than the config and a
+    # PUT with it is a 412 (safe), never a silent overwrite
+    etag = await run_blocking(store.etag, ref)
+    return _with_etag(await run_blocking(store.get, ref), etag)
 
 
-@router.put(ONE, body=UpdateProject, response=ProjectResponse, responses={422: "invalid config"})
-async def update_project(request: web.Request, body: UpdateProject) -> ProjectResponse:
-    """Replace a project's config; an invalid config is a 422 and changes nothing."""
-    return _response(await run_blocking(request.app[PROJECTS].update, project_ref(request), body.config))
+@router.put(
+    ONE,
+    body=UpdateProject,
+    response=ProjectResponse,
+    responses={412: "If-Match is not the current ETag", 413: "config too large", 422: "invalid config"},
+)
+async def update_project(request: web.Request, body: UpdateProject) -> web.Response:
+    """Replace a project's config; an invalid config is a 422 and changes nothing. Send the
+    ETag of your GET as ``If-Match`` so a concurrent change is a 412, not lost."""
+    limit = request.app[SETTINGS].max_config_bytes
+    size = len(json.dumps(body.config, default=str))
+    if size > limit:
+        raise PayloadTooLarge(f"config of {size} bytes, more than {limit} (LF_MAX_CONFIG_BYTES)")
+    ref, store = project_ref(request), request.app[PROJECTS]
+    current = await run_blocking(store.get, ref)
+    config = unmask_config(body.config, config_to_dict(current.config))
+    if_match = request.headers.get("If-Match")
+    updated = await run_blocking(store.update, ref, config, if_match)
+    return _with_etag(updated, updated.etag or "")
 
 
 @router.delete(ONE, response=ProjectResponse)
