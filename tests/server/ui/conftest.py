@@ -29,8 +29,11 @@ NOT_RUN: list[str] = []  # why the browser tests did not run, for the terminal s
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("LF_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"):
-        if candidate and (path := shutil.which(candidate)):
+    """``LF_CHROMIUM`` when set (and only it), else the system's chromium."""
+    if given := os.environ.get("LF_CHROMIUM"):
+        return shutil.which(given)
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        if path := shutil.which(candidate):
             return path
     return None
 

@@ -18,7 +18,7 @@ export function render(main, ctx) {
     TEMPLATES.map(([v, label]) => h("option", { value: v }, label)),
     h("option", { value: "__custom" }, "custom template…"),
   );
-  const customInput = h("input", { id: "new-project-custom", placeholder: "template name", hidden: true });
+  const customInput = h("input", { id: "new-project-custom", placeholder: "template name", "aria-label": "Custom template name", hidden: true });
   templateSelect.addEventListener("change", () => {
     customInput.hidden = templateSelect.value !== "__custom";
   });
