@@ -41,6 +41,8 @@ class Manifest(BaseModel):
     datasets: list[ExampleDataset] = Field(default_factory=list)
     process_after_ingest: bool = False
     updated_at: str | None = None
+    sample_question: str | None = Field(None, description="A question the example's data answers.")
+    sample_source: str | None = Field(None, description="The file that answers sample_question.")
 
 
 class Example(BaseModel):
