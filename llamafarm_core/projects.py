@@ -189,6 +189,10 @@ class ProjectStore:
             if trash.exists():
                 shutil.rmtree(trash)
             project.path.rename(trash)  # atomic: the project is gone at once
+        from llamafarm_core.databases.handle import open_stores  # (imports this module)
+
+        open_stores().close_under(project.path)
+        open_stores().close_under(trash)
         shutil.rmtree(trash, ignore_errors=True)
         (self.settings.run_dir / "locks" / ref.namespace / f"{ref.name}.lock").unlink(missing_ok=True)
         return project

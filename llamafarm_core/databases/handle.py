@@ -72,6 +72,16 @@ class _OpenStores:
         for entry in items:
             entry.store.close()
 
+    def close_under(self, directory: Path) -> None:
+        """Close the stores of databases under ``directory`` (a deleted project: a project
+        re-created with its name must not see them)."""
+        prefix = str(directory).rstrip("/") + "/"
+        with self.lock:
+            gone = [k for k in self.items if k.startswith(prefix)]
+            items = [self.items.pop(k) for k in gone]
+        for entry in items:
+            entry.store.close()
+
 
 @cache
 def open_stores() -> _OpenStores:

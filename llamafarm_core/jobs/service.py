@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from llamafarm_core.errors import Conflict
 from llamafarm_core.jobs import context
 from llamafarm_core.jobs.connection import connect, redis_errors, redis_url
 from llamafarm_core.jobs.functions import PROCESS_FILES
@@ -234,6 +235,23 @@ class JobService:
             time.sleep(poll)
 
     # -- cancel ------------------------------------------------------------------------
+
+    def stop_dataset(self, namespace: str, project: str, dataset: str, timeout: float = 60.0) -> None:
+        """Before a dataset (or its project) is deleted: cancel its running task's waiting
+        jobs and wait for the running ones, so no job writes chunks for a dataset that is
+        gone. A task still running after ``timeout`` seconds is a 409."""
+        key = dataset_key(namespace, project, dataset)
+        with redis_errors(self.url):
+            owner = self._running_owner(namespace, project, key)
+        if not isinstance(owner, TaskRecord):
+            return
+        self.cancel(namespace, project, owner.task_id)
+        view = self.wait(owner, timeout=timeout)
+        if not view.state.terminal:
+            raise Conflict(
+                f"dataset {dataset!r} is being processed (task {owner.task_id}) and its running "
+                f"jobs did not end within {timeout:g}s; try again when the task has ended"
+            )
 
     def cancel(self, namespace: str, project: str, task_id: str) -> Cancellation:
         """Cancel the task's jobs that haven't started; running ones finish."""

@@ -21,6 +21,7 @@ from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
 from llamafarm_server.routes.tasks import JOBS
 from llamafarm_server.schemas.datasets import (
     BulkFileResult,
+    BulkUploadForm,
     BulkUploadResponse,
     CreateDataset,
     DatasetBody,
@@ -35,6 +36,7 @@ from llamafarm_server.schemas.datasets import (
     RemoveFileQuery,
     RemoveFileResponse,
     StrategiesResponse,
+    UploadForm,
     UploadResponse,
 )
 
@@ -117,8 +119,11 @@ async def create_dataset(request: web.Request, body: CreateDataset) -> DatasetRe
 
 @router.delete(ONE, response=DatasetDeleted)
 async def delete_dataset(request: web.Request) -> DatasetDeleted:
-    """Delete a dataset, its chunks, and stored files no other dataset uses."""
-    gone = await run_blocking(_store(request).delete, project_ref(request), request.match_info["dataset"])
+    """Delete a dataset, its chunks, and stored files no other dataset uses. A task
+    processing it is cancelled (its running jobs finish first), so no chunk outlives it."""
+    ref, name = project_ref(request), request.match_info["dataset"]
+    await run_long(request, request.app[JOBS].stop_dataset, ref.namespace, ref.name, name)
+    gone = await run_blocking(_store(request).delete, ref, name)
     return DatasetDeleted(
         dataset=_body(DatasetView(gone.dataset)),
         removed_chunks=gone.removed_chunks,
@@ -166,6 +171,7 @@ async def _check_dataset(request: web.Request, ref: ProjectRef, dataset: str) ->
 
 @router.post(
     ONE + "/data",
+    body=UploadForm,
     response=UploadResponse,
     responses={413: "file larger than the upload limit"},
     body_content_type="multipart/form-data",
@@ -190,7 +196,12 @@ async def upload_file(request: web.Request) -> UploadResponse:
 BULK_EXTRA_PARTS = 16
 
 
-@router.post(ONE + "/data/bulk", response=BulkUploadResponse, body_content_type="multipart/form-data")
+@router.post(
+    ONE + "/data/bulk",
+    body=BulkUploadForm,
+    response=BulkUploadResponse,
+    body_content_type="multipart/form-data",
+)
 async def upload_files(request: web.Request) -> BulkUploadResponse:
     """Upload several files (multipart field `files`, repeated); each succeeds or fails alone."""
     ref, dataset = project_ref(request), request.match_info["dataset"]

@@ -7,12 +7,14 @@ import json
 from aiohttp import web
 
 from llamafarm_core.config.loader import config_to_dict
-from llamafarm_core.errors import PayloadTooLarge
+from llamafarm_core.datasets.store import DatasetStore
+from llamafarm_core.errors import PayloadTooLarge, PreconditionFailed
 from llamafarm_core.names import check_name
 from llamafarm_core.projects import Project, ProjectRef
 from llamafarm_core.secrets import mask_config, unmask_config
-from llamafarm_server.api import Router, json_response, run_blocking
-from llamafarm_server.context import PROJECTS, SETTINGS, project_ref
+from llamafarm_server.api import Router, json_response, run_blocking, run_long
+from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
+from llamafarm_server.routes.tasks import JOBS
 from llamafarm_server.schemas.projects import (
     CreateProject,
     ProjectBody,
@@ -83,11 +85,36 @@ async def update_project(request: web.Request, body: UpdateProject) -> web.Respo
     current = await run_blocking(store.get, ref)
     config = unmask_config(body.config, config_to_dict(current.config))
     if_match = request.headers.get("If-Match")
+    listed = config.get("datasets") if isinstance(config, dict) else None
+    kept = {d.get("name") for d in listed or [] if isinstance(d, dict)}
+    removed = [d.name for d in current.config.datasets if d.name not in kept]
+    if removed:
+        # datasets the new config drops are deleted like DELETE …/datasets/{name} (jobs
+        # stopped, chunks and unshared files removed) once the new config is known valid
+        await run_blocking(store.validate, ref, config)
+        if if_match is not None and if_match not in ("*", await run_blocking(store.etag, ref)):
+            raise PreconditionFailed(
+                f"project {ref.namespace}/{ref.name} changed since you read it (If-Match {if_match} "
+                "is not its current ETag); GET it again and reapply your change"
+            )
+        for name in removed:
+            await run_long(request, request.app[JOBS].stop_dataset, ref.namespace, ref.name, name)
+            await run_blocking(_datasets(request).delete, ref, name)
+        if_match = None
     updated = await run_blocking(store.update, ref, config, if_match)
     return _with_etag(updated, updated.etag or "")
 
 
 @router.delete(ONE, response=ProjectResponse)
 async def delete_project(request: web.Request) -> ProjectResponse:
-    """Delete a project and everything under it; answers with the project as it was."""
-    return _response(await run_blocking(request.app[PROJECTS].delete, project_ref(request)))
+    """Delete a project and everything under it; answers with the project as it was. Tasks
+    processing its datasets are cancelled first (running jobs finish)."""
+    ref = project_ref(request)
+    project = await run_blocking(request.app[PROJECTS].get, ref)
+    for dataset in project.config.datasets:
+        await run_long(request, request.app[JOBS].stop_dataset, ref.namespace, ref.name, dataset.name)
+    return _response(await run_blocking(request.app[PROJECTS].delete, ref))
+
+
+def _datasets(request: web.Request) -> DatasetStore:
+    return DatasetStore(request.app[SETTINGS], request.app[PROJECTS], request.app[REGISTRY])
