@@ -28,6 +28,7 @@ import random
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -142,25 +143,27 @@ def write_synthetic(data_dir: Path, n: int) -> None:
     project = ProjectStore(settings, registry).create(ref, "rag")
     handle = open_database(settings, registry, project, None)
     dim = len(handle.embedder().embed(["probe"])[0])
+    import numpy as np
+
     rng = random.Random(7)
+    np_rng = np.random.default_rng(7)
     per_file, batch = 20, 5000
     with handle.writing() as store:
         handle.ensure_model(store, dim)
         for start in range(0, n, batch):
             records = []
+            vectors = np_rng.standard_normal((min(n, start + batch) - start, dim)).astype("float32")
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             for i in range(start, min(n, start + batch)):
                 file_hash = f"{i // per_file:064x}"
-                vec = [rng.gauss(0.0, 1.0) for _ in range(dim)]
-                norm = sum(v * v for v in vec) ** 0.5
+                vec = vectors[i - start].tolist()
                 text = " ".join(rng.choice(WORDS) for _ in range(40))
                 meta = {
                     "file_hash": file_hash,
                     "chunk_index": i % per_file,
                     "filename": f"f{i // per_file}.txt",
                 }
-                records.append(
-                    ChunkRecord(chunk_id(file_hash, i % per_file), text, [v / norm for v in vec], meta)
-                )
+                records.append(ChunkRecord(chunk_id(file_hash, i % per_file), text, vec, meta))
             store.add(records)
             handle.lexical.add(records)
             print(f"  wrote {min(n, start + batch)}/{n} chunks", file=sys.stderr)
@@ -190,9 +193,19 @@ class Floor:
             collection=db.name,
         )
 
+        self.encode_ms: list[float] = []
+        # Run in a worker thread, as the server does: measured on this machine, torch encodes
+        # ~20x slower in the main thread of a process that has opened a Chroma client.
+        self._thread = ThreadPoolExecutor(1)
+
     def __call__(self, query: str) -> float:
+        return self._thread.submit(self._one, query).result()
+
+    def _one(self, query: str) -> float:
         t0 = time.perf_counter()
-        hits = self.store.search(self.embedder.embed([query])[0], 5)
+        vector = self.embedder.embed([query])[0]
+        self.encode_ms.append((time.perf_counter() - t0) * 1000)
+        hits = self.store.search(vector, 5)
         elapsed = (time.perf_counter() - t0) * 1000
         assert hits, "the floor found nothing: is the corpus there?"
         return elapsed
@@ -217,15 +230,21 @@ class Http:
         return elapsed
 
 
-def interleaved(measures: dict[str, Any], queries: list[str], rounds: int) -> dict[str, list[float]]:
-    """Each query through every measure in turn, so load changes on the machine hit all alike."""
+def interleaved(
+    measures: dict[str, Any], queries: list[str], rounds: int, block: int = 20
+) -> dict[str, list[float]]:
+    """Blocks of ``block`` queries through each measure in turn, repeated, so load changes on
+    the machine hit all alike. Blocks (not single queries) with a pause between them: torch's
+    OpenMP threads spin for a while after each use, and the server's and this process's spinning
+    threads would otherwise slow each other down on every switch."""
     for q in queries[:10]:
         for m in measures.values():
             m(q)
     times: dict[str, list[float]] = {name: [] for name in measures}
-    for i in range(rounds):
+    for start in range(0, rounds, block):
         for name, m in measures.items():
-            times[name].append(m(queries[i % len(queries)]))
+            time.sleep(0.5)
+            times[name] += [m(queries[i % len(queries)]) for i in range(start, min(rounds, start + block))]
     return times
 
 
@@ -258,9 +277,13 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
             finally:
                 floor.store.close()
     base = measured.pop("floor")
+    encode = floor.encode_ms[-args.queries :]
     f50 = p50(base)
     rows.append(
         (corpus, size, "floor (encode + store search)", f"{f50:.1f}", f"{pct(base, 0.95):.1f}", "1.00", "")
+    )
+    rows.append(
+        (corpus, size, "  of which: encode", f"{p50(encode):.1f}", f"{pct(encode, 0.95):.1f}", "", "")
     )
     for strategy, times in measured.items():
         target = TARGETS.get((corpus, strategy))

@@ -72,6 +72,9 @@ class ChromaStore(VectorStore):
         self.collection_name = config.collection_name or chroma_collection_name(collection)
         self._client: Any = None
         self._collection: Collection | None = None
+        # Whether the collection is empty, known since our last write (embedded only: nobody
+        # else writes while this instance is open, see llamafarm_core.databases).
+        self._empty: bool | None = None
 
     def egress_targets(self) -> list[str]:
         return [f"{self.cfg.host}:{self.cfg.port}"] if self.cfg.host else []
@@ -107,7 +110,7 @@ class ChromaStore(VectorStore):
     def close(self) -> None:
         from llamafarm_stores import chroma_clients
 
-        client, self._client, self._collection = self._client, None, None
+        client, self._client, self._collection, self._empty = self._client, None, None, None
         if client is None:
             return
         if self.cfg.host:
@@ -187,6 +190,7 @@ class ChromaStore(VectorStore):
         if not records:
             return
         latest = list({r.id: r for r in records}.values())  # a repeated id: the last one wins
+        self._empty = None
         collection = self._get_collection(create=True)
         assert collection is not None
         for start in range(0, len(latest), _PAGE):  # Chroma caps the size of one write
@@ -204,6 +208,7 @@ class ChromaStore(VectorStore):
         if collection is None or not ids:
             return
         unique = list(dict.fromkeys(ids))
+        self._empty = None
         for start in range(0, len(unique), _PAGE):
             with self._errors():
                 collection.delete(ids=unique[start : start + _PAGE])
@@ -220,7 +225,9 @@ class ChromaStore(VectorStore):
         if collection is None or matches_nothing(conditions):
             return []
         with self._errors():
-            if collection.count() == 0:
+            if self._empty is None or not self.is_local:
+                self._empty = collection.count() == 0
+            if self._empty:
                 return []
             result = collection.query(
                 query_embeddings=[list(map(float, embedding))],  # type: ignore[arg-type]
