@@ -2,6 +2,11 @@
 llama-cpp-python; by default the bundled Gemma 3 270M (a base model, so the prompt is the
 plain labelled-turns format of :mod:`llamafarm_core.chat.prompt`).
 
+A user's .gguf that carries a chat template (``tokenizer.chat_template`` in its metadata, as
+instruction-tuned models do) is prompted through that template, as llama.cpp's chat
+completion does; ``prompt_format: plain`` on the model forces the plain format. The bundled
+model always uses the plain format.
+
 One ``Llama`` per (model file, context settings) per process, shared by every project and
 guarded by a lock: a llama.cpp context is not thread-safe, so generations take turns.
 """
@@ -21,7 +26,7 @@ from pydantic import Field
 from llamafarm_core.bundled import GEMMA_NAMES, gemma_gguf_path
 from llamafarm_core.chat.prompt import render_plain, stop_sequences
 from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.chat.types import Completion, CompletionRequest, Role, StreamDelta, Usage
+from llamafarm_core.chat.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.config.envsubst import expand_str
@@ -51,6 +56,45 @@ class _Loaded:
     lock: threading.Lock
     whitespace: frozenset[int]  # tokens that are only whitespace
     newlines: list[int]  # the whitespace tokens holding a line break
+    template: ChatTemplate | None = None  # the GGUF's chat template, if it has one
+
+
+@dataclass
+class ChatTemplate:
+    """A GGUF's chat template (rendered by llama-cpp-python's Jinja2 formatter, the one its
+    chat completion uses) and the texts that end an assistant turn."""
+
+    formatter: Any
+    bos: str
+    stops: list[str]
+
+    @classmethod
+    def of(cls, llm: Any) -> ChatTemplate | None:
+        source = (getattr(llm, "metadata", None) or {}).get("tokenizer.chat_template")
+        if not source:
+            return None
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        def text(token: int) -> str:
+            return llm.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
+
+        eos, bos = text(llm.token_eos()), text(llm.token_bos())
+        formatter = Jinja2ChatFormatter(template=source, eos_token=eos, bos_token=bos)
+        ends = [eos, *(m for m in TURN_END_MARKERS if m in source)]
+        return cls(formatter, bos, [s for i, s in enumerate(ends) if s and s not in ends[:i]])
+
+    def render(self, messages: list[ChatMessage]) -> str:
+        try:
+            rendered = self.formatter(
+                messages=[{"role": m.role.value, "content": m.content} for m in messages]
+            )
+        except Exception as err:  # jinja2 errors and the template's own raise_exception
+            raise BadRequest(f"the model's chat template refused the conversation: {err}") from None
+        return str(rendered.prompt)
+
+
+# Texts that end a turn in common chat templates (Gemma, ChatML, Llama 3, Mistral/Llama 2).
+TURN_END_MARKERS = ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", "</s>", "<|end|>")
 
 
 _MODELS: dict[tuple[str, int, int, int], _Loaded] = {}
@@ -101,8 +145,23 @@ class LlamaCppProvider(ModelProvider):
                 llm = self._open(path, threads)
                 whitespace = _whitespace_tokens(llm)
                 newlines = [t for t, text in whitespace.items() if b"\n" in text]
-                loaded = _MODELS[key] = _Loaded(llm, threading.Lock(), frozenset(whitespace), newlines)
+                template = None if self.model.model in GEMMA_NAMES else ChatTemplate.of(llm)
+                loaded = _MODELS[key] = _Loaded(
+                    llm, threading.Lock(), frozenset(whitespace), newlines, template
+                )
         return loaded
+
+    def _template(self, loaded: _Loaded) -> ChatTemplate | None:
+        """The chat template to prompt with, or None for the plain format."""
+        if (self.model.prompt_format or "").lower() == "plain":
+            return None
+        return loaded.template
+
+    def render_prompt(self, request: CompletionRequest) -> str:
+        """The prompt text this provider would send for ``request`` (before trimming to fit)."""
+        loaded = self._load()
+        template = self._template(loaded)
+        return template.render(request.messages) if template else render_plain(request.messages)
 
     def _open(self, path: Path, threads: int) -> Any:
         try:
@@ -133,15 +192,20 @@ class LlamaCppProvider(ModelProvider):
     def stream(self, request: CompletionRequest) -> Iterator[StreamDelta | Completion]:
         loaded = self._load()
         llm = loaded.llm
+        template = self._template(loaded)
         with loaded.lock:
-            prompt, n_prompt, max_tokens = self._fit(llm, request)
+            prompt, n_prompt, max_tokens = self._fit(llm, request, template)
+            if template is None:
+                stops, processor = stop_sequences(request.stop), _no_leading_line_break(loaded)
+            else:
+                stops, processor = [*request.stop, *template.stops], None
             chunks = llm.create_completion(
                 prompt,
                 max_tokens=max_tokens,
-                stop=stop_sequences(request.stop),
+                stop=stops,
                 stream=True,
                 stopping_criteria=self._cancel_criteria(request),
-                logits_processor=_no_leading_line_break(loaded),
+                logits_processor=processor,
                 **self._sampling(request),
             )
             trim = AnswerTrimmer()
@@ -163,16 +227,27 @@ class LlamaCppProvider(ModelProvider):
             finish = "cancelled"
         yield Completion(answer, finish, Usage(n_prompt, n_answer))
 
-    def _fit(self, llm: Any, request: CompletionRequest) -> tuple[str, int, int]:
-        """The prompt, its token count and the answer budget; old turns are dropped (oldest
-        first, system messages and the last message kept) until prompt + answer fit."""
+    def _fit(
+        self, llm: Any, request: CompletionRequest, template: ChatTemplate | None = None
+    ) -> tuple[str | list[int], int, int]:
+        """The prompt (text, or tokens for a template), its token count and the answer
+        budget; old turns are dropped (oldest first, system messages and the last message
+        kept) until prompt + answer fit."""
         n_ctx = self.settings.n_ctx
         wanted = request.max_tokens or self.settings.default_max_tokens
         reserve = min(wanted, n_ctx // 2)
         messages = list(request.messages)
         while True:
-            prompt = render_plain(messages)
-            n_prompt = len(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+            prompt: str | list[int]
+            if template is None:
+                prompt = render_plain(messages)
+                n_prompt = len(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+            else:
+                # The template writes its own BOS and special tokens: tokenize them as such.
+                text = template.render(messages)
+                bos = not (template.bos and text.startswith(template.bos))
+                prompt = llm.tokenize(text.encode("utf-8"), add_bos=bos, special=True)
+                n_prompt = len(prompt)
             if n_prompt + reserve <= n_ctx:
                 return prompt, n_prompt, min(wanted, n_ctx - n_prompt)
             droppable = [i for i, m in enumerate(messages[:-1]) if m.role is not Role.SYSTEM]
