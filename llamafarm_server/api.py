@@ -74,7 +74,9 @@ class Router:
         body_content_type: str = "application/json",
     ) -> Callable[[Handler], Handler]:
         def decorate(fn: Handler) -> Handler:
-            wrapped = _wrap(fn, body=body, query=query, status=status)
+            # A non-JSON body (multipart uploads) is read by the handler; its model only documents it.
+            parsed = body if body_content_type == "application/json" else None
+            wrapped = _wrap(fn, body=parsed, query=query, status=status)
             doc = (fn.__doc__ or "").strip().split("\n")[0]
             self.endpoints.append(
                 Endpoint(
@@ -130,14 +132,15 @@ def _wrap(
         if isinstance(result, web.StreamResponse):
             if warnings and not result.prepared:
                 result.headers[WARNING_HEADER] = _warning_header(warnings)
+                if isinstance(result, web.Response):
+                    _add_warnings_to_json(result, warnings)
             return result
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
         if not warnings:
             return json_response(result, status=status)
         if isinstance(result, dict):
-            listed = result.get("warnings")
-            result["warnings"] = [*listed, *warnings] if isinstance(listed, list) else warnings
+            result["warnings"] = _merged(result.get("warnings"), warnings)
         return json_response(result, status=status, headers={WARNING_HEADER: _warning_header(warnings)})
 
     return handler
@@ -149,6 +152,23 @@ WARNING_HEADER = "Warning"
 def _warning_header(warnings: list[str]) -> str:
     """RFC 7234 miscellaneous persistent warnings (code 299), one per ignored field."""
     return ", ".join('299 llamafarm "{}"'.format(w.replace('"', "'")) for w in warnings)
+
+
+def _merged(listed: Any, warnings: list[str]) -> list[Any]:
+    return [*listed, *warnings] if isinstance(listed, list) else warnings
+
+
+def _add_warnings_to_json(response: web.Response, warnings: list[str]) -> None:
+    """A handler's own JSON object response gets the ``warnings`` too (e.g. one with an ETag)."""
+    if response.content_type != "application/json" or not isinstance(response.body, bytes):
+        return
+    try:
+        data = json.loads(response.body)
+    except ValueError:
+        return
+    if isinstance(data, dict):
+        data["warnings"] = _merged(data.get("warnings"), warnings)
+        response.body = json.dumps(data, default=str).encode()
 
 
 def drop_unknown_fields(model: type[BaseModel], data: Any) -> tuple[Any, list[str]]:

@@ -7,9 +7,11 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from llamafarm_core import __version__
 from llamafarm_server.api import ENDPOINTS
+from llamafarm_server.openapi_constraints import constrain
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -18,16 +20,29 @@ ERROR_SCHEMA = {
 }
 
 
-def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, sub in schema.pop("$defs", {}).items():
-        components[name] = sub
-    components[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+class _Schemas:
+    """The models the document refers to, named by pydantic all at once, so two models of
+    the same class name (in different modules) get distinct component names instead of one
+    overwriting the other. Refs are handed out first and filled in by :meth:`components`."""
+
+    def __init__(self) -> None:
+        self._refs: list[tuple[type[BaseModel], JsonSchemaMode, dict[str, Any]]] = []
+
+    def ref(self, model: type[BaseModel], mode: JsonSchemaMode = "validation") -> dict[str, Any]:
+        placeholder: dict[str, Any] = {}
+        self._refs.append((model, mode, placeholder))
+        return placeholder
+
+    def components(self) -> dict[str, Any]:
+        keys = list(dict.fromkeys((model, mode) for model, mode, _ in self._refs))
+        mapping, defs = models_json_schema(keys, ref_template="#/components/schemas/{model}")
+        for model, mode, placeholder in self._refs:
+            placeholder.update(mapping[(model, mode)])
+        return {"Error": ERROR_SCHEMA, **defs.get("$defs", {})}
 
 
 def build_openapi(app: web.Application) -> dict[str, Any]:
-    components: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    schemas = _Schemas()
     paths: dict[str, Any] = {}
     for ep in app[ENDPOINTS]:
         op: dict[str, Any] = {
@@ -41,7 +56,7 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
             "responses": {
                 str(ep.status): {
                     "description": "OK",
-                    "content": {"application/json": {"schema": _ref(ep.response, components)}}
+                    "content": {"application/json": {"schema": schemas.ref(ep.response, "serialization")}}
                     if ep.response
                     else {"application/json": {}},
                 },
@@ -70,12 +85,13 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
         if ep.body is not None:
             op["requestBody"] = {
                 "required": True,
-                "content": {ep.body_content_type: {"schema": _ref(ep.body, components)}},
+                "content": {ep.body_content_type: {"schema": schemas.ref(ep.body)}},
             }
         paths.setdefault(ep.path, {})[ep.method.lower()] = op
-    return {
+    doc = {
         "openapi": "3.1.0",
         "info": {"title": "LlamaFarm", "version": __version__},
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {"schemas": schemas.components()},
     }
+    return constrain(doc)  # path parameter patterns, links, the optional bearer key

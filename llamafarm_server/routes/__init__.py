@@ -5,6 +5,7 @@
 
 ROUTE_MODULES = (
     "system",
+    "api_docs",
     "health",
     "plugins",
     "projects",

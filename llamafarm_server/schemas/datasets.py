@@ -135,3 +135,15 @@ class RemoveFileResponse(BaseModel):
         default_factory=list,
         description="Datasets on the same database that still hold the file (chunks kept)",
     )
+
+
+class UploadForm(BaseModel):
+    """``multipart/form-data`` of ``POST …/data`` (read by the handler; documents the body)."""
+
+    file: bytes = Field(description="The file; its part's filename is kept as the original name.")
+
+
+class BulkUploadForm(BaseModel):
+    """``multipart/form-data`` of ``POST …/data/bulk``."""
+
+    files: list[bytes] = Field(description="The files: the field repeated, one part per file.")
