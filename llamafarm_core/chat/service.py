@@ -140,8 +140,13 @@ def _check_features(model: RuntimeModel, provider: ModelProvider, chat: ChatInpu
     if wants_tools and "tools" not in provider.features:
         field_name = "tools" if chat.tools else f"runtime.models[{model.name}].mcp_servers/tools"
         raise BadRequest(f"{field_name}: {where} cannot call tools; use an openai or ollama model")
-    if chat.tool_choice not in (None, "none", "auto") and not wants_tools:
-        raise BadRequest("tool_choice: no tools are offered (send tools, or configure them for the model)")
+    if chat.tool_choice not in (None, "none", "auto"):
+        if not wants_tools:
+            raise BadRequest(
+                "tool_choice: no tools are offered (send tools, or configure them for the model)"
+            )
+        if "tool_choice" not in provider.features:
+            raise BadRequest(f"tool_choice: {where} takes only 'auto' or 'none'")
     fmt = (chat.response_format or {}).get("type", "text")
     if fmt != "text" and "response_format" not in provider.features:
         raise BadRequest(f"response_format: {where} cannot produce {fmt!r}; omit it or use type 'text'")

@@ -17,8 +17,8 @@ class ModelProvider(Component):
     :class:`llamafarm_core.chat.Completion` with usage and finish reason.
     """
 
-    #: Request features beyond plain text the provider honours: ``tools`` (with
-    #: ``tool_choice``) and ``response_format``. The chat service refuses the others with a
+    #: Request features beyond plain text the provider honours: ``tools``, ``tool_choice``
+    #: beyond auto/none, and ``response_format``. The chat service refuses the others with a
     #: 400 naming the field instead of dropping them.
     features: ClassVar[frozenset[str]] = frozenset()
 

@@ -267,3 +267,26 @@ def test_kept_stdio_server_is_stopped_with_the_server(tmp_path: Path) -> None:
             server.stop()
         psutil.wait_procs(children, timeout=10)
         assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in children)
+
+
+def test_a_session_keeps_the_client_tool_round_trip(served: Served) -> None:
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    question = {"role": "user", "content": '[[get_weather {"city": "Rome"}]]'}
+    headers = {"X-Session-ID": "tool-session"}
+    url = f"{served.base}/chat/completions"
+    first = requests.post(
+        url, json={"messages": [question], "tools": [weather]}, headers=headers, timeout=60
+    ).json()
+    call = first["choices"][0]["message"]["tool_calls"][0]
+    asked = {"role": "assistant", "content": None, "tool_calls": [call]}
+    result = {"role": "tool", "tool_call_id": call["id"], "content": "sunny"}
+    body = {"messages": [question, asked, result], "tools": [weather]}
+    second = requests.post(url, json=body, headers=headers, timeout=60)
+    assert (
+        second.status_code == 200
+        and second.json()["choices"][0]["message"]["content"] == "The answer is sunny."
+    )
+    history = requests.get(f"{served.base}/chat/sessions/tool-session/history", timeout=30).json()
+    assert [m["role"] for m in history["messages"]] == ["user", "assistant", "tool", "assistant"]
+    # The resent conversation was recognised: the upstream saw each message once.
+    assert [m["role"] for m in served.model.state.requests[-1]["messages"]] == ["user", "assistant", "tool"]
