@@ -23,14 +23,14 @@ TOKEN = "tok-9f8e7d6c5b4a-secret"
 
 
 @contextlib.contextmanager
-def mcp_http_server(log_dir: Path) -> Iterator[str]:
-    """The calculator over streamable HTTP in a child process; yields its /mcp URL."""
+def mcp_http_server(log_dir: Path, transport: str = "http") -> Iterator[str]:
+    """The calculator over streamable HTTP (or ``sse``) in a child process; yields its URL."""
     import os
 
     port = free_port()
     child = ChildProcess(
-        [sys.executable, str(CALCULATOR), "--http", str(port)],
-        log_dir / f"mcp-http-{port}.log",
+        [sys.executable, str(CALCULATOR), f"--{transport}", str(port)],
+        log_dir / f"mcp-{transport}-{port}.log",
         dict(os.environ),
         new_session=True,
     )
@@ -44,7 +44,7 @@ def mcp_http_server(log_dir: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"MCP HTTP server did not listen:\n{child.log()}")
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/{'mcp' if transport == 'http' else 'sse'}"
     finally:
         child.stop()
 
@@ -66,7 +66,13 @@ def tools_config(model_url: str, mcp_url: str, **mcp_extra: Any) -> dict[str, An
         "version": "v1",
         "runtime": {
             "models": [
-                {"name": "tooluser", **upstream, "default": True, "mcp_servers": ["calc", "web"], "tools": [inline]},
+                {
+                    "name": "tooluser",
+                    **upstream,
+                    "default": True,
+                    "mcp_servers": ["calc", "web"],
+                    "tools": [inline],
+                },
                 {"name": "plain", **upstream},
             ]
         },

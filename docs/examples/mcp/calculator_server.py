@@ -5,9 +5,10 @@ tests. Run it
 
     python calculator_server.py                      # stdio (what llamafarm.yaml starts)
     python calculator_server.py --http 8765          # streamable HTTP at http://127.0.0.1:8765/mcp
+    python calculator_server.py --sse 8766           # SSE at http://127.0.0.1:8766/sse
 
 Tools: ``add``, ``multiply``, ``divide`` (fails on zero, as a tool error the model sees),
-``sleep`` (for timeouts), ``shout`` (a long result, for the size limit) and
+``sleep`` (for timeouts), ``shout`` (a long result, for the size limit), ``process_id`` and
 ``token_fingerprint`` (a hash of ``$CALC_TOKEN``, to check the server got its secret without
 the secret itself ever being shown).
 """
@@ -63,6 +64,12 @@ def shout(text: str, times: int = 1) -> str:
 
 
 @server.tool()
+def process_id() -> str:
+    """This server's process id (shows whether a server was kept or started again)."""
+    return str(os.getpid())
+
+
+@server.tool()
 def token_fingerprint() -> str:
     """The first 12 hex digits of sha256($CALC_TOKEN), or 'unset'."""
     token = os.environ.get("CALC_TOKEN")
@@ -72,9 +79,12 @@ def token_fingerprint() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="calculator MCP server")
     parser.add_argument("--http", type=int, metavar="PORT", help="serve streamable HTTP on this port")
+    parser.add_argument("--sse", type=int, metavar="PORT", help="serve SSE on this port")
     args = parser.parse_args()
     if args.http:
         server.run("streamable-http", host="127.0.0.1", port=args.http)
+    elif args.sse:
+        server.run("sse", host="127.0.0.1", port=args.sse)
     else:
         server.run()
 
