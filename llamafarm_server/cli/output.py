@@ -1,5 +1,6 @@
 """Where the CLI writes: results to stdout (rich tables, or JSON with ``--json``), errors,
-progress and prompts to stderr."""
+progress and prompts to stderr. No rich markup anywhere: names and messages are printed as
+they are (``[y/N]`` or a file called ``[draft].md`` must not vanish)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ WIDTH_WHEN_PIPED = 200  # tables in a pipe or a file are not cut to 80 columns
 
 @cache
 def out() -> Console:
-    return Console(width=None if sys.stdout.isatty() else WIDTH_WHEN_PIPED, highlight=False)
+    return Console(width=None if sys.stdout.isatty() else WIDTH_WHEN_PIPED, highlight=False, markup=False)
 
 
 @cache
 def err() -> Console:
-    return Console(stderr=True, width=None if sys.stderr.isatty() else WIDTH_WHEN_PIPED, highlight=False)
+    return Console(
+        stderr=True, width=None if sys.stderr.isatty() else WIDTH_WHEN_PIPED, highlight=False, markup=False
+    )
 
 
 def emit_json(data: Any) -> None:

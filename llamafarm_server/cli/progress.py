@@ -24,17 +24,18 @@ from llamafarm_server.client import LlamaFarmClient, TaskProgress, UploadProgres
 
 @contextlib.contextmanager
 def upload_bar(enabled: bool = True) -> Iterator[Callable[[UploadProgress], None] | None]:
-    """A callback for ``LlamaFarmClient.upload`` drawing two bars: files and bytes."""
-    if not enabled:
+    """A callback for ``LlamaFarmClient.upload`` drawing two bars: files and bytes (on a
+    terminal only: a pipe or a log file gets no bars)."""
+    if not enabled or not err().is_terminal:
         yield None
         return
     progress = Progress(
         TextColumn("{task.description:<6}"),
         BarColumn(),
-        TextColumn("{task.fields[amount]}"),
+        TextColumn("{task.fields[amount]}", markup=False),
         TransferSpeedColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.fields[note]}"),
+        TextColumn("{task.fields[note]}", markup=False),
         console=err(),
         transient=False,
     )
@@ -58,7 +59,8 @@ def upload_bar(enabled: bool = True) -> Iterator[Callable[[UploadProgress], None
 
 
 def _ask_cancel(task_id: str) -> bool:
-    err().print(f"\nCancel task {task_id}? [y/N] ", end="")
+    sys.stderr.write(f"\nCancel task {task_id}? [y/N] ")
+    sys.stderr.flush()
     try:
         answer = sys.stdin.readline()
     except KeyboardInterrupt:
@@ -69,8 +71,9 @@ def _ask_cancel(task_id: str) -> bool:
 def watch_task(
     client: LlamaFarmClient, namespace: str, project: str, task_id: str, *, quiet: bool = False
 ) -> TaskProgress:
-    """Follow a task until it ends, with a live bar unless ``quiet``; Ctrl-C asks whether to
-    cancel it (yes: cancel and exit 130; no: keep watching)."""
+    """Follow a task until it ends, with a live bar on a terminal unless ``quiet``; Ctrl-C
+    asks whether to cancel it (yes: cancel and exit 130; no: keep watching)."""
+    quiet = quiet or not err().is_terminal
     while True:
         try:
             return _follow(client, namespace, project, task_id, quiet)
@@ -95,7 +98,7 @@ def _follow(client: LlamaFarmClient, namespace: str, project: str, task_id: str,
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.fields[state]}"),
-        TextColumn("{task.fields[note]}"),
+        TextColumn("{task.fields[note]}", markup=False),
         console=err(),
     )
     bar = progress.add_task("process", total=None, state="", note="")

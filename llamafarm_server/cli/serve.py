@@ -19,10 +19,8 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
-
 if TYPE_CHECKING:
+    from aiohttp import web
     from redis import Redis
 
     from llamafarm_core.jobs.redis_server import EmbeddedRedis
@@ -39,11 +37,16 @@ def log_level() -> str | None:
     return level if level in LEVELS else None
 
 
-class AccessLogger(AbstractAccessLogger):
-    """One INFO line per request: method, path (no query string: it may hold a secret), status, ms."""
+def access_logger_class() -> type:
+    """One INFO line per request: method, path (no query string: it may hold a secret), status,
+    ms. (A function so that other commands don't import aiohttp.)"""
+    from aiohttp.abc import AbstractAccessLogger
 
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status, time * 1000)
+    class AccessLogger(AbstractAccessLogger):
+        def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+            self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status, time * 1000)
+
+    return AccessLogger
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +106,8 @@ async def _supervise(redis: EmbeddedRedis | None, supervisor: WorkerSupervisor, 
 
 
 def run(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
     from llamafarm_core.errors import ServiceUnavailable
     from llamafarm_core.jobs.processes import DataDirBusy, DataDirLock
     from llamafarm_core.jobs.redis_server import EmbeddedRedis
@@ -123,14 +128,14 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from llamafarm_core.secrets import install_log_redaction
+
+    install_log_redaction()
     try:
         settings = Settings.from_env()
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from llamafarm_core.secrets import install_log_redaction
-
-    install_log_redaction()
     if args.host not in ("", "0.0.0.0", "::"):  # the name it listens on is a name it serves
         settings = dataclasses.replace(settings, allowed_hosts=(*settings.allowed_hosts, args.host))
     embedded = settings.redis_url is None
@@ -166,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             print=None,
             access_log=logging.getLogger("llamafarm.access"),
-            access_log_class=AccessLogger,
+            access_log_class=access_logger_class(),
         )
         return 0
     except DataDirBusy as err:
