@@ -147,6 +147,14 @@ def _check_features(model: RuntimeModel, provider: ModelProvider, chat: ChatInpu
             )
         if "tool_choice" not in provider.features:
             raise BadRequest(f"tool_choice: {where} takes only 'auto' or 'none'")
+    if "content_parts" not in provider.features:
+        for i, m in enumerate(chat.messages):
+            kinds = [(j, p.get("type")) for j, p in enumerate(m.parts) if p.get("type") != "text"]
+            if kinds:
+                j, kind = kinds[0]
+                raise BadRequest(
+                    f"messages[{i}].content[{j}]: {where} does not take {kind!r} parts; send text"
+                )
     fmt = (chat.response_format or {}).get("type", "text")
     if fmt != "text" and "response_format" not in provider.features:
         raise BadRequest(f"response_format: {where} cannot produce {fmt!r}; omit it or use type 'text'")

@@ -44,13 +44,16 @@ class ToolCall:
 @dataclass(frozen=True)
 class ChatMessage:
     """A message. Assistant messages may carry ``tool_calls`` (and empty content); a
-    ``tool`` message answers one call (``tool_call_id``)."""
+    ``tool`` message answers one call (``tool_call_id``). ``parts`` keeps OpenAI content parts
+    when there are non-text ones (images …), for providers that take them; ``content`` is
+    then the text parts joined."""
 
     role: Role
     content: str
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     name: str | None = None
+    parts: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """OpenAI's message shape (``content`` null for a pure tool-calling turn)."""
@@ -58,6 +61,8 @@ class ChatMessage:
         if self.tool_calls:
             out["tool_calls"] = [c.to_dict() for c in self.tool_calls]
             out["content"] = self.content or None
+        if self.parts:
+            out["content"] = [dict(p) for p in self.parts]
         if self.tool_call_id is not None:
             out["tool_call_id"] = self.tool_call_id
         if self.name is not None:
@@ -66,12 +71,18 @@ class ChatMessage:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatMessage:
+        content = data.get("content")
+        parts: tuple[dict[str, Any], ...] = ()
+        if isinstance(content, list):
+            parts = tuple(dict(p) for p in content)
+            content = "\n".join(str(p.get("text") or "") for p in parts if p.get("type") == "text")
         return cls(
             Role(data["role"]),
-            str(data.get("content") or ""),
+            str(content or ""),
             tuple(ToolCall.from_dict(c) for c in data.get("tool_calls") or ()),
             data.get("tool_call_id"),
             data.get("name"),
+            parts,
         )
 
 

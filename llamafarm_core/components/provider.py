@@ -18,7 +18,8 @@ class ModelProvider(Component):
     """
 
     #: Request features beyond plain text the provider honours: ``tools``, ``tool_choice``
-    #: beyond auto/none, and ``response_format``. The chat service refuses the others with a
+    #: beyond auto/none, ``response_format``, and ``content_parts`` (non-text parts such as
+    #: images, sent as given: ``ChatMessage.parts``). The chat service refuses the others with a
     #: 400 naming the field instead of dropping them.
     features: ClassVar[frozenset[str]] = frozenset()
 

@@ -123,15 +123,13 @@ def _chat_input(body: ChatCompletionRequest, session_id: str | None) -> ChatInpu
     if body.logprobs or body.top_logprobs:
         raise BadRequest("logprobs: log probabilities are not returned by this server; send logprobs: false")
     messages = []
-    for i, m in enumerate(body.messages):
-        for j, kind in m.other_parts():
-            raise BadRequest(
-                f"messages[{i}].content[{j}]: {kind!r} parts are not supported by the configured "
-                "models; send text parts only"
-            )
+    for m in body.messages:
         calls = tuple(ToolCall(c.id, c.function.name, c.function.arguments) for c in m.tool_calls or ())
         role = Role.SYSTEM if m.role in ("system", "developer") else Role(m.role)
-        messages.append(ChatMessage(role, m.text(), calls, m.tool_call_id, m.name))
+        parts: tuple[dict[str, Any], ...] = ()
+        if isinstance(m.content, list) and m.other_parts():  # kept for providers that take them
+            parts = tuple(p.model_dump(exclude_none=True) for p in m.content)
+        messages.append(ChatMessage(role, m.text(), calls, m.tool_call_id, m.name, parts))
     rag = RagOptions(body.rag_enabled, body.database, body.rag_top_k, body.rag_score_threshold)
     return ChatInput(
         messages,

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ContentPart(BaseModel):
-    """A part of a message's content. Text parts are joined; any other kind (``image_url``,
-    ``input_audio``, ``file``) is refused with a 400 by the route, since no configured
-    provider here takes them."""
+    """A part of a message's content. Text parts are joined; other kinds (``image_url``,
+    ``input_audio``, ``file``) go as they are to providers that take them (openai), and are a
+    400 naming the part for the others."""
 
     model_config = ConfigDict(extra="allow")
 

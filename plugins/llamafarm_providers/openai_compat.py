@@ -44,7 +44,9 @@ class OpenAIProvider(ModelProvider):
     name = "openai"
     aliases = ("universal", "lemonade", "openai_compatible")
     Config: ClassVar[type[PluginConfig]] = OpenAIConfig
-    features: ClassVar[frozenset[str]] = frozenset({"tools", "tool_choice", "response_format"})
+    features: ClassVar[frozenset[str]] = frozenset(
+        {"tools", "tool_choice", "response_format", "content_parts"}
+    )
 
     def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
         super().__init__(config, model=model, **context)

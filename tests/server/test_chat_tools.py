@@ -290,3 +290,13 @@ def test_a_session_keeps_the_client_tool_round_trip(served: Served) -> None:
     assert [m["role"] for m in history["messages"]] == ["user", "assistant", "tool", "assistant"]
     # The resent conversation was recognised: the upstream saw each message once.
     assert [m["role"] for m in served.model.state.requests[-1]["messages"]] == ["user", "assistant", "tool"]
+
+
+def test_image_parts_go_to_a_provider_that_takes_them(served: Served) -> None:
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    content = [{"type": "text", "text": "What is this?"}, image]
+    resp = served.sdk().chat.completions.create(
+        model="plain", messages=[{"role": "user", "content": content}]
+    )
+    assert resp.choices[0].message.content == "You said: What is this?"
+    assert served.model.state.requests[-1]["messages"][-1]["content"] == content
