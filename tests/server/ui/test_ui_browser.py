@@ -8,6 +8,7 @@ Screenshots of each page go to a temp dir, or to docs/images/ with LF_UI_SCREENS
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -194,6 +195,24 @@ def test_the_whole_workflow_in_a_browser(
     assert page.locator(".gutter .bad-line").inner_text().strip() == str(line)
     assert yaml_path.read_text() == before
     shot(page, screenshot_dir, "config")
+    # Someone else saves meanwhile: our save is a 412, explained; after Reload ours goes through.
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    project_url = f"{server.url}/v1/projects/{NS}/{PROJECT}"
+    theirs = requests.get(project_url, headers=auth, timeout=10).json()["project"]["config"]
+    theirs = json.loads(json.dumps(theirs).replace("helpful assistant", "friendly assistant", 1))
+    requests.put(project_url, json={"config": theirs}, headers=auth, timeout=30).raise_for_status()
+    page.fill("#config-text", text.replace("helpful assistant", "careful assistant", 1))
+    page.click("#config-save")
+    page.wait_for_selector("#config-problems:has-text('changed on the server')")
+    console.expect(r"status of 412")
+    page.click("#config-reload")
+    page.wait_for_selector('#config-status:text("Saved version")')
+    reloaded = page.input_value("#config-text")
+    assert "friendly assistant" in reloaded
+    page.fill("#config-text", reloaded.replace("friendly assistant", "careful assistant", 1))
+    page.click("#config-save")
+    page.wait_for_selector('#config-status:text("Saved version")')
+    assert "careful assistant" in yaml_path.read_text()
     # Broken YAML never reaches the server; its line is named too.
     page.fill("#config-text", "version: v1\nname: [unclosed\n")
     page.click("#config-save")
@@ -238,7 +257,6 @@ def test_the_whole_workflow_in_a_browser(
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"tr[data-project={PROJECT}]", state="detached")
-    auth = {"Authorization": f"Bearer {API_KEY}"}
     assert (
         requests.get(f"{server.url}/v1/projects/{NS}/{PROJECT}", headers=auth, timeout=10).status_code == 404
     )

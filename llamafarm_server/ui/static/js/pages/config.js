@@ -167,7 +167,7 @@ export function render(main, ctx) {
         "div",
         { class: "row" },
         h("button", { type: "button", id: "config-save", onclick: save }, "Save"),
-        h("button", { type: "button", class: "ghost", onclick: reload }, "Reload"),
+        h("button", { type: "button", class: "ghost", id: "config-reload", onclick: reload }, "Reload"),
         status,
       ),
     ),
