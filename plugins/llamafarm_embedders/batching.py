@@ -30,14 +30,10 @@ def check_vectors(
     return out
 
 
+NO_ANSWER = "no HTTP answer: nothing listens there, or not the expected server"
+
+
 def connection_reason(err: BaseException) -> str:
-    """A short reason for a transport failure, from the exception chain."""
-    seen: list[BaseException] = []
-    current: BaseException | None = err
-    while current is not None and current not in seen:
-        seen.append(current)
-        if isinstance(current, ConnectionRefusedError) or "refused" in str(current).lower():
-            return "connection refused"
-        current = current.__cause__ or current.__context__
-    texts = [str(e) for e in seen if str(e)]
-    return texts[-1] if texts else type(err).__name__
+    """The reason for a transport failure: one wording for every kind (refused, reset,
+    not HTTP), so a config pointing at host:port cannot tell open from closed ports."""
+    return NO_ANSWER

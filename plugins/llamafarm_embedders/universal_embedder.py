@@ -24,7 +24,7 @@ class UniversalEmbedder(OpenAIEmbedder):
 
     Nothing in this project starts that runtime: point ``base_url`` at a server you run (any
     OpenAI-compatible one), or switch the strategy to ``sentence_transformers``. With nothing
-    listening, embedding fails at once with "cannot reach ... (connection refused)".
+    listening, embedding fails at once with "cannot reach ... (no HTTP answer ...)".
     """
 
     name: ClassVar[str] = "universal"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
 import time
 
 import pytest
 import yaml
+from llamafarm_embedders.batching import NO_ANSWER
 from llamafarm_embedders.openai_embedder import OpenAIEmbedder, OpenAIEmbedderConfig
 from llamafarm_embedders.universal_embedder import UniversalEmbedder, UniversalEmbedderConfig
 
@@ -74,17 +78,43 @@ def test_universal_with_nothing_listening_fails_fast_and_clearly(registry: Regis
     started = time.monotonic()
     with pytest.raises(UpstreamError) as err:
         embedder.embed(["hello"])
-    assert (
-        err.value.message == "UniversalEmbedder: cannot reach http://127.0.0.1:11540/v1 (connection refused)"
-    )
+    assert err.value.message == f"UniversalEmbedder: cannot reach http://127.0.0.1:11540/v1 ({NO_ANSWER})"
     assert err.value.status == 502
     assert time.monotonic() - started < 5
 
 
 def test_openai_with_nothing_listening_names_the_url() -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    with pytest.raises(UpstreamError, match=f"OpenAIEmbedder: cannot reach {url} \\(connection refused\\)"):
+    with pytest.raises(
+        UpstreamError, match=f"OpenAIEmbedder: cannot reach {re.escape(url)} \\(no HTTP answer"
+    ):
         make(url, max_retries=0).embed(["x"])
+
+
+def test_open_and_closed_ports_read_the_same() -> None:
+    """Issue 10: error wording must not tell an open (non-HTTP) port from a closed one."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def hang_up() -> None:  # accept and close at once, like a non-HTTP service
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    messages = []
+    try:
+        for port in (listener.getsockname()[1], free_port()):
+            with pytest.raises(UpstreamError) as err:
+                make(f"http://127.0.0.1:{port}/v1", max_retries=0).embed(["x"])
+            messages.append(err.value.message.replace(str(port), "PORT"))
+    finally:
+        listener.close()
+    assert messages[0] == messages[1] and NO_ANSWER in messages[0]
 
 
 def test_a_hung_server_times_out() -> None:
