@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from llamafarm_core.errors import PayloadTooLarge
-from llamafarm_server.api import Router, run_blocking
+from llamafarm_server.api import Router, json_response, run_blocking
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
 from llamafarm_server.mcp_server.asgi import serve_asgi
 from llamafarm_server.mcp_server.tools import ProjectScope
@@ -99,13 +99,18 @@ async def mcp_post(request: web.Request) -> web.StreamResponse:
     return await _serve(request)
 
 
-@router.get(PATH, responses={404: "no such project", 405: "no server-initiated stream"})
-async def mcp_get(request: web.Request) -> web.StreamResponse:
-    """MCP streamable HTTP: this server is stateless and opens no server-to-client stream."""
-    return await _serve(request)
+def _not_offered(what: str) -> web.Response:
+    return json_response({"detail": what}, status=405, headers={"Allow": "POST"})
 
 
-@router.delete(PATH, responses={404: "no such project"})
-async def mcp_delete(request: web.Request) -> web.StreamResponse:
-    """MCP streamable HTTP: end a session (stateless here, so there is nothing to end)."""
-    return await _serve(request)
+@router.get(PATH, responses={405: "no server-initiated stream"})
+async def mcp_get(request: web.Request) -> web.Response:
+    """MCP streamable HTTP: this server is stateless, so it opens no server-to-client stream
+    (405, as the protocol allows)."""
+    return _not_offered("this MCP endpoint is stateless: it offers no GET stream; POST JSON-RPC messages")
+
+
+@router.delete(PATH, responses={405: "no sessions to end"})
+async def mcp_delete(request: web.Request) -> web.Response:
+    """MCP streamable HTTP: this server keeps no sessions, so there is none to end (405)."""
+    return _not_offered("this MCP endpoint is stateless: there is no session to delete")

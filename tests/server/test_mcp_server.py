@@ -79,6 +79,17 @@ async def test_unknown_project_is_a_404(client) -> None:  # type: ignore[no-unty
     assert resp.status == 404 and "detail" in await resp.json()
 
 
+async def test_stateless_endpoint_refuses_get_and_delete_and_bad_json_rpc(client) -> None:  # type: ignore[no-untyped-def]
+    assert (await client.post(f"/v1/projects/{NS}", json={"name": NAME})).status == 201
+    for method in ("GET", "DELETE"):
+        resp = await client.request(method, MCP_PATH, headers={"Accept": "text/event-stream"})
+        assert resp.status == 405 and resp.headers["Allow"] == "POST"
+        assert "stateless" in (await resp.json())["detail"]
+    headers = {"Accept": "application/json, text/event-stream"}
+    bad = await client.post(MCP_PATH, data=b"{nope", headers={**headers, "Content-Type": "application/json"})
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == -32700
+
+
 async def test_behind_the_api_key(aiohttp_client, settings, registry) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
