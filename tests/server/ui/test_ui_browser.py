@@ -29,6 +29,7 @@ FILES = {
     "alpacas.txt": "Alpacas are smaller than llamas and are bred for their soft fleece.\n",
     "vicunas.txt": "Vicunas live in the high alpine areas of the Andes and are wild relatives of alpacas.\n",
 }
+BROKEN = "broken.pdf"  # fails alone, with its reason
 PAGES = ["projects", "config", "datasets", "search", "chat", "health"]
 
 
@@ -92,6 +93,8 @@ def test_the_whole_workflow_in_a_browser(
     steps = Steps()
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
+    (tmp_path / BROKEN).write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
+    uploaded = [*FILES, BROKEN]
 
     # The page loads without the key; the API answers 401 until the user enters it.
     page.goto("/ui/")
@@ -115,24 +118,32 @@ def test_the_whole_workflow_in_a_browser(
     shot(page, screenshot_dir, "projects")
     steps.done("projects")
 
-    # Datasets: create, upload three files (each with its own progress), process.
+    # Datasets: create, upload three good files and a broken one (each with its own progress),
+    # process: the broken one fails alone, with its reason.
     page.click(f"tr[data-project={PROJECT}] >> text=Open")
     page.fill("#new-dataset-name", DATASET)
     page.click("#create-dataset button[type=submit]")
     card = f"section.dataset[data-name={DATASET}]"
-    page.set_input_files(f"{card} input[type=file]", [str(tmp_path / n) for n in FILES])
-    page.wait_for_selector(f"{card} table.files tbody tr:nth-child(3)")
+    page.set_input_files(f"{card} input[type=file]", [str(tmp_path / n) for n in uploaded])
+    page.wait_for_selector(f"{card} table.files tbody tr:nth-child(4)")
     uploads = page.locator(f"{card} ul.uploads li")
-    assert uploads.count() == 3
-    for i in range(3):
+    assert uploads.count() == 4
+    for i in range(4):
         assert uploads.nth(i).get_attribute("data-state") == "done"
         assert uploads.nth(i).locator("progress").evaluate("p => p.value") == 1
     page.click(f"{card} button.process")
     page.wait_for_selector(f"{card} .process-progress[data-state=SUCCESS]", timeout=60_000)
-    assert "3/3 files · 3 processed, 0 skipped, 0 failed" in page.inner_text(f"{card} .process-progress")
+    progress = page.inner_text(f"{card} .process-progress")
+    assert "4/4 files · 3 processed, 0 skipped, 1 failed" in progress
+    assert re.search(rf"{BROKEN}: \S", page.inner_text(f"{card} .process-progress .failures")), progress
     rows = page.locator(f"{card} table.files tbody tr")
-    assert sorted(rows.nth(i).get_attribute("data-status") for i in range(3)) == ["processed"] * 3
-    assert all(int(rows.nth(i).locator("td.chunks").inner_text()) >= 1 for i in range(3))
+    by_name = {rows.nth(i).locator("td").first.inner_text().split("\n")[0]: rows.nth(i) for i in range(4)}
+    assert sorted(by_name) == sorted(uploaded)
+    for name in FILES:
+        assert by_name[name].get_attribute("data-status") == "processed"
+        assert int(by_name[name].locator("td.chunks").inner_text()) >= 1
+    assert by_name[BROKEN].get_attribute("data-status") == "failed"
+    assert by_name[BROKEN].locator(".error").inner_text().strip()  # the reason, beside the file
     shot(page, screenshot_dir, "datasets")
     steps.done("datasets")
 
@@ -250,7 +261,7 @@ def test_the_whole_workflow_in_a_browser(
     page.wait_for_selector("#confirm-dialog[open]")
     page.keyboard.press("Tab")  # from Cancel (autofocus) to the confirming button
     page.keyboard.press("Enter")
-    page.wait_for_selector(f"{card} table.files tbody tr:nth-child(3)", state="detached")
+    page.wait_for_selector(f"{card} table.files tbody tr:nth-child(4)", state="detached")
     page.goto("/ui/#/projects")
     page.click(f"tr[data-project={PROJECT}] >> text=Delete")
     page.wait_for_selector("#confirm-dialog[open]")
