@@ -110,6 +110,8 @@ class Router:
         return self.route("DELETE", path, **kw)
 
     def install(self, app: web.Application) -> None:
+        if _warn_header not in app.on_response_prepare:
+            app.on_response_prepare.append(_warn_header)
         for ep in self.endpoints:
             app.router.add_route(ep.method, ep.path, ep.handler)
             app[ENDPOINTS].append(ep)
@@ -127,13 +129,12 @@ def _wrap(
             kwargs["body"] = parse_body(body, data)
         if query is not None:
             kwargs["query"] = parse_query(query, request)
-        result = await fn(request, **kwargs)
         warnings = [f"unknown field {name!r} ignored" for name in ignored]
+        request[REQUEST_WARNINGS] = warnings  # the Warning header, even on a stream: _warn_header
+        result = await fn(request, **kwargs)
         if isinstance(result, web.StreamResponse):
-            if warnings and not result.prepared:
-                result.headers[WARNING_HEADER] = _warning_header(warnings)
-                if isinstance(result, web.Response):
-                    _add_warnings_to_json(result, warnings)
+            if warnings and isinstance(result, web.Response) and not result.prepared:
+                _add_warnings_to_json(result, warnings)
             return result
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
@@ -141,12 +142,20 @@ def _wrap(
             return json_response(result, status=status)
         if isinstance(result, dict):
             result["warnings"] = _merged(result.get("warnings"), warnings)
-        return json_response(result, status=status, headers={WARNING_HEADER: _warning_header(warnings)})
+        return json_response(result, status=status)
 
     return handler
 
 
 WARNING_HEADER = "Warning"
+REQUEST_WARNINGS = "llamafarm_warnings"
+
+
+async def _warn_header(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: the request's warnings as a ``Warning`` header."""
+    warnings = request.get(REQUEST_WARNINGS)
+    if warnings:
+        response.headers[WARNING_HEADER] = _warning_header(warnings)
 
 
 def _warning_header(warnings: list[str]) -> str:

@@ -115,3 +115,11 @@ def test_drop_unknown_fields_keeps_aliases_and_non_objects() -> None:
     kept, dropped = drop_unknown_fields(CreateProject, {"name": "a", "x": 1, "y": 2})
     assert kept == {"name": "a"} and dropped == ["x", "y"]
     assert drop_unknown_fields(CreateProject, [1, 2]) == ([1, 2], [])
+
+
+async def test_a_streamed_response_carries_the_warning_header(client) -> None:  # type: ignore[no-untyped-def]
+    url, body = await chat(client)
+    resp = await client.post(url, json={**body, "stream": True, **EXTRA})
+    assert resp.status == 200 and resp.content_type == "text/event-stream"
+    assert "frobnicate" in resp.headers["Warning"]
+    assert "[DONE]" in await resp.text()
