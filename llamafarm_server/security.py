@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hmac
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from yarl import URL
 
 from llamafarm_core.settings import LOOPBACK_HOSTS, Settings
@@ -109,7 +109,8 @@ async def security_middleware(request: web.Request, handler):  # type: ignore[no
                     "Access-Control-Max-Age": "600",
                 },
             )
-    if request.method in UNSAFE_METHODS and request.body_exists and request.content_type not in BODY_TYPES:
+    has_body = request.body_exists or hdrs.CONTENT_TYPE in request.headers
+    if request.method in UNSAFE_METHODS and has_body and request.content_type not in BODY_TYPES:
         return _reject(
             415,
             f"unsupported Content-Type {request.content_type!r}: send application/json "

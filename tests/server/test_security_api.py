@@ -49,6 +49,11 @@ async def test_cross_site_text_plain_post_creates_nothing(client) -> None:  # ty
     assert resp.status == 415 and "application/json" in (await resp.json())["detail"]
     form = await client.post(BASE, data={"name": "pwned"})  # application/x-www-form-urlencoded
     assert form.status == 415
+    # an empty form POST (a page can send one to an endpoint that takes no body) is refused too
+    empty_form = await client.post(
+        f"{BASE}/bot/datasets/docs/process", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert empty_form.status == 415
     # multipart is allowed for uploads only: a JSON endpoint refuses it
     multipart = await client.post(
         BASE, data=b"--b--\r\n", headers={"Content-Type": "multipart/form-data; boundary=b"}
