@@ -91,8 +91,6 @@ def test_the_whole_workflow_in_a_browser(
 ) -> None:
     console = Console(page)
     steps = Steps()
-    for name, text in FILES.items():
-        (tmp_path / name).write_text(text)
     (tmp_path / BROKEN).write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
     uploaded = [*FILES, BROKEN]
 
@@ -124,7 +122,18 @@ def test_the_whole_workflow_in_a_browser(
     page.fill("#new-dataset-name", DATASET)
     page.click("#create-dataset button[type=submit]")
     card = f"section.dataset[data-name={DATASET}]"
-    page.set_input_files(f"{card} input[type=file]", [str(tmp_path / n) for n in uploaded])
+    # the three good files dropped on the drop zone at once, the broken one chosen with the picker
+    drop = page.evaluate_handle(
+        """(files) => {
+            const dt = new DataTransfer();
+            for (const [name, text] of Object.entries(files)) dt.items.add(new File([text], name));
+            return dt;
+        }""",
+        FILES,
+    )
+    page.dispatch_event(f"{card} .dropzone", "drop", {"dataTransfer": drop})
+    page.wait_for_selector(f"{card} table.files tbody tr:nth-child(3)")
+    page.set_input_files(f"{card} input[type=file]", str(tmp_path / BROKEN))
     page.wait_for_selector(f"{card} table.files tbody tr:nth-child(4)")
     uploads = page.locator(f"{card} ul.uploads li")
     assert uploads.count() == 4
