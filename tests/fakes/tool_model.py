@@ -7,7 +7,8 @@ pieces, ``stream_options.include_usage``; ``GET /v1/models``), so the official `
 SDK — and therefore the project's ``openai`` provider — talks to it unchanged.
 
 Its "policy" is a script written in the last user message: ``[[tool {json args}]]`` steps,
-run one per round, in order. An argument ``"$N"`` is replaced by the N-th tool result of
+run one per round, in order; steps joined by ``&`` are called together in one round
+(parallel tool calls). An argument ``"$N"`` is replaced by the N-th tool result of
 the conversation (so a second call depends on the first one's real result). A step naming
 a tool the request did not offer is refused in words. When every step has a result, it
 answers ``The answer is <last result>.``; without steps, ``You said: <text>``. With
@@ -52,28 +53,51 @@ def decide(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     prompt = _text(messages[last_user].get("content")) if last_user >= 0 else ""
     results = [_text(m.get("content")) for m in messages[last_user + 1 :] if m.get("role") == "tool"]
     offered = {t["function"]["name"] for t in body.get("tools") or [] if t.get("type") == "function"}
-    steps = STEP.findall(prompt)
+    rounds = _rounds(prompt)
+    steps = [step for group in rounds for step in group]
     if not steps:
         answer = f"You said: {prompt}"
     elif len(results) < len(steps) and body.get("tool_choice") != "none":
-        name, raw = steps[len(results)]
-        if name not in offered:
-            return f"I cannot use {name}: it was not offered.", []
-        args = json.loads(raw or "{}")
-        for key, value in args.items():
-            if isinstance(value, str) and re.fullmatch(r"\$\d+", value):
-                args[key] = _number(results[int(value[1:]) - 1])
-        call = {
-            "id": f"call_{uuid.uuid4().hex[:12]}",
-            "type": "function",
-            "function": {"name": name, "arguments": json.dumps(args)},
-        }
-        return "", [call]
+        done, group = 0, rounds[0]
+        for group in rounds:  # the first round not fully answered yet
+            if done + len(group) > len(results):
+                break
+            done += len(group)
+        calls = []
+        for name, raw in group:
+            if name not in offered:
+                return f"I cannot use {name}: it was not offered.", []
+            args = json.loads(raw or "{}")
+            for key, value in args.items():
+                if isinstance(value, str) and re.fullmatch(r"\$\d+", value):
+                    args[key] = _number(results[int(value[1:]) - 1])
+            calls.append(
+                {
+                    "id": f"call_{uuid.uuid4().hex[:12]}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(args)},
+                }
+            )
+        return "", calls
     else:
         answer = f"The answer is {results[-1] if results else 'unknown'}."
     if (body.get("response_format") or {}).get("type") == "json_object":
         answer = json.dumps({"answer": answer})
     return answer, []
+
+
+def _rounds(prompt: str) -> list[list[tuple[str, str]]]:
+    """The script's steps grouped by round: steps joined by ``&`` share one."""
+    rounds: list[list[tuple[str, str]]] = []
+    end = None
+    for match in STEP.finditer(prompt):
+        joined = end is not None and prompt[end : match.start()].strip() == "&"
+        if joined:
+            rounds[-1].append((match.group(1), match.group(2)))
+        else:
+            rounds.append([(match.group(1), match.group(2))])
+        end = match.end()
+    return rounds
 
 
 def _number(text: str) -> Any:

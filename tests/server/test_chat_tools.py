@@ -300,3 +300,19 @@ def test_image_parts_go_to_a_provider_that_takes_them(served: Served) -> None:
     )
     assert resp.choices[0].message.content == "You said: What is this?"
     assert served.model.state.requests[-1]["messages"][-1]["content"] == content
+
+
+def test_parallel_calls_in_one_round_and_a_mixed_round(served: Served) -> None:
+    both = '[[add {"a": 1, "b": 2}]] & [[web__multiply {"a": 3, "b": 4}]] then [[add {"a": "$1", "b": "$2"}]]'
+    resp = _ask(served, both)
+    assert [m["output"] for m in resp.model_extra["tool_calls_made"]] == ["3", "12", "15"]
+    assert resp.choices[0].message.content == "The answer is 15."
+    round_two = served.model.state.requests[-2]["messages"]
+    assert [m["role"] for m in round_two][-3:] == ["assistant", "tool", "tool"]
+    assert len(round_two[-3]["tool_calls"]) == 2
+    # A round mixing an MCP tool and a client tool: the server runs its own, returns the other.
+    mixed = '[[add {"a": 5, "b": 5}]] & [[lookup_order {"id": "B-2"}]]'
+    resp = _ask(served, mixed)
+    assert [m["output"] for m in resp.model_extra["tool_calls_made"]] == ["10"]
+    (call,) = resp.choices[0].message.tool_calls
+    assert call.function.name == "lookup_order" and resp.choices[0].finish_reason == "tool_calls"
