@@ -13,6 +13,9 @@ export function render(main, ctx) {
   const base = projectPath(ref, "/datasets");
   const timers = new Set();
   const uploadLists = new Map(); // dataset name -> its uploads list, kept across re-renders
+  const progressBoxes = new Map(); // dataset name -> its processing progress, likewise
+  const following = new Set(); // datasets whose task is being followed
+  let resumed = false;
   let alive = true;
 
   const list = h("div", { id: "dataset-list" }, h("p", { class: "muted" }, "Loading…"));
@@ -41,6 +44,10 @@ export function render(main, ctx) {
         return;
       }
       list.replaceChildren(...data.datasets.map((d) => datasetCard(d)));
+      if (!resumed) {
+        resumed = true;
+        resumeRunning(data.datasets.map((d) => d.name));
+      }
     } catch (err) {
       list.replaceChildren(h("p", { class: "error", role: "alert" }, errorText(err)));
     }
@@ -51,7 +58,8 @@ export function render(main, ctx) {
     const details = d.details || { total_files: d.files.length, total_size_bytes: 0, file_details: [] };
     if (!uploadLists.has(d.name)) uploadLists.set(d.name, h("ul", { class: "uploads", "aria-label": "Uploads" }));
     const uploads = uploadLists.get(d.name);
-    const progress = h("div", { class: "process-progress", "aria-live": "polite" });
+    if (!progressBoxes.has(d.name)) progressBoxes.set(d.name, h("div", { class: "process-progress", "aria-live": "polite" }));
+    const progress = progressBoxes.get(d.name);
     const input = h("input", { type: "file", multiple: true, "aria-label": `Choose files for ${d.name}` });
     const zone = h(
       "label",
@@ -74,8 +82,8 @@ export function render(main, ctx) {
       input.value = "";
     });
 
-    const processButton = h("button", { type: "button", class: "process" }, "Process");
-    processButton.addEventListener("click", () => processDataset(one, processButton, progress));
+    const processButton = h("button", { type: "button", class: "process", disabled: following.has(d.name) }, "Process");
+    processButton.addEventListener("click", () => processDataset(d.name, processButton));
 
     return h(
       "section",
@@ -230,16 +238,47 @@ export function render(main, ctx) {
     }
   }
 
-  async function processDataset(one, button, box) {
+  /** Follow the tasks still running from before this page opened (another tab, the CLI). */
+  async function resumeRunning(names) {
+    try {
+      const { tasks } = await get(projectPath(ref, "/tasks"), { query: { limit: 50 } });
+      const newest = new Map();
+      for (const t of tasks) if (!newest.has(t.dataset)) newest.set(t.dataset, t);
+      for (const [name, t] of newest) {
+        if (names.includes(name) && t.state !== "SUCCESS" && t.state !== "FAILURE") follow(name, t.task_id);
+      }
+    } catch (err) {
+      console.warn("could not list running tasks", err);
+    }
+  }
+
+  async function processDataset(name, button) {
     button.disabled = true;
-    const bar = h("progress", { max: 1, value: 0, "aria-label": "Processing" });
+    const box = progressBoxes.get(name);
+    try {
+      const started = await post(`${base}/${encodeURIComponent(name)}/process`, {}, { query: { async_processing: true } });
+      if (!started.task_id) throw new Error("the server answered without a task id");
+      await follow(name, started.task_id);
+    } catch (err) {
+      box.replaceChildren(h("span", { class: "error" }, errorText(err)));
+      box.dataset.state = "FAILURE";
+      button.disabled = false;
+    }
+  }
+
+  /** A live progress bar (files done/total) and the failures with their reasons, polled from the tasks API. */
+  async function follow(name, taskId) {
+    if (following.has(name)) return;
+    following.add(name);
+    const box = progressBoxes.get(name);
+    const bar = h("progress", { max: 1, value: 0, "aria-label": `Processing ${name}` });
     const label = h("span", { class: "progress-label" }, "starting…");
     const failures = h("ul", { class: "failures" });
+    box.dataset.state = "PENDING";
     box.replaceChildren(h("div", { class: "progress-line" }, bar, label), failures);
+    const taskUrl = projectPath(ref, `/tasks/${encodeURIComponent(taskId)}`);
+    let final = "FAILURE";
     try {
-      const started = await post(`${one}/process`, {}, { query: { async_processing: true } });
-      if (!started.task_id) throw new Error("the server answered without a task id");
-      const taskUrl = projectPath(ref, `/tasks/${encodeURIComponent(started.task_id)}`);
       for (;;) {
         const t = await get(taskUrl);
         const total = t.meta.total || 0;
@@ -251,30 +290,24 @@ export function render(main, ctx) {
           ...failed.map((d) => h("li", { class: "error" }, `${d.filename || d.hash}: ${d.reason || "failed"}`)),
         );
         if (t.state === "SUCCESS" || t.state === "FAILURE") {
-          box.dataset.state = t.state;
           label.textContent =
             `${t.meta.current}/${total} files · ${t.result.processed_files} processed, ` +
             `${t.result.skipped_files} skipped, ${t.result.failed_files} failed` + (t.error ? ` · ${t.error}` : "");
+          final = t.state;
+          toast(`Processing of ${name} finished`, t.state === "FAILURE");
           break;
         }
         if (!alive) return;
         await new Promise((resolve) => timers.add(setTimeout(resolve, POLL_MS)));
       }
-      toast("Processing finished");
     } catch (err) {
       label.textContent = errorText(err);
       label.classList.add("error");
-      box.dataset.state = "FAILURE";
     } finally {
-      button.disabled = false;
+      following.delete(name);
     }
-    if (alive) {
-      const keep = box.cloneNode(true);
-      await load();
-      // Keep the finished bar visible on the re-rendered card.
-      const card = [...list.querySelectorAll("section.dataset")].find((s) => one.endsWith(`/${encodeURIComponent(s.dataset.name)}`));
-      if (card) card.querySelector(".process-progress").replaceWith(keep);
-    }
+    if (alive) await load();
+    box.dataset.state = final; // after the file table shows the result
   }
 
   async function create(event) {
