@@ -286,11 +286,18 @@ def test_the_whole_workflow_in_a_browser(
     console.assert_clean()
 
 
-def test_yaml_paths_map_to_lines(page: Any, server: ServerProcess) -> None:
-    """The editor's path → line mapping (yamlpath.js), run in the browser on tricky YAML."""
+def test_skip_link_and_yaml_paths_map_to_lines(page: Any, server: ServerProcess) -> None:
+    """The skip link by keyboard; the editor's path → line mapping (yamlpath.js), run in the
+    browser on tricky YAML."""
     console = Console(page)
     page.add_init_script(f"localStorage.setItem('lf.apiKey', '{API_KEY}')")
     page.goto("/ui/#/health")
+    page.wait_for_selector("#health-services .card")
+    # keyboard: the first Tab reaches the skip link, which moves focus to the page, not away
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => [document.activeElement.id, location.hash]") == ["main", "#/health"]
     text = "\n".join(
         [
             "version: v1",  # 1

@@ -121,6 +121,11 @@ function setupKeyDialog() {
 
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", () => {
+  // The skip link moves focus without touching the hash (the hash is the router's).
+  document.querySelector("a.skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    document.getElementById("main").focus();
+  });
   setupKeyDialog();
   showProject();
   route();
