@@ -11,7 +11,6 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
@@ -27,12 +26,8 @@ NS = "cli"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("cli") / "served"
-    data_dir.mkdir()
-    s = ServerProcess(data_dir).wait_ready()
-    yield s
-    s.stop()
+def server(cli_server: ServerProcess) -> ServerProcess:
+    return cli_server
 
 
 def docs(root: Path) -> Path:
@@ -270,12 +265,13 @@ def test_ctrl_c_during_processing_asks_before_cancelling(server: ServerProcess, 
         encoding="utf-8",
     )
     try:
-        child.expect("processing")
+        child.expect("processing.*(PENDING|STARTED)")
         child.sendintr()
         child.expect(r"Cancel task ([0-9a-f-]{36})\? \[y/N\]")
         task_id = child.match.group(1)
         child.sendline("n")  # keep watching
-        child.expect("processing")
+        child.expect("n\r\n")
+        child.expect("processing.*(PENDING|STARTED)")  # a new bar, polled at least once
         child.sendintr()
         child.expect(r"Cancel task")
         child.sendline("y")
