@@ -70,6 +70,10 @@ class Settings:
     job_batch_files: int = 64
     job_timeout_seconds: int = 3600
     job_retry_delays: tuple[int, ...] = (2, 10, 30)
+    # Parsing and extracting one file runs in a child process that is killed past these
+    # limits (the file fails alone with the reason); 0 turns a limit off.
+    file_seconds: int = 60
+    file_memory_mib: int = 2048
     # Browser-facing defences and egress (docs/security.md). Hosts are added to the loopback
     # names; "*" allows any. ``api_key`` None: no key is required.
     allowed_hosts: tuple[str, ...] = ()
@@ -101,6 +105,8 @@ class Settings:
             job_batch_files=_env_int("LF_JOB_BATCH_FILES", 64, 1),
             job_timeout_seconds=_env_int("LF_JOB_TIMEOUT_SECONDS", 3600, 1),
             job_retry_delays=_env_ints("LF_JOB_RETRY_DELAYS", (2, 10, 30)),
+            file_seconds=_env_int("LF_FILE_SECONDS", 60),
+            file_memory_mib=_env_int("LF_FILE_MEMORY_MIB", 2048),
             allowed_hosts=_env_list("LF_ALLOWED_HOSTS"),
             cors_origins=_env_origins("LF_CORS_ORIGINS"),
             api_key=os.environ.get("LF_API_KEY") or None,

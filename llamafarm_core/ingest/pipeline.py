@@ -35,7 +35,8 @@ from llamafarm_core.errors import BadRequest, LlamaFarmError
 from llamafarm_core.ingest.components import StrategyComponents
 from llamafarm_core.ingest.embedding import EmbedderFailed, embed_files
 from llamafarm_core.ingest.fingerprint import fingerprint
-from llamafarm_core.ingest.prepare import PreparedFile, PrepareFailed, parse_file, run_extractors
+from llamafarm_core.ingest.isolation import FileBudget, prepare_isolated
+from llamafarm_core.ingest.prepare import PreparedFile, PrepareFailed
 from llamafarm_core.ingest.results import FileResult, FileStatus, ProcessReport
 from llamafarm_core.ingest.selection import matching_extractors, matching_parsers
 from llamafarm_core.ingest.writing import WriteItem, write_items
@@ -122,11 +123,16 @@ def process_files(
             reraise,
         )
         hashes = list(dict.fromkeys(ds.files if file_hashes is None else file_hashes))
+        run.budget = FileBudget.from_settings(settings)
         return run.execute(hashes)
 
 
 class _Run:
     """One processing run (state between the steps; not reused)."""
+
+    # Parse + extract of one file run in a child process killed past this budget (set by
+    # process_files from Settings; see llamafarm_core/ingest/isolation.py).
+    budget = FileBudget(0, 0)
 
     def __init__(
         self,
@@ -232,12 +238,10 @@ class _Run:
 
     def _prepare(self, item: _Pending) -> PreparedFile | None:
         try:
-            prepared = parse_file(item.source, item.parsers, self.components)
+            return prepare_isolated(self.budget, self.components, item.source, item.parsers, item.extractors)
         except PrepareFailed as err:
             self._fail(item, err.reason, err.warnings)
             return None
-        run_extractors(prepared, item.extractors, self.components)
-        return prepared
 
     def _embed_and_write(self, group: list[tuple[_Pending, PreparedFile]]) -> None:
         try:
