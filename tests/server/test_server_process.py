@@ -70,14 +70,15 @@ def test_cli_talks_to_the_server(server_process: ServerProcess) -> None:
         )
 
     assert cli("projects", "create", "team", "helper").returncode == 0
-    listed = cli("projects", "list", "team")
-    assert listed.stdout.split() == ["team/helper"]
-    shown = json.loads(cli("projects", "show", "team", "helper").stdout)
+    listed = json.loads(cli("projects", "list", "team", "--json").stdout)
+    assert [(p["namespace"], p["name"]) for p in listed["projects"]] == [("team", "helper")]
+    assert "team/helper" in cli("projects", "list", "team").stdout
+    shown = json.loads(cli("projects", "show", "team", "helper", "--json").stdout)
     assert shown["project"]["config"]["name"] == "helper"
     dup = cli("projects", "create", "team", "helper")
     assert dup.returncode == 1 and "409" in dup.stderr and "already exists" in dup.stderr
     assert cli("projects", "delete", "team", "helper").returncode == 0
-    assert cli("projects", "list", "team").stdout.strip() == ""
+    assert json.loads(cli("projects", "list", "team", "--json").stdout)["projects"] == []
 
 
 def test_cli_reports_an_unreachable_server_clearly() -> None:
