@@ -31,7 +31,7 @@ async def test_imports_processes_and_answers_with_the_right_source(client, examp
     )
     assert resp.status == 201, await resp.text()
     [dataset] = (await resp.json())["datasets"]
-    report = await (await client.post(f"/v1/projects/ex/p/datasets/{dataset}/process")).json()
+    report = await (await client.post(f"/v1/projects/ex/p/datasets/{dataset}/process", json={})).json()
     assert report["failed_files"] == 0 and report["processed_files"] == len(report["details"]), report
 
     query = {"query": manifest.sample_question, "top_k": 3}

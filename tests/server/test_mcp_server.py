@@ -17,7 +17,7 @@ async def processed(client):  # type: ignore[no-untyped-def]
         "/v1/examples/quick_rag/import-project", json={"namespace": NS, "name": NAME, "process": False}
     )
     assert resp.status == 201, await resp.text()
-    done = await client.post(f"/v1/projects/{NS}/{NAME}/datasets/handbook/process")
+    done = await client.post(f"/v1/projects/{NS}/{NAME}/datasets/handbook/process", json={})
     assert done.status == 200, await done.text()
     return client
 

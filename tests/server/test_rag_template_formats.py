@@ -33,7 +33,7 @@ async def test_every_parsed_format_goes_through_the_default_strategy(client) -> 
     up = await client.post(f"{BASE}/datasets/all/data/bulk", data=form("files", [*files.items(), mail]))
     assert up.status == 200 and (await up.json())["failed"] == 0
 
-    report = await (await client.post(f"{BASE}/datasets/all/process")).json()
+    report = await (await client.post(f"{BASE}/datasets/all/process", json={})).json()
     details = {d["filename"]: d for d in report["details"]}
     for name in files:
         assert details[name]["status"] == "processed" and details[name]["chunks"] > 0, details[name]
