@@ -168,6 +168,17 @@ def test_the_whole_workflow_in_a_browser(
     assert {"llama", "carry", "weight"} <= marks
     assert re.search(r"server [\d.]+ ms", page.inner_text("#search-results .summary"))
     shot(page, screenshot_dir, "search")
+    # a configured strategy, hybrid alpha and a metadata filter reach the server
+    page.select_option("#search-strategy", "keyword_search")
+    page.check("#search-use-alpha")
+    page.fill("#search-alpha", "0.3")
+    page.fill("#search-filters", '{"filename": "alpacas.txt"}')
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#search-results .summary:has-text('keyword_search')")
+    assert page.locator("#search-results .result .source").all_inner_texts() == ["alpacas.txt"]
+    page.fill("#search-filters", "{not json")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#search-results .error:has-text('not valid JSON')")
     steps.done("search")
 
     # Chat: a streamed answer (several pieces) with its sources beside it.
@@ -264,11 +275,20 @@ def test_the_whole_workflow_in_a_browser(
     page.set_viewport_size({"width": 1280, "height": 900})
     steps.done("phone")
 
-    # Delete a file, then the project, each after a confirmation answered by keyboard.
+    # Delete the chat session, a file, then the project, each after a confirmation by keyboard.
+    page.goto("/ui/#/chat")
+    session_id = page.get_attribute("#session-list li[data-session]", "data-session")
+    page.click("#session-list li[data-session] button.small")
+    page.wait_for_selector("#confirm-dialog[open]")
+    page.keyboard.press("Tab")  # from Cancel (autofocus) to the confirming button
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#session-list li[data-session]", state="detached")
+    history = f"{server.url}/v1/projects/{NS}/{PROJECT}/chat/sessions/{session_id}/history"
+    assert requests.get(history, headers=auth, timeout=10).status_code == 404
     page.goto("/ui/#/datasets")
     page.click(f"{card} table.files tbody tr:first-child button")
     page.wait_for_selector("#confirm-dialog[open]")
-    page.keyboard.press("Tab")  # from Cancel (autofocus) to the confirming button
+    page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"{card} table.files tbody tr:nth-child(4)", state="detached")
     page.goto("/ui/#/projects")
