@@ -304,3 +304,21 @@ def test_the_server_logs_each_request_and_rejects_a_bad_log_level(
         env={**os.environ, "LF_LOG_LEVEL": "chatty", "LF_DATA_DIR": str(tmp_path / "d")},
     )
     assert bad.returncode == 2 and "LF_LOG_LEVEL='chatty' is not a level" in bad.stderr
+
+
+def test_an_api_key_is_sent_as_a_bearer_token(tmp_path: Path) -> None:
+    key = "cli-test-key-0123456789"
+    (tmp_path / "keyed").mkdir()
+    server = ServerProcess(tmp_path / "keyed", env={"LF_API_KEY": key}).wait_ready()
+    try:
+        refused = one_line_error(run_cli(server.url, "projects", "list", NS))
+        assert refused.startswith("error (401): missing or wrong API key") and key not in refused
+        wrong = one_line_error(run_cli(server.url, "projects", "list", NS, "--api-key", "nope"))
+        assert wrong.startswith("error (401)") and "nope" not in wrong
+        by_flag = json_of(run_cli(server.url, "projects", "create", NS, "locked", "--api-key", key, "--json"))
+        assert by_flag["project"]["name"] == "locked"
+        by_env = json_of(run_cli(server.url, "projects", "list", NS, "--json", env={"LF_API_KEY": key}))
+        assert [p["name"] for p in by_env["projects"]] == ["locked"]
+        assert key not in server.log(tail=None)
+    finally:
+        server.stop()
