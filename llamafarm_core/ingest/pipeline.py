@@ -13,25 +13,34 @@ embedded ACROSS files in length-sorted batches, and written with deterministic i
 (:func:`llamafarm_core.vectors.chunk_id`) — new chunks first, then the file's stale ones
 deleted — to the vector store and the lexical index. Every problem is confined to its file
 and reported with a reason; only request-level mistakes raise (unknown project or dataset
-→ NotFound, no rag section / strategy / database → BadRequest). Runs over the same dataset
-are serialised by a lock file; a file removed from the dataset mid-run is not written.
+→ NotFound, no rag section / strategy / database → BadRequest). A file removed from the
+dataset mid-run is not written.
+
+Throughput structure: a producer thread parses and extracts files ahead (up to
+:data:`PREFETCH` files) while the calling thread embeds the previous group of up to
+:data:`GROUP_CHUNKS` chunks in one length-sorted pass and writes it in one batch under the
+database's write lock. Only that write is serialised between runs: several runs (workers)
+over one dataset parse and embed in parallel, and per-file claims
+(:mod:`llamafarm_core.ingest.claims`) keep two of them from working on the same file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from llamafarm_core.config.models import DataProcessingStrategy, Dataset, ExtractorRef, ParserRef
 from llamafarm_core.databases import DatabaseHandle, EmbedderCache, open_database, require_rag
-from llamafarm_core.databases.locks import file_lock
 from llamafarm_core.datasets.blobs import BlobStore
 from llamafarm_core.datasets.layout import ProjectLayout
 from llamafarm_core.datasets.state import FileState, ProcessingStatus, StateStore
 from llamafarm_core.datasets.store import find_dataset
 from llamafarm_core.documents import SourceFile
 from llamafarm_core.errors import BadRequest, LlamaFarmError
+from llamafarm_core.ingest.claims import FileClaims
 from llamafarm_core.ingest.components import StrategyComponents
 from llamafarm_core.ingest.embedding import EmbedderFailed, embed_files
 from llamafarm_core.ingest.fingerprint import fingerprint
@@ -45,7 +54,10 @@ from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project, ProjectRef, ProjectStore
 from llamafarm_core.settings import Settings
 
-GROUP_CHUNKS = 512  # chunks parsed ahead and embedded together (length-sorted)
+GROUP_CHUNKS = 1024  # chunks embedded together in one length-sorted pass, written in one batch
+GROUP_FILES = 256  # ... and at most this many files (each holds a claim until written)
+PREFETCH = 64  # files parsed ahead of the embedder
+EMBED_CALL = 1024  # texts per embedder call (it batches them itself, sorted by length)
 Progress = Callable[[int, int], None]
 
 
@@ -102,29 +114,26 @@ def process_files(
     registry = registry or default_registry()
     projects = ProjectStore(settings, registry)
     ref = ProjectRef(namespace, project)
-    layout = ProjectLayout(projects.get(ref).path)
-    find_dataset(projects.get(ref), dataset)
-    with file_lock(layout.dataset_dir(dataset) / ".process.lock", exclusive=True):
-        current = projects.get(ref)  # re-read: another run may have changed things meanwhile
-        ds = find_dataset(current, dataset)
-        strategy, index = resolve_strategy(current, ds)
-        try:
-            handle = open_database(settings, registry, current, ds.database)
-        except LlamaFarmError as err:
-            raise BadRequest(f"dataset {dataset!r}: {err.message}") from None
-        run = _Run(
-            projects,
-            ref,
-            ds,
-            strategy,
-            StrategyComponents(registry, strategy, index),
-            handle,
-            progress,
-            reraise,
-        )
-        hashes = list(dict.fromkeys(ds.files if file_hashes is None else file_hashes))
-        run.budget = FileBudget.from_settings(settings)
-        return run.execute(hashes)
+    current = projects.get(ref)
+    ds = find_dataset(current, dataset)
+    strategy, index = resolve_strategy(current, ds)
+    try:
+        handle = open_database(settings, registry, current, ds.database)
+    except LlamaFarmError as err:
+        raise BadRequest(f"dataset {dataset!r}: {err.message}") from None
+    run = _Run(
+        projects,
+        ref,
+        ds,
+        strategy,
+        StrategyComponents(registry, strategy, index),
+        handle,
+        progress,
+        reraise,
+    )
+    hashes = list(dict.fromkeys(ds.files if file_hashes is None else file_hashes))
+    run.budget = FileBudget.from_settings(settings)
+    return run.execute(hashes)
 
 
 class _Run:
@@ -159,28 +168,26 @@ class _Run:
         self.embedder = handle.embedder_type
         self.results: dict[str, FileResult] = {}
         self.total = 0
+        self.claims = FileClaims(layout.dataset_dir(dataset.name))
+        self.members = set(dataset.files)
 
     def execute(self, hashes: list[str]) -> ProcessReport:
         self.total = len(hashes)
-        pending = [p for p in (self._triage(h) for h in hashes) if p is not None]
         self._report_progress()
-        group: list[tuple[_Pending, PreparedFile]] = []
+        deferred: list[str] = []
         try:
-            for i, item in enumerate(pending):
-                prepared = self._prepare(item)
-                if prepared is not None:
-                    group.append((item, prepared))
-                size = sum(len(p.chunks) for _, p in group)
-                if group and (size >= GROUP_CHUNKS or i == len(pending) - 1):
-                    self._embed_and_write(group)
-                    group = []
-                    self._report_progress()
+            self._stream(hashes, deferred)
+            # Files another run held: wait for each (holding no claim), then look again —
+            # usually that run has processed it and it is skipped.
+            for file_hash in sorted(deferred):
+                self.claims.claim(file_hash)
+                self._stream([file_hash], None)
         except EmbedderFailed as err:
             if self.reraise and isinstance(err.__cause__, self.reraise):
                 raise err.__cause__ from None
-            for item in pending:
-                if item.source.file_hash not in self.results:
-                    self._fail(item, f"the embedder failed: {err.reason}")
+            for file_hash in hashes:
+                if file_hash not in self.results:
+                    self._fail_unstarted(file_hash, f"the embedder failed: {err.reason}")
         self._report_progress()
         return ProcessReport(
             dataset=self.dataset.name,
@@ -193,12 +200,112 @@ class _Run:
         if self.progress is not None:
             self.progress(len(self.results), self.total)
 
+    # -- the stream: prepare ahead in a thread, embed and write groups here -----------------
+
+    def _stream(self, hashes: list[str], deferred: list[str] | None) -> None:
+        """Process ``hashes``. With ``deferred``, claims are taken without waiting and files
+        held by another run are appended to it; without, the files are already claimed."""
+        ready: queue.Queue[tuple[_Pending, PreparedFile] | None] = queue.Queue(maxsize=PREFETCH)
+        stop = threading.Event()
+        failure: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                for pair in self._prepared(hashes, deferred, stop):
+                    while not stop.is_set():
+                        try:
+                            ready.put(pair, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    else:
+                        self.claims.release(pair[0].source.file_hash)
+            except BaseException as err:  # re-raised in the calling thread
+                failure.append(err)
+            finally:
+                ready.put(None)  # the consumer always drains to this marker
+
+        producer = threading.Thread(target=produce, name="lf-prepare", daemon=True)
+        producer.start()
+        group: list[tuple[_Pending, PreparedFile]] = []
+        size = 0
+        drained = False
+        try:
+            while (pair := ready.get()) is not None:
+                group.append(pair)
+                size += len(pair[1].chunks)
+                if size >= GROUP_CHUNKS or len(group) >= GROUP_FILES:
+                    full, group, size = group, [], 0
+                    self._flush(full)  # releases its claims, also when it fails
+            drained = True
+            if group:
+                full, group = group, []
+                self._flush(full)
+        except BaseException:
+            stop.set()
+            for item, _ in group:
+                self.claims.release(item.source.file_hash)
+            while not drained and (pair := ready.get()) is not None:  # unblock the producer
+                self.claims.release(pair[0].source.file_hash)
+            raise
+        finally:
+            producer.join()
+        if failure:
+            raise failure[0]
+
+    def _prepared(
+        self, hashes: list[str], deferred: list[str] | None, stop: threading.Event
+    ) -> Iterator[tuple[_Pending, PreparedFile]]:
+        """(producer thread) Claim, triage and prepare each file; yield those to embed, still
+        claimed. A file that ends here (failed, skipped) is released at once."""
+        for file_hash in hashes:
+            if stop.is_set():
+                return
+            if file_hash not in self.members:
+                self._triage(file_hash)  # records why
+                continue
+            if deferred is not None and not self.claims.try_claim(file_hash):
+                deferred.append(file_hash)
+                continue
+            try:
+                item = self._triage(file_hash)  # under the claim: the state read is current
+                prepared = self._prepare(item) if item is not None else None
+            except BaseException:
+                self.claims.release(file_hash)
+                raise
+            if item is None or prepared is None:
+                self.claims.release(file_hash)
+                continue
+            yield item, prepared
+
+    def _flush(self, group: list[tuple[_Pending, PreparedFile]]) -> None:
+        try:
+            self._embed_and_write(group)
+        finally:
+            for item, _ in group:
+                self.claims.release(item.source.file_hash)
+        self._report_progress()
+
+    def _fail_unstarted(self, file_hash: str, reason: str) -> None:
+        """Fail a file the run did not get to; its state is only written under a claim."""
+        source = self.blobs.source(file_hash) if file_hash in self.members else None
+        if source is None or not self.claims.try_claim(file_hash):
+            self.results[file_hash] = FileResult(
+                file_hash, source.filename if source else None, FileStatus.FAILED, embedder=self.embedder
+            )
+            self.results[file_hash].reason = reason
+            return
+        try:
+            self._fail(_Pending(source, [], [], "", self.states.get(file_hash)), reason)
+        finally:
+            self.claims.release(file_hash)
+
     # -- steps ----------------------------------------------------------------------------
 
     def _triage(self, file_hash: str) -> _Pending | None:
         """Decide what to do with a file: fail it now, skip it, or process it."""
         result = FileResult(file_hash, None, FileStatus.FAILED, embedder=self.embedder)
-        if file_hash not in self.dataset.files:
+        if file_hash not in self.members:
             result.reason = f"file {file_hash[:80]} is not in dataset {self.dataset.name!r}"
             self.results[file_hash] = result
             return None
@@ -249,10 +356,13 @@ class _Run:
         except LlamaFarmError as err:
             raise EmbedderFailed(err.message) from err
         batch_size = getattr(embedder.config, "batch_size", 32)
+        # One call per EMBED_CALL texts: the embedder cuts them into batches of its own
+        # batch_size (the local model sorts them by word pieces first).
+        batch_size = batch_size if isinstance(batch_size, int) else 32
         outcome = embed_files(
             [[c.text for c in p.chunks] for _, p in group],
             self.handle.embed_documents,
-            batch_size if isinstance(batch_size, int) else 32,
+            max(batch_size, EMBED_CALL),
         )
         for f, reason in outcome.failed.items():
             self._fail(group[f][0], reason, group[f][1].warnings, group[f][1])

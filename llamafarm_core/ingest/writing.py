@@ -66,20 +66,24 @@ def write_items(
     stays its own. Returns the reasons of the files that failed (their chunks removed).
     """
     records = {item.file_hash: item.records() for item in items}
-    for item in items:
-        owned = sorted(
-            {*(item.previous.chunk_ids if item.previous else []), *(r.id for r in records[item.file_hash])}
-        )
-        states.put(
+    states.put_many(
+        [
             FileState(
                 item.file_hash,
                 ProcessingStatus.PENDING,
                 item.fingerprint,
                 handle.name,
-                chunk_ids=owned,
+                chunk_ids=sorted(
+                    {
+                        *(item.previous.chunk_ids if item.previous else []),
+                        *(r.id for r in records[item.file_hash]),
+                    }
+                ),
                 reason=WRITING,
             )
-        )
+            for item in items
+        ]
+    )
     failed: dict[str, str] = {}
     try:
         _write(
@@ -97,24 +101,24 @@ def write_items(
             except Exception as err:
                 failed[item.file_hash] = f"could not store its chunks: {describe(err)}"
                 _remove_owned(handle, store, states, item, records[item.file_hash], failed[item.file_hash])
-    for item in items:
-        if item.file_hash in failed:
-            continue
-        p = item.prepared
-        states.put(
+    states.put_many(
+        [
             FileState(
                 item.file_hash,
                 ProcessingStatus.PROCESSED,
                 item.fingerprint,
                 handle.name,
-                parser=p.parser,
+                parser=item.prepared.parser,
                 embedder=embedder,
-                extractors=list(p.extractors),
-                chunk_size=p.chunk_size,
+                extractors=list(item.prepared.extractors),
+                chunk_size=item.prepared.chunk_size,
                 chunk_ids=[r.id for r in records[item.file_hash]],
-                warnings=list(p.warnings),
+                warnings=list(item.prepared.warnings),
             )
-        )
+            for item in items
+            if item.file_hash not in failed
+        ]
+    )
     return failed
 
 
