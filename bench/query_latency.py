@@ -148,6 +148,9 @@ def write_synthetic(data_dir: Path, n: int) -> None:
     rng = random.Random(7)
     np_rng = np.random.default_rng(7)
     per_file, batch = 20, 5000
+    # Zipf-distributed words (the subject words are the most frequent), like real text.
+    vocabulary = WORDS + [f"term{i}" for i in range(20_000)]
+    weights = [1.0 / (rank + 1) for rank in range(len(vocabulary))]
     with handle.writing() as store:
         handle.ensure_model(store, dim)
         for start in range(0, n, batch):
@@ -157,7 +160,7 @@ def write_synthetic(data_dir: Path, n: int) -> None:
             for i in range(start, min(n, start + batch)):
                 file_hash = f"{i // per_file:064x}"
                 vec = vectors[i - start].tolist()
-                text = " ".join(rng.choice(WORDS) for _ in range(40))
+                text = " ".join(rng.choices(vocabulary, weights, k=40))
                 meta = {
                     "file_hash": file_hash,
                     "chunk_index": i % per_file,
@@ -302,6 +305,9 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
 
 
 def main() -> None:
+    from llamafarm_core.offline import enforce_offline
+
+    enforce_offline()  # the server's environment (e.g. TOKENIZERS_PARALLELISM=false) for the floor too
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", default="cranfield,synthetic")
     ap.add_argument("--chunks", type=int, default=100_000)
