@@ -7,7 +7,7 @@ import argparse
 import yaml
 
 from llamafarm_server.cli.client import add_server_arg, client_of
-from llamafarm_server.cli.output import emit_json, out, print_table
+from llamafarm_server.cli.output import emit_json, error, out, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,6 +59,8 @@ def _list(args: argparse.Namespace) -> None:
 def _create(args: argparse.Namespace) -> None:
     body = {"name": args.name, "config_template": args.template}
     data = client_of(args).request("POST", f"/v1/projects/{args.namespace}", json=body)
+    for warning in data.get("warnings") or []:
+        error(f"warning: {warning}")
     if args.json:
         emit_json(data)
         return
