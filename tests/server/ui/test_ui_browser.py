@@ -30,6 +30,7 @@ FILES = {
     "vicunas.txt": "Vicunas live in the high alpine areas of the Andes and are wild relatives of alpacas.\n",
 }
 BROKEN = "broken.pdf"  # fails alone, with its reason
+SLOW_MS = 120_000  # waits that load a model (generous: CI machines may be busy)
 PAGES = ["projects", "config", "datasets", "search", "chat", "health"]
 
 
@@ -141,7 +142,7 @@ def test_the_whole_workflow_in_a_browser(
         assert uploads.nth(i).get_attribute("data-state") == "done"
         assert uploads.nth(i).locator("progress").evaluate("p => p.value") == 1
     page.click(f"{card} button.process")
-    page.wait_for_selector(f"{card} .process-progress[data-state=SUCCESS]", timeout=60_000)
+    page.wait_for_selector(f"{card} .process-progress[data-state=SUCCESS]", timeout=SLOW_MS)
     progress = page.inner_text(f"{card} .process-progress")
     assert "4/4 files · 3 processed, 0 skipped, 1 failed" in progress
     assert re.search(rf"{BROKEN}: \S", page.inner_text(f"{card} .process-progress .failures")), progress
@@ -161,7 +162,7 @@ def test_the_whole_workflow_in_a_browser(
     page.wait_for_selector("#search-database option", state="attached")
     page.fill("#search-query", "how much weight can a llama carry")
     page.press("#search-query", "Enter")
-    page.wait_for_selector("#search-results .result")
+    page.wait_for_selector("#search-results .result", timeout=SLOW_MS)  # the server loads the embedder
     first = page.locator("#search-results .result").first
     assert first.locator(".source").inner_text() == "llamas.md"
     marks = {m.lower() for m in first.locator("mark").all_inner_texts()}
@@ -188,7 +189,7 @@ def test_the_whole_workflow_in_a_browser(
     page.fill("#chat-input", "How much weight can a llama carry?")
     page.press("#chat-input", "Enter")
     answer = page.locator(".turn.assistant").last
-    page.wait_for_selector(".turn.assistant[data-state=done]", timeout=60_000)
+    page.wait_for_selector(".turn.assistant[data-state=done]", timeout=SLOW_MS)
     assert answer.locator(".text").inner_text().strip()
     assert int(answer.get_attribute("data-deltas") or 0) > 1  # streamed, not one block
     sources = answer.locator(".sources button.source")
