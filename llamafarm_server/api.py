@@ -148,7 +148,7 @@ def _wrap(
 
 
 WARNING_HEADER = "Warning"
-REQUEST_WARNINGS = "llamafarm_warnings"
+REQUEST_WARNINGS: web.RequestKey[list[str]] = web.RequestKey("llamafarm_warnings", list)
 
 
 async def _warn_header(request: web.Request, response: web.StreamResponse) -> None:

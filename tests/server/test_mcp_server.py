@@ -90,6 +90,22 @@ async def test_stateless_endpoint_refuses_get_and_delete_and_bad_json_rpc(client
     assert bad.status == 400 and (await bad.json())["error"]["code"] == -32700
 
 
+@pytest.mark.parametrize("version", ["2025-03-26", "2025-06-18", "2025-11-25"])
+async def test_clients_of_earlier_protocol_versions_call_tools(client, version: str) -> None:  # type: ignore[no-untyped-def]
+    assert (await client.post(f"/v1/projects/{NS}", json={"name": NAME})).status == 201
+    call = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": "list_datasets", "arguments": {}},
+    }
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": version}
+    resp = await client.post(MCP_PATH, json=call, headers=headers)
+    assert resp.status == 200, await resp.text()
+    result = (await resp.json())["result"]
+    assert not result["isError"] and json.loads(result["content"][0]["text"]) == {"datasets": []}
+
+
 async def test_behind_the_api_key(aiohttp_client, settings, registry) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
