@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from tests.conftest import ServerProcess
 
@@ -245,6 +246,16 @@ def test_the_whole_workflow_in_a_browser(
     page.click("#config-save")
     page.wait_for_selector('#config-status:text("Saved version")')
     assert "careful assistant" in yaml_path.read_text()
+    # A save that drops a dataset asks first (the server would delete it); Esc sends nothing.
+    without = yaml.safe_load(page.input_value("#config-text"))
+    without.pop("datasets")
+    page.fill("#config-text", yaml.safe_dump(without, sort_keys=False))
+    page.click("#config-save")
+    page.wait_for_selector("#confirm-dialog[open]")
+    assert DATASET in page.inner_text("#confirm-title")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#confirm-dialog", state="hidden")
+    assert yaml.safe_load(yaml_path.read_text())["datasets"][0]["name"] == DATASET
     # Broken YAML never reaches the server; its line is named too.
     page.fill("#config-text", "version: v1\nname: [unclosed\n")
     page.click("#config-save")

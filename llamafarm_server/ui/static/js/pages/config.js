@@ -2,7 +2,7 @@
 // validates it and writes it atomically, or changes nothing). Errors point at their lines.
 
 import { get, projectPath, put } from "../api.js";
-import { errorText, h, toast } from "../dom.js";
+import { confirmDialog, errorText, h, toast } from "../dom.js";
 import { dump, load } from "../../vendor/js-yaml.mjs";
 import { lineOf, pathLines, splitProblems } from "../yamlpath.js";
 
@@ -11,6 +11,9 @@ export function render(main, ctx) {
   const ref = ctx.ref;
   let etag = null;
   let saved = "";
+  let savedDatasets = [];
+  const datasetNames = (config) =>
+    Array.isArray(config && config.datasets) ? config.datasets.map((d) => d && d.name).filter(Boolean) : [];
 
   const gutter = h("pre", { class: "gutter", "aria-hidden": "true" });
   const area = h("textarea", {
@@ -89,6 +92,7 @@ export function render(main, ctx) {
       const { data, headers } = await get(projectPath(ref), { full: true });
       etag = headers.get("ETag");
       saved = dump(data.project.config, { lineWidth: -1, noRefs: true });
+      savedDatasets = datasetNames(data.project.config);
       area.value = saved;
       showWarnings(data.warnings);
       showProblems("", []);
@@ -112,11 +116,23 @@ export function render(main, ctx) {
       showProblems("The YAML does not parse; nothing was sent", [{ line, message: err.reason || err.message }]);
       return;
     }
+    const kept = new Set(datasetNames(config));
+    const dropped = savedDatasets.filter((name) => !kept.has(name));
+    if (dropped.length) {
+      const ok = await confirmDialog(
+        `Delete dataset(s) ${dropped.join(", ")}?`,
+        "The new config no longer lists them: saving deletes them like the Datasets page does " +
+          "(processing stopped, their chunks and unshared files removed).",
+        "Save and delete",
+      );
+      if (!ok) return;
+    }
     const headers = etag ? { "If-Match": etag } : {};
     try {
       const { data, headers: answer } = await put(projectPath(ref), { config }, { headers, full: true });
       etag = answer.get("ETag");
       saved = area.value;
+      savedDatasets = datasetNames(data.project.config);
       showProblems("", []);
       showWarnings(data.warnings);
       toast("Config saved");
