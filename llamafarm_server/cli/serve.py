@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("llamafarm.serve")
 SUPERVISE_EVERY = 2.0
+# On SIGTERM serve is gone within ~3 s: open requests get SHUTDOWN_SECONDS to finish (an
+# interrupted upload or PUT leaves nothing half-written), a busy worker WORKER_GRACE_SECONDS
+# to finish its job before it is killed (the job is re-queued: its heartbeat stops).
+SHUTDOWN_SECONDS = 1.0
+WORKER_GRACE_SECONDS = 1.0
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -81,7 +86,7 @@ def supervision(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await asyncio.to_thread(supervisor.stop)
+        await asyncio.to_thread(supervisor.stop, WORKER_GRACE_SECONDS)
         client.close()
 
     return ctx
@@ -172,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
             print=None,
             access_log=logging.getLogger("llamafarm.access"),
             access_log_class=access_logger_class(),
+            shutdown_timeout=SHUTDOWN_SECONDS,
         )
         return 0
     except DataDirBusy as err:

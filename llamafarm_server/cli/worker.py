@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 
@@ -50,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     egress.configure(settings.allowed_egress)
     url = args.redis_url or settings.redis_url or embedded_url(settings.data_dir)
     if args.parent_pid:
-        watch_parent(args.parent_pid)
+        # SIGKILL, not SIGTERM: RQ answers SIGTERM by finishing the current job, which may be
+        # stuck for a long time; the job is re-queued when its heartbeat expires.
+        watch_parent(args.parent_pid, signal.SIGKILL)
     try:
         ping(url, timeout=5)
     except ServiceUnavailable as err:
