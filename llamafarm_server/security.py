@@ -31,6 +31,10 @@ from llamafarm_server.context import SETTINGS
 PUBLIC_PATHS = frozenset({"/health/liveness"})
 PUBLIC_GET_PREFIXES = ("/ui/",)
 BODY_TYPES = frozenset({"application/json", "multipart/form-data"})
+# The types a web page may POST cross-site without a CORS preflight (HTML forms, fetch no-cors).
+CROSS_SITE_SIMPLE_TYPES = frozenset(
+    {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
+)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CORS_ALLOW_HEADERS = "Authorization, Content-Type, If-Match, Accept, Last-Event-ID"
 CORS_EXPOSE_HEADERS = "ETag, Location"
@@ -76,6 +80,17 @@ def _is_public(request: web.Request) -> bool:
     return False
 
 
+def _refused_body_type(request: web.Request) -> bool:
+    """A body must be JSON or multipart. A bodyless request is refused only with a type a page
+    may send cross-site without a preflight: other types (aiohttp's client labels an empty POST
+    ``application/octet-stream``) already need the browser to ask first."""
+    if request.body_exists:
+        return request.content_type not in BODY_TYPES
+    if hdrs.CONTENT_TYPE not in request.headers:
+        return False
+    return request.content_type in CROSS_SITE_SIMPLE_TYPES
+
+
 def _key_ok(request: web.Request, key: str) -> bool:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
@@ -109,8 +124,7 @@ async def security_middleware(request: web.Request, handler):  # type: ignore[no
                     "Access-Control-Max-Age": "600",
                 },
             )
-    has_body = request.body_exists or hdrs.CONTENT_TYPE in request.headers
-    if request.method in UNSAFE_METHODS and has_body and request.content_type not in BODY_TYPES:
+    if request.method in UNSAFE_METHODS and _refused_body_type(request):
         return _reject(
             415,
             f"unsupported Content-Type {request.content_type!r}: send application/json "
