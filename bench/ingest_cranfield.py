@@ -1,23 +1,30 @@
-"""Ingest the 1,400 Cranfield abstracts through the HTTP API and compare with the embedder's
-raw speed on the same texts.
+"""Ingest the 1,400 Cranfield abstracts through the HTTP API and compare with the floor.
 
-    .venv/bin/python bench/ingest_cranfield.py [--limit N] [--batch 200]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/ingest_cranfield.py [--limit N] [--batch 200]
+        [--compare /work/base] [--cores 0|0,1] [--job-batch N]
 
 Starts a real ``llamafarm serve`` (temp data dir, free port), creates a project from the
-``rag`` template (embedded Chroma, bundled all-MiniLM-L6-v2), uploads one .txt per document
-(text = the .W field) with bulk uploads, processes the dataset, then encodes the same texts
-directly with sentence-transformers. Prints a table; asserts nothing.
+``rag`` template (embedded Chroma, bundled all-MiniLM-L6-v2), warms the workers up, uploads
+one .txt per document (text = the .W field) with bulk uploads and processes the dataset.
+Then, in this process, times the floors: sentence-transformers ``encode`` (batch 32) of the
+1,400 whole texts, and of exactly the chunk texts the run stored (pipeline efficiency).
+``--compare PATH`` first runs the same ingest with another checkout (PYTHONPATH), so before
+and after are measured in one run. ``--cores`` runs serve with ``--workers 0`` and one worker
+pinned per core (``taskset``; see bench/ingest_scaleout.py). Prints a table and writes
+bench/results/ingest*.json; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -32,14 +39,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, job_batch: int | None) -> tuple[subprocess.Popen, str, Path]:
+def start_server(
+    data_dir: Path,
+    job_batch: int | None,
+    *,
+    code: Path | None = None,
+    workers: int | None = None,
+) -> tuple[subprocess.Popen, str, Path]:
+    """``llamafarm serve`` on a free port; ``code``: run that checkout instead (PYTHONPATH)."""
     port = free_port()
     log = data_dir.parent / "serve.log"
-    env = {**os.environ, "LF_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = server_env(data_dir, code)
     if job_batch:
         env["LF_JOB_BATCH_FILES"] = str(job_batch)
+    cmd = [sys.executable, "-m", "llamafarm_server.cli", "serve", "--port", str(port)]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llamafarm_server.cli", "serve", "--port", str(port)],
+        cmd,
         env=env,
         stdout=open(log, "wb"),  # noqa: SIM115 (the child keeps it for its lifetime)
         stderr=subprocess.STDOUT,
@@ -59,16 +76,42 @@ def start_server(data_dir: Path, job_batch: int | None) -> tuple[subprocess.Pope
     sys.exit("server did not start in 120 s")
 
 
+def server_env(data_dir: Path, code: Path | None) -> dict[str, str]:
+    env = {**os.environ, "LF_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    if code is not None:
+        env["PYTHONPATH"] = f"{code}:{code / 'plugins'}"
+    return env
+
+
+def start_pinned_workers(data_dir: Path, code: Path | None, cores: list[int]) -> list[subprocess.Popen]:
+    """One ``llamafarm worker`` per core, pinned with taskset (serve runs with --workers 0)."""
+    procs = []
+    for core in cores:
+        log = open(data_dir.parent / f"worker-{core}.log", "wb")  # noqa: SIM115
+        cmd = ["taskset", "-c", str(core), sys.executable, "-m", "llamafarm_server.cli", "worker"]
+        cmd += ["--data-dir", str(data_dir), "--name", f"bench-{core}"]
+        procs.append(
+            subprocess.Popen(
+                cmd,
+                env=server_env(data_dir, code),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    return procs
+
+
 def check(resp: requests.Response) -> dict:
     if resp.status_code >= 400:
         sys.exit(f"{resp.request.method} {resp.url} -> {resp.status_code}: {resp.text[:2000]}")
     return resp.json()
 
 
-def process(url: str) -> dict:
+def process(url: str, dataset: str = DATASET) -> dict:
     """Process synchronously; if the server answers with a task, poll it to the end."""
     base = f"{url}/v1/projects/{NS}/{PROJECT}"
-    data = check(requests.post(f"{base}/datasets/{DATASET}/process", timeout=7200))
+    data = check(requests.post(f"{base}/datasets/{dataset}/process", timeout=7200))
     task_id = data.get("task_id")
     while task_id:
         task = check(requests.get(f"{base}/tasks/{task_id}", timeout=60))
@@ -78,39 +121,78 @@ def process(url: str) -> dict:
     return data
 
 
-def raw_encode(texts: list[str]) -> float:
+def encode_seconds(texts: list[str], batch: int = 32) -> float:
+    """The floor: sentence-transformers ``encode`` of ``texts`` in one call (it sorts them by
+    character length and cuts batches of ``batch``), model loaded and warmed up first."""
     from sentence_transformers import SentenceTransformer
 
     from llamafarm_core.bundled import minilm_path
 
     model = SentenceTransformer(str(minilm_path()), device="cpu")
-    model.encode(texts[:32], batch_size=32)  # warm-up
+    model.encode(texts[:32], batch_size=batch)  # warm-up
     start = time.perf_counter()
-    model.encode(texts, batch_size=32, normalize_embeddings=True)
+    model.encode(texts, batch_size=batch, normalize_embeddings=True)
     return time.perf_counter() - start
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--limit", type=int, default=None, help="only the first N documents")
-    ap.add_argument("--batch", type=int, default=200, help="files per bulk upload")
-    ap.add_argument("--job-batch", type=int, default=None, help="LF_JOB_BATCH_FILES for the server")
-    args = ap.parse_args()
-    docs = read_docs(CRAN)[: args.limit]
-    texts = [text for _, text in docs]
+@dataclass
+class Run:
+    """One ingest through the API."""
+
+    label: str
+    upload_s: float
+    process_s: float
+    processed: int
+    chunks: int
+    failed: int
+    chunk_texts: list[str] = field(default_factory=list, repr=False)
+
+    def row(self, n: int) -> dict[str, float | int | str]:
+        total = self.upload_s + self.process_s
+        return {
+            "label": self.label,
+            "docs": n,
+            "chunks": self.chunks,
+            "upload_s": round(self.upload_s, 2),
+            "process_s": round(self.process_s, 2),
+            "docs_per_s": round(n / total, 2),
+            "process_docs_per_s": round(self.processed / self.process_s, 2),
+            "chunks_per_s": round(self.chunks / self.process_s, 2),
+        }
+
+
+def ingest(
+    docs: list[tuple[str, str]],
+    label: str,
+    *,
+    code: Path | None = None,
+    job_batch: int | None = None,
+    cores: list[int] | None = None,
+    batch: int = 200,
+) -> Run:
+    """Upload ``docs`` as .txt files and process them through a fresh server (temp data dir).
+
+    The workers are warmed up first (a one-file dataset), so model loading is not timed —
+    the floor does not time it either. ``cores``: serve with ``--workers 0`` and one worker
+    pinned to each core (taskset). ``code``: another checkout (e.g. the baseline).
+    """
     with tempfile.TemporaryDirectory(prefix="lf-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        proc, url, log = start_server(data_dir, args.job_batch)
+        proc, url, _log = start_server(data_dir, job_batch, code=code, workers=0 if cores else None)
+        workers = start_pinned_workers(data_dir, code, cores) if cores else []
         try:
             check(requests.post(f"{url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
             base = f"{url}/v1/projects/{NS}/{PROJECT}/datasets"
-            check(
-                requests.post(base, json={"name": DATASET, "data_processing_strategy": "universal_processor"})
-            )
+            for name in ("warm", DATASET):
+                body = {"name": name, "data_processing_strategy": "universal_processor"}
+                check(requests.post(base, json=body))
+            warm = [("files", ("warm.txt", b"Warming up the embedder of every worker."))]
+            check(requests.post(f"{base}/warm/data/bulk", files=warm, timeout=600))
+            process(url, "warm")
             start = time.perf_counter()
-            for i in range(0, len(docs), args.batch):
-                files = [("files", (f"cran_{d}.txt", t.encode())) for d, t in docs[i : i + args.batch]]
+            for i in range(0, len(docs), batch):
+                files = [("files", (f"cran_{d}.txt", t.encode())) for d, t in docs[i : i + batch]]
                 res = check(requests.post(f"{base}/{DATASET}/data/bulk", files=files, timeout=600))
                 if res["failed"]:
                     sys.exit(f"upload failures: {[f for f in res['files'] if f['status'] == 'failed'][:3]}")
@@ -119,28 +201,108 @@ def main() -> None:
             report = process(url)
             process_s = time.perf_counter() - start
         finally:
+            for w in workers:
+                w.terminate()
             proc.terminate()
             proc.wait(30)
+            for w in workers:
+                w.wait(30)
         details = report.get("details", [])
         chunks = sum(d.get("chunks", 0) for d in details if d.get("status") == "processed")
         processed = sum(1 for d in details if d.get("status") == "processed")
         failed = [d for d in details if d.get("status") == "failed"]
         if failed:
-            print(f"{len(failed)} files failed, e.g. {failed[0].get('reason')}", file=sys.stderr)
-    raw_s = raw_encode(texts)
+            print(f"{label}: {len(failed)} files failed, e.g. {failed[0].get('reason')}", file=sys.stderr)
+        texts = stored_chunk_texts(data_dir)
+    return Run(label, upload_s, process_s, processed, chunks, len(failed), texts)
+
+
+def stored_chunk_texts(data_dir: Path) -> list[str]:
+    """Every chunk text in the run's Chroma database (to time a raw encode of the same texts)."""
+    import chromadb
+
+    texts: list[str] = []
+    for sqlite in data_dir.rglob("chroma.sqlite3"):
+        client = chromadb.PersistentClient(path=str(sqlite.parent))
+        for collection in client.list_collections():
+            got = client.get_collection(collection.name).get(include=["documents"])
+            texts += [t for t in got["documents"] or [] if t]
+    return texts
+
+
+def save_results(name: str, data: dict) -> Path:
+    """Write ``bench/results/{name}.json`` (gitignored), read by bench/peers/chart.py."""
+    out = Path(__file__).resolve().parent / "results" / f"{name}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(data, indent=2))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--limit", type=int, default=None, help="only the first N documents")
+    ap.add_argument("--batch", type=int, default=200, help="files per bulk upload")
+    ap.add_argument("--job-batch", type=int, default=None, help="LF_JOB_BATCH_FILES for the server")
+    ap.add_argument(
+        "--compare", type=Path, default=None, help="also run this checkout first (e.g. /work/base)"
+    )
+    ap.add_argument("--cores", default=None, help="pin one worker per listed core, e.g. 0 or 0,1")
+    args = ap.parse_args()
+    docs = read_docs(CRAN)[: args.limit]
+    texts = [text for _, text in docs]
+    cores = [int(c) for c in args.cores.split(",")] if args.cores else None
+    runs = []
+    if args.compare:
+        runs.append(
+            ingest(docs, "before", code=args.compare.resolve(), job_batch=args.job_batch, cores=cores)
+        )
+    runs.append(ingest(docs, "after", job_batch=args.job_batch, cores=cores))
+    floor_s = encode_seconds(texts)
+    chunk_s = encode_seconds(runs[-1].chunk_texts)
     n = len(docs)
+    floor = n / floor_s
+    chunk_floor = len(runs[-1].chunk_texts) / chunk_s
     batch = args.job_batch or os.environ.get("LF_JOB_BATCH_FILES") or "default"
     print(
-        f"\nCranfield ingest, {n} documents, {processed} processed, {chunks} chunks (files per job: {batch})\n"
+        f"\nCranfield ingest, {n} documents through the HTTP API (files per job: {batch}, "
+        f"workers: {'pinned to ' + args.cores if cores else 'serve default'}, "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')})\n"
     )
-    print("| stage | seconds | docs/s | chunks/s |")
-    print("|---|---:|---:|---:|")
-    print(f"| bulk upload (HTTP) | {upload_s:.1f} | {n / upload_s:.1f} | |")
     print(
-        f"| process (HTTP, parse+embed+store) | {process_s:.1f} | {processed / process_s:.1f} | {chunks / process_s:.1f} |"
+        "| run | chunks | upload s | process s | upload+process docs/s | × floor | process chunks/s | × chunk floor |"
     )
-    print(f"| upload + process | {upload_s + process_s:.1f} | {n / (upload_s + process_s):.1f} | |")
-    print(f"| raw sentence-transformers encode of the same texts | {raw_s:.1f} | {n / raw_s:.1f} | |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
+    for run in runs:
+        row = run.row(n)
+        row["x_floor"] = round(row["docs_per_s"] / floor, 3)
+        row["x_chunk_floor"] = round(row["chunks_per_s"] / chunk_floor, 3) if run is runs[-1] else None
+        rows.append(row)
+        xc = f"{row['x_chunk_floor']:.2f}" if row["x_chunk_floor"] is not None else ""
+        print(
+            f"| {run.label} | {run.chunks} | {run.upload_s:.1f} | {run.process_s:.1f} | {row['docs_per_s']:.1f} "
+            f"| {row['x_floor']:.2f} | {row['chunks_per_s']:.1f} | {xc} |"
+        )
+    print(
+        f"| floor: encode of the {n} whole texts, batch 32 | {n} | | {floor_s:.1f} | {floor:.1f} | 1.00 | | |"
+    )
+    print(
+        f"| chunk floor: encode of the {len(runs[-1].chunk_texts)} stored chunk texts | "
+        f"{len(runs[-1].chunk_texts)} | | {chunk_s:.1f} | | | {chunk_floor:.1f} | 1.00 |"
+    )
+    if len(runs) == 2:
+        print(f"\nafter / before (upload + process): {rows[1]['docs_per_s'] / rows[0]['docs_per_s']:.2f}×")
+    name = "ingest" if not cores else f"ingest_cores_{'_'.join(map(str, cores))}"
+    saved = save_results(
+        name,
+        {
+            "docs": n,
+            "floor_docs_per_s": round(floor, 2),
+            "chunk_floor_chunks_per_s": round(chunk_floor, 2),
+            "runs": rows,
+        },
+    )
+    print(f"\n(results: {saved})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,141 @@
+"""Peak memory of a processing run against the size of the corpus: bounded by a group of
+chunks in flight, not by the corpus.
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/ingest_memory.py [--mb 1,2,4] [--file-kb 64]
+        [--group-chunks N]
+
+For each size: generates that many megabytes of English-like text (seeded; paragraphs of
+words from a fixed vocabulary) as .txt files of ``--file-kb`` each into a temp dir, adds them
+to a dataset of a ``rag``-template project (embedded Chroma, bundled all-MiniLM-L6-v2), then
+runs ``process_files`` — what a worker runs for a job — in a fresh child process and reports
+its peak RSS (``ru_maxrss``) and the RSS after loading the model (the baseline every worker
+pays). ``--mb 1024`` is the 1 GB run (hours on 2 cores: the embedder's ~40 chunks/s is the
+limit). ``--group-chunks`` lowers the pipeline's group size (default: the pipeline's) so a
+small corpus already spans many groups. Prints a table, writes bench/results/memory.json;
+asserts nothing. (The embedded vector store's own index grows with the collection, as any
+HNSW index does; that is the store's memory, reported here as part of the peak.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest_cranfield import save_results  # noqa: E402
+
+CHILD = r"""
+import json, resource, sys
+from llamafarm_core.ingest import pipeline
+from llamafarm_core.settings import Settings
+if int(sys.argv[1]):
+    pipeline.GROUP_CHUNKS = int(sys.argv[1])
+settings = Settings.from_env()
+registry = pipeline.default_registry()
+from llamafarm_embedders.model_cache import get_model, resolve_device
+from llamafarm_core.bundled import minilm_path
+get_model(minilm_path(), resolve_device("cpu")).model.encode(["warm up"])
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+report = pipeline.process_files(settings, "bench", "memory", "docs", registry=registry)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+chunks = sum(r.chunks for r in report.results if r.status.value == "processed")
+failed = sum(1 for r in report.results if r.status.value == "failed")
+print(json.dumps({"model_rss_mb": base / 1024, "peak_rss_mb": peak / 1024, "chunks": chunks, "failed": failed}))
+"""
+
+_VOCABULARY = (
+    "air flow wing pressure boundary layer shock wave supersonic heat transfer model test "
+    "velocity surface theory solution number mach body drag lift data results method effect "
+    "the of and in a to is for on by with are at from as be this which that an were it"
+)
+WORDS = _VOCABULARY.split()
+
+
+def generate(directory: Path, megabytes: float, file_kb: int, seed: int = 7) -> list[Path]:
+    rng = random.Random(seed)
+    paths, total, target = [], 0, int(megabytes * 1024 * 1024)
+    while total < target:
+        paragraphs, size = [], 0
+        while size < file_kb * 1024:
+            sentence_count = rng.randint(3, 8)
+            text = " ".join(
+                " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 20))).capitalize() + "."
+                for _ in range(sentence_count)
+            )
+            paragraphs.append(text)
+            size += len(text) + 2
+        path = directory / f"doc_{len(paths):06d}.txt"
+        path.write_text("\n\n".join(paragraphs))
+        paths.append(path)
+        total += path.stat().st_size
+    return paths
+
+
+def measure(megabytes: float, file_kb: int, group_chunks: int) -> dict:
+    from llamafarm_core.datasets import DatasetStore
+    from llamafarm_core.ingest.pipeline import default_registry
+    from llamafarm_core.projects import ProjectRef, ProjectStore
+    from llamafarm_core.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="lf-mem-") as tmp:
+        data_dir, text_dir = Path(tmp) / "data", Path(tmp) / "text"
+        text_dir.mkdir()
+        files = generate(text_dir, megabytes, file_kb)
+        env = {**os.environ, "LF_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        os.environ["LF_DATA_DIR"] = str(data_dir)
+        settings = Settings.from_env()
+        registry = default_registry()
+        projects = ProjectStore(settings, registry)
+        ref = ProjectRef("bench", "memory")
+        projects.create(ref, "rag")
+        datasets = DatasetStore(settings, projects, registry)
+        datasets.create(ref, "docs", "universal_processor", "main_db")
+        uploads = []
+        for path in files:
+            writer = datasets.writer(ref)
+            with path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    writer.write(block)
+            uploads.append(datasets.store_upload(ref, writer, path.name, "text/plain"))
+        datasets.add_members(ref, "docs", uploads)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(group_chunks)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if out.returncode != 0:
+            sys.exit(out.stderr[-3000:])
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result.update(mb=megabytes, files=len(files))
+        return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mb", default="1,2,4", help="corpus sizes in MB, comma-separated (1024 = 1 GB)")
+    ap.add_argument("--file-kb", type=int, default=64, help="size of each generated file")
+    ap.add_argument("--group-chunks", type=int, default=0, help="pipeline GROUP_CHUNKS (0: default)")
+    args = ap.parse_args()
+    rows = [measure(float(mb), args.file_kb, args.group_chunks) for mb in args.mb.split(",")]
+    group = args.group_chunks or "default"
+    print(f"\nPeak RSS of one processing run (child process) vs corpus size (group of chunks: {group})\n")
+    print("| corpus MB | files | chunks | RSS after model load MB | peak RSS MB | peak − model MB |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['mb']:g} | {r['files']} | {r['chunks']} | {r['model_rss_mb']:.0f} | {r['peak_rss_mb']:.0f} "
+            f"| {r['peak_rss_mb'] - r['model_rss_mb']:.0f} |"
+        )
+    print(f"\n(results: {save_results('memory', {'group_chunks': group, 'runs': rows})})")
+
+
+if __name__ == "__main__":
+    main()
