@@ -26,8 +26,9 @@ class LocalFile:
 
 
 def collect_files(specs: list[str | Path]) -> list[LocalFile]:
-    """Files named by paths, directories (read recursively) and globs (``**`` allowed), in
-    order, each once. A spec that names nothing is a :class:`ClientError`."""
+    """Files named by paths, directories (read recursively, hidden files and directories
+    left out) and globs (``**`` allowed), in order, each once. A spec that names nothing is a
+    :class:`ClientError`."""
     out: list[LocalFile] = []
     seen: set[Path] = set()
 
@@ -42,8 +43,8 @@ def collect_files(specs: list[str | Path]) -> list[LocalFile]:
         path = Path(text)
         if path.is_dir():
             for root, dirs, names in os.walk(path):
-                dirs.sort()
-                for name in sorted(names):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # no .git, .cache, …
+                for name in sorted(n for n in names if not n.startswith(".")):
                     add(Path(root) / name)
         elif path.is_file():
             add(path)

@@ -17,6 +17,9 @@ def tree(root: Path) -> None:
     (root / "a.txt").write_text("alpha")
     (root / "sub" / "b.md").write_text("# beta")
     (root / "sub" / "deep" / "c.md").write_text("gamma" * 100)
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[core]")
+    (root / "sub" / ".DS_Store").write_bytes(b"\x00")
 
 
 def test_paths_directories_and_globs_name_each_file_once(tmp_path: Path) -> None:
@@ -26,7 +29,8 @@ def test_paths_directories_and_globs_name_each_file_once(tmp_path: Path) -> None
     ]
     assert names == ["a.txt", "b.md", "c.md"]
     sizes = {f.path.name: f.size for f in collect_files([tmp_path])}
-    assert sizes == {"a.txt": 5, "b.md": 6, "c.md": 500}
+    assert sizes == {"a.txt": 5, "b.md": 6, "c.md": 500}  # hidden files of a directory are left out
+    assert [f.path.name for f in collect_files([tmp_path / ".git" / "config"])] == ["config"]  # named: sent
     with pytest.raises(ClientError, match="no such file"):
         collect_files([tmp_path / "missing.txt"])
     with pytest.raises(ClientError, match="no files match"):
