@@ -1,0 +1,79 @@
+"""The chart of docs/performance.md: ingestion throughput (× the floor) of ours and the
+peers, and — when bench/results/query_latency.json exists — query latency against its floor.
+
+    bench/.venv-peers/bin/python bench/peers/chart.py [--out docs/images/performance.png]
+
+Reads what the bench scripts wrote under bench/results/: peers.json (bench/peers/ingest_peers.py
+--ours), scaleout.json (bench/ingest_scaleout.py) and, optionally, query_latency.json with
+``{"floor_ms": F, "rows": [{"label": ..., "p50_ms": ...}, ...]}``. Needs matplotlib (the
+peers' venv has it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1]
+RESULTS = BENCH / "results"
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=BENCH.parent / "docs" / "images" / "performance.png")
+    args = ap.parse_args()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    peers, scaleout, latency = load("peers"), load("scaleout"), load("query_latency")
+    panels = [p for p in (peers, scaleout, latency) if p]
+    if not panels:
+        raise SystemExit("nothing in bench/results/: run the bench scripts first")
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    ax_iter = iter(axes[0])
+    if peers:
+        ax = next(ax_iter)
+        labels = [
+            r["label"].replace(", upload + process via HTTP", "\n(HTTP, upload+process)")
+            for r in peers["runs"]
+        ]
+        values = [r["x_floor"] for r in peers["runs"]]
+        ax.barh(labels, values, color=["#2b6cb0" if "LlamaFarm" in lab else "#a0aec0" for lab in labels])
+        ax.axvline(1.0, color="black", lw=1, label="floor: encode of the whole texts")
+        ax.axvline(0.97, color="#c53030", lw=1, ls="--", label="target 0.97 ×")
+        ax.set_xlabel("ingestion throughput, × floor (higher is better)")
+        ax.set_title(f"Cranfield {peers['docs']} abstracts, all-MiniLM-L6-v2")
+        ax.invert_yaxis()
+        ax.legend(loc="lower right", fontsize=8)
+    if scaleout:
+        ax = next(ax_iter)
+        runs = scaleout["runs"]
+        ax.bar([r["label"] for r in runs], [r["process_docs_per_s"] for r in runs], color="#2b6cb0")
+        ax.set_ylabel("processing docs/s")
+        ax.set_title("workers pinned to one core each (taskset)")
+        ax.tick_params(axis="x", labelrotation=20)
+    if latency:
+        ax = next(ax_iter)
+        rows = latency["rows"]
+        ax.barh([r["label"] for r in rows], [r["p50_ms"] for r in rows], color="#2b6cb0")
+        if "floor_ms" in latency:
+            ax.axvline(latency["floor_ms"], color="black", lw=1, label="floor")
+            ax.legend(fontsize=8)
+        ax.set_xlabel("rag/query p50 ms (lower is better)")
+        ax.invert_yaxis()
+    fig.tight_layout()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.out, dpi=110)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
