@@ -54,7 +54,7 @@ def upload_bar(enabled: bool = True) -> Iterator[Callable[[UploadProgress], None
         progress.update(data, total=p.bytes_total, completed=p.bytes_done, note=p.current or "")
         progress.update(data, amount=str(byte_text.render(progress.tasks[data])))
 
-    with progress:
+    with _shown(progress):
         yield update
 
 
@@ -113,5 +113,16 @@ def _follow(client: LlamaFarmClient, namespace: str, project: str, task_id: str,
                 reported.add(f.hash)
                 progress.console.print(f"failed: {f.filename or f.hash[:12]}: {f.reason}")
 
-    with progress:
+    with _shown(progress):
         return client.wait_task(namespace, project, task_id, on_progress=update)
+
+
+@contextlib.contextmanager
+def _shown(progress: Progress) -> Iterator[None]:
+    """Like ``with progress`` but also stopped when Ctrl-C lands inside ``start()`` (else the
+    refresh thread would keep drawing over the prompt that follows)."""
+    try:
+        progress.start()
+        yield
+    finally:
+        progress.stop()
