@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from pydantic import Field
+from typing_extensions import TypeVar
 
 from llamafarm_core.components.base import Component, PluginConfig
 
@@ -15,7 +16,10 @@ class EmbedderConfig(PluginConfig):
     batch_size: int = Field(32, gt=0)
 
 
-class Embedder(Component):
+EmbedderConfigT = TypeVar("EmbedderConfigT", bound=EmbedderConfig, default=EmbedderConfig)
+
+
+class Embedder(Component[EmbedderConfigT]):
     """Embeds batches of texts. ``model_id`` and ``dimension`` are recorded per collection,
     so that a database is never mixed with vectors from another model."""
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
-from llamafarm_core.components.base import Component
+from llamafarm_core.components.base import Component, ConfigT
 from llamafarm_core.documents import Chunk, SourceFile
 
 
-class Extractor(Component):
+class Extractor(Component[ConfigT]):
     """Adds its documented metadata keys to each chunk's ``metadata``, in place."""
 
     @abstractmethod

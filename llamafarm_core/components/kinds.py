@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llamafarm_core.components.base import Component
 
 
 class PluginKind(str, Enum):
@@ -18,17 +22,18 @@ class PluginKind(str, Enum):
         return HOOK_NAMES[self]
 
     @property
-    def base_class(self) -> type:
+    def base_class(self) -> type[Component]:
         from llamafarm_core import components
 
-        return {
+        bases: dict[PluginKind, type[Component]] = {
             PluginKind.PARSER: components.Parser,
             PluginKind.EXTRACTOR: components.Extractor,
             PluginKind.EMBEDDER: components.Embedder,
             PluginKind.VECTOR_STORE: components.VectorStore,
             PluginKind.RETRIEVAL_STRATEGY: components.RetrievalStrategy,
             PluginKind.MODEL_PROVIDER: components.ModelProvider,
-        }[self]
+        }
+        return bases[self]
 
 
 HOOK_NAMES = {

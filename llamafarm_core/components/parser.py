@@ -6,6 +6,7 @@ from abc import abstractmethod
 from typing import ClassVar
 
 from pydantic import Field, model_validator
+from typing_extensions import TypeVar
 
 from llamafarm_core.components.base import Component, PluginConfig
 from llamafarm_core.documents import ParseResult, SourceFile
@@ -31,7 +32,10 @@ class ParserConfig(PluginConfig):
         return self
 
 
-class Parser(Component):
+ParserConfigT = TypeVar("ParserConfigT", bound=ParserConfig, default=ParserConfig)
+
+
+class Parser(Component[ParserConfigT]):
     """Reads one file and returns its chunks in document order.
 
     ``extensions`` are the file extensions (``.pdf``) it takes when a strategy gives no

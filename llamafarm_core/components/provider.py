@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from llamafarm_core.components.base import Component
+from llamafarm_core.components.base import Component, ConfigT
+
+if TYPE_CHECKING:
+    from llamafarm_core.llm.types import Completion, CompletionRequest, StreamDelta
 
 
-class ModelProvider(Component):
+class ModelProvider(Component[ConfigT]):
     """Serves one configured model (a ``runtime.models[]`` entry, given as ``model=``).
 
-    ``request`` is a :class:`llamafarm_core.chat.CompletionRequest`; ``complete`` returns a
-    :class:`llamafarm_core.chat.Completion` and ``stream`` yields text deltas then a final
-    :class:`llamafarm_core.chat.Completion` with usage and finish reason.
+    ``stream`` yields text deltas then a final :class:`Completion` with usage and finish reason.
     """
 
     #: Request features beyond plain text the provider honours: ``tools``, ``tool_choice``
@@ -24,7 +25,7 @@ class ModelProvider(Component):
     features: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
-    def complete(self, request: Any) -> Any: ...
+    def complete(self, request: CompletionRequest) -> Completion: ...
 
     @abstractmethod
-    def stream(self, request: Any) -> Iterator[Any]: ...
+    def stream(self, request: CompletionRequest) -> Iterator[StreamDelta | Completion]: ...

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from llamafarm_core.components.base import Component
+from llamafarm_core.components.base import Component, ConfigT
 from llamafarm_core.vectors import SearchHit
 
+if TYPE_CHECKING:
+    from llamafarm_core.retrieval.context import RetrievalContext
+    from llamafarm_core.retrieval.request import RetrievalRequest
 
-class RetrievalStrategy(Component):
+#: How a strategy takes a request's ``hybrid_alpha``: ``wrap`` (the default) runs it as the
+#: vector side of a hybrid; ``native`` reads it itself; ``lexical`` is BM25 alone, to which
+#: the hybrid adds the vector side.
+HybridAlphaMode = Literal["wrap", "native", "lexical"]
+
+
+class RetrievalStrategy(Component[ConfigT]):
     """Ranks chunks of one database for a query.
 
-    ``request`` and ``ctx`` are :class:`llamafarm_core.retrieval.RetrievalRequest` and
-    :class:`llamafarm_core.retrieval.RetrievalContext` (the store, embedder, lexical index,
-    an LLM for query expansion, and the registry for nested strategies).
+    ``ctx`` gives the store, embedder, lexical index, an LLM for query expansion, and the
+    registry for nested strategies.
     """
 
+    hybrid_alpha_mode: ClassVar[HybridAlphaMode] = "wrap"
+
     @abstractmethod
-    def retrieve(self, request: Any, ctx: Any) -> list[SearchHit]: ...
+    def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]: ...

@@ -6,11 +6,11 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
-from llamafarm_core.components.base import Component, PluginConfig
+from llamafarm_core.components.base import Component, ConfigT
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
 
 
-class VectorStore(Component):
+class VectorStore(Component[ConfigT]):
     """One collection of one database.
 
     Built as ``Store(config, path=..., collection=...)``: ``path`` is the database's own
@@ -19,7 +19,7 @@ class VectorStore(Component):
     [0, 1], higher is better, whatever the distance metric.
     """
 
-    def __init__(self, config: PluginConfig, *, path: Path, collection: str) -> None:
+    def __init__(self, config: ConfigT, *, path: Path, collection: str) -> None:
         super().__init__(config)
         self.path = path
         self.collection = collection

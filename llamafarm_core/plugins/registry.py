@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import pluggy
 from pydantic import ValidationError
 
 from llamafarm_core import egress
-from llamafarm_core.components.base import Component, PluginConfig
+from llamafarm_core.components.base import Component, PluginConfig, declared_config
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.envsubst import expand
 from llamafarm_core.config.loader import describe_validation_error
@@ -125,8 +126,8 @@ class Registry:
 def build_registry(pm: pluggy.PluginManager) -> Registry:
     """Call every ``register_*`` hook and index what they return.
 
-    Each class must subclass its kind's base class and set ``name``; a duplicate name or
-    alias within a kind is an error that names both packages.
+    Each class must be a concrete subclass of its kind's base class (:func:`check_component`);
+    a duplicate name or alias within a kind is an error that names both packages.
     """
     dists = {id(plugin): dist.project_name for plugin, dist in pm.list_plugin_distinfo()}
     found: list[PluginInfo] = []
@@ -135,12 +136,33 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
         for impl in hook.get_hookimpls():
             package = dists.get(id(impl.plugin), pm.get_name(impl.plugin) or "?")
             for cls in impl.function() or []:
-                if not (isinstance(cls, type) and issubclass(cls, kind.base_class)):
-                    raise PluginError(
-                        f"{package}: {kind.hook_name} returned {cls!r}, not a {kind.base_class.__name__}"
-                    )
-                if not getattr(cls, "name", None):
-                    raise PluginError(f"{package}: {cls.__qualname__} has no 'name'")
-                component = cast(type[Component], cls)
+                component = check_component(kind, cls, package)
                 found.append(PluginInfo(kind, component.name, tuple(component.aliases), component, package))
     return Registry(found)
+
+
+def check_component(kind: PluginKind, cls: object, package: str) -> type[Component]:
+    """``cls`` as a component class of ``kind``, or a :class:`PluginError` naming ``package``
+    and what is wrong: not a subclass of the kind's base class, abstract methods left
+    unimplemented, no ``name``, or a ``Config`` that is not a config model of the kind."""
+    base = kind.base_class
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise PluginError(f"{package}: {kind.hook_name} returned {cls!r}, not a {base.__name__}")
+    where = f"{package}: {kind.value} {cls.__module__}.{cls.__qualname__}"
+    if inspect.isabstract(cls):
+        missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
+        raise PluginError(f"{where} does not implement the abstract method(s) {missing}")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"{where} has no 'name' (its YAML type)")
+    if not all(isinstance(a, str) and a for a in cls.aliases):
+        raise PluginError(f"{where}: 'aliases' must be a tuple of non-empty strings")
+    config = cls.Config
+    if not (isinstance(config, type) and issubclass(config, base.Config)):
+        raise PluginError(f"{where}: Config {config!r} is not a subclass of {base.Config.__name__}")
+    declared = declared_config(cls)
+    if declared is not None and not issubclass(config, declared):
+        raise PluginError(
+            f"{where}: Config {config.__name__} is not the generic parameter {declared.__name__}"
+        )
+    return cls

@@ -43,7 +43,7 @@ class EmbedderContract:
     """Behaviour every embedder must have."""
 
     def batch_size(self, embedder: Embedder) -> int:
-        return int(getattr(embedder.config, "batch_size", 8))
+        return embedder.config.batch_size
 
     def test_empty_input_gives_empty_list(self, embedder: Embedder) -> None:
         assert embedder.embed([]) == []

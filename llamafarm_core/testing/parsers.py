@@ -76,9 +76,7 @@ class ParserContract:
     def test_chunk_sizes_respect_the_config(
         self, parser: Parser, sample: ParserSample, tmp_path: Path
     ) -> None:
-        limit = getattr(parser.config, "chunk_size", None)
-        if not isinstance(limit, int):
-            pytest.fail("the parser's config has no integer chunk_size")
+        limit = parser.config.chunk_size
         result = self.parse_sample(parser, sample, tmp_path)
         too_long = [len(c.text) for c in result.chunks if len(c.text) > limit]
         assert not too_long, f"chunks longer than chunk_size={limit}: {too_long}"
