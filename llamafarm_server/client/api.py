@@ -57,6 +57,18 @@ class LlamaFarmClient:
             ) from None
         except requests.Timeout:
             raise ConnectionFailed(f"error: the server at {self.url} did not answer in time") from None
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+        ):
+            raise ClientError(
+                f"error: {self.url!r} is not a server URL (like http://127.0.0.1:8000)"
+            ) from None
+        except requests.RequestException as err:
+            raise ConnectionFailed(
+                f"error: talking to {self.url} failed: {type(err).__name__}: {err}"
+            ) from None
         if resp.status_code >= 400:
             try:
                 body = resp.json()

@@ -193,6 +193,7 @@ def test_plugins_examples_rag_and_connection_errors(server: ServerProcess) -> No
 
     dead = one_line_error(run_cli(f"http://127.0.0.1:{free_port()}", "projects", "list", NS))
     assert "cannot reach the server" in dead
+    assert "is not a server URL" in one_line_error(run_cli("localhost:8000", "projects", "list", NS))
 
 
 def test_upload_of_3000_files_under_the_usual_open_file_limit(server: ServerProcess, tmp_path: Path) -> None:
