@@ -52,3 +52,29 @@ def dir_size(path: Path) -> int:
     if not path.exists():
         return 0
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def sweep_temp_files(root: Path, older_than: float = 0.0) -> int:
+    """Remove what interrupted writes left under ``root``: ``.tmp-*`` files of
+    :func:`atomic_write_bytes` and partial uploads in ``.tmp`` directories, untouched for
+    ``older_than`` seconds (0: all; only when no other process can be writing). Returns how
+    many were removed."""
+    import time
+
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    for dirpath, _, filenames in os.walk(root):
+        in_tmp_dir = os.path.basename(dirpath) == ".tmp"
+        for name in filenames:
+            if not (in_tmp_dir or name.startswith(".tmp-")):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                if older_than <= 0 or os.stat(path).st_mtime < cutoff:
+                    os.unlink(path)
+                    removed += 1
+            except FileNotFoundError:
+                continue
+    return removed

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from llamafarm_core.jobs.redis_server import EmbeddedRedis
     from llamafarm_core.jobs.supervisor import WorkerSupervisor
+    from llamafarm_core.settings import Settings
 
 log = logging.getLogger("llamafarm.serve")
 SUPERVISE_EVERY = 2.0
@@ -110,6 +111,20 @@ async def _supervise(redis: EmbeddedRedis | None, supervisor: WorkerSupervisor, 
             log.warning("supervision: %s", err)
 
 
+def _sweep(settings: Settings, own_data_dir: bool) -> None:
+    """Remove what writes interrupted by a crash (kill -9 mid-upload, mid-PUT) left behind.
+    With the data dir's lock (embedded Redis) nothing else writes there once the previous
+    serve's workers are stopped, so all of it goes; otherwise only what is an hour old."""
+    from llamafarm_core.fsutil import sweep_temp_files
+    from llamafarm_core.jobs.processes import stop_leftovers
+
+    if own_data_dir:
+        stop_leftovers(settings.run_dir / "workers", grace=5)
+    removed = sweep_temp_files(settings.projects_dir, older_than=0 if own_data_dir else 3600)
+    if removed:
+        log.warning("removed %d temporary file(s) left by interrupted writes", removed)
+
+
 def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
@@ -158,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
             redis = EmbeddedRedis(settings.data_dir)
             redis.start()
             settings = dataclasses.replace(settings, redis_url=redis.url)
+        _sweep(settings, embedded)
         assert settings.redis_url is not None
         env = {**os.environ, "LF_DATA_DIR": str(settings.data_dir), "LF_REDIS_URL": settings.redis_url}
         supervisor = WorkerSupervisor(settings.run_dir, workers, worker_command(), env)
