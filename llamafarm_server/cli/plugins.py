@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import argparse
 
-from llamafarm_server.cli.client import add_server_arg, client_of
-from llamafarm_server.cli.output import emit_json, print_table
+from llamafarm_server.cli.client import CliError, add_server_arg, client_of
+from llamafarm_server.cli.output import emit_json, error, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plugins", help="the components (parsers, stores, …) a server has")
     psub = p.add_subparsers(dest="action", required=True)
     ls = psub.add_parser("list", help="kinds, names, aliases and options")
-    ls.add_argument("--kind", default=None, help="only this kind (e.g. parser, store)")
+    ls.add_argument(
+        "--kind",
+        default=None,
+        help="only this kind (parser, extractor, embedder, store, retriever, provider)",
+    )
     add_server_arg(ls)
     ls.set_defaults(func=_list)
+
+
+SHORT_KINDS = {"store": "vector_store", "retriever": "retrieval_strategy", "provider": "model_provider"}
+
+
+def _kind(given: str, kinds: list[str]) -> str:
+    """A kind by its name, plural or short name (``stores`` → ``vector_store``)."""
+    word = given.strip().lower().replace("-", "_")
+    for candidate in (word, word.removesuffix("s"), SHORT_KINDS.get(word.removesuffix("s"), "")):
+        if candidate in kinds:
+            return candidate
+    error(f"error: unknown plugin kind {given!r}; kinds: {', '.join(kinds)}")
+    raise CliError(2)
 
 
 def _options(schema: dict) -> str:
@@ -25,8 +42,8 @@ def _options(schema: dict) -> str:
 def _list(args: argparse.Namespace) -> None:
     data = client_of(args).list_plugins()
     if args.kind:
-        kind = args.kind.rstrip("s")
-        data = {**data, "plugins": [p for p in data["plugins"] if p["kind"].rstrip("s") == kind]}
+        kind = _kind(args.kind, data["kinds"])
+        data = {**data, "plugins": [p for p in data["plugins"] if p["kind"] == kind]}
     if args.json:
         emit_json(data)
         return

@@ -157,10 +157,13 @@ def test_projects_datasets_and_tasks_human_and_json(server: ServerProcess, tmp_p
 def test_plugins_examples_rag_and_connection_errors(server: ServerProcess) -> None:
     url = server.url
     plugins = json_of(run_cli(url, "plugins", "list", "--json"))
-    assert "parser" in plugins["kinds"] or "parsers" in plugins["kinds"]
+    assert "parser" in plugins["kinds"] and "vector_store" in plugins["kinds"]
     names = {(p["kind"], p["name"]) for p in plugins["plugins"]}
     parsers = json_of(run_cli(url, "plugins", "list", "--kind", "parser", "--json"))["plugins"]
     assert parsers and {p["kind"] for p in parsers} == {parsers[0]["kind"]} and len(parsers) < len(names)
+    stores = json_of(run_cli(url, "plugins", "list", "--kind", "stores", "--json"))["plugins"]
+    assert stores and {p["kind"] for p in stores} == {"vector_store"}
+    assert "kinds: parser" in one_line_error(run_cli(url, "plugins", "list", "--kind", "gizmo"), 2)
     table = ok(run_cli(url, "plugins", "list")).stdout
     csv = next(p for p in plugins["plugins"] if p["name"] == "csv")
     assert all(alias in table for alias in csv["aliases"]) and "delimiter" in table
