@@ -16,8 +16,8 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
 - **floor** (same run, same machine, this process): encode the query with the same embedder
   + the store's own ``search`` on an already-open store; no HTTP, no config, no lexical.
 
-To measure the code as it was (the "before" column of docs/performance.md), run the same
-script against another checkout: ``PYTHONPATH=/path/to/old:/path/to/old/plugins``.
+``--baseline /path/to/old/checkout`` also serves a copy of the same data with the old code
+(its own ``serve``, no worker) and measures it in the same blocks: before/after in one run.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -274,11 +275,21 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
                 size = f"{n:,} docs, {stats['chunk_count']:,} chunks"
                 print(f"  ingested in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
             floor = Floor(data_dir)
+            before: Serve | None = None
             try:
                 measures = {"floor": floor, **{s: Http(serve.url, s) for s in STRATEGIES}}
+                if args.baseline:
+                    # The same data, served by the old code, measured in the same blocks.
+                    old_dir = data_dir.parent / "baseline-data"
+                    shutil.copytree(data_dir, old_dir, ignore=shutil.ignore_patterns("run"))
+                    old = Path(args.baseline).resolve()
+                    before = Serve(old_dir, workers=0, PYTHONPATH=f"{old}:{old / 'plugins'}")
+                    measures |= {f"before:{s}": Http(before.url, s) for s in STRATEGIES}
                 measured = interleaved(measures, queries, args.queries)
             finally:
                 floor.store.close()
+                if before is not None:
+                    before.stop()
     base = measured.pop("floor")
     encode = floor.encode_ms[-args.queries :]
     f50 = p50(base)
@@ -289,6 +300,8 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
         (corpus, size, "  of which: encode", f"{p50(encode):.1f}", f"{pct(encode, 0.95):.1f}", "", "")
     )
     for strategy, times in measured.items():
+        if strategy.startswith("before:"):
+            continue
         target = TARGETS.get((corpus, strategy))
         rows.append(
             (
@@ -301,6 +314,20 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
                 f"≤ {target}" if target else "",
             )
         )
+    for strategy in STRATEGIES:
+        if f"before:{strategy}" in measured:
+            old_t, new_t = measured[f"before:{strategy}"], measured[strategy]
+            rows.append(
+                (
+                    corpus,
+                    size,
+                    f"before (--baseline), {strategy}",
+                    f"{p50(old_t):.1f}",
+                    f"{pct(old_t, 0.95):.1f}",
+                    f"{p50(old_t) / f50:.2f}",
+                    f"after/before p50 {p50(new_t) / p50(old_t):.2f}, p95 {pct(new_t, 0.95) / pct(old_t, 0.95):.2f}",
+                )
+            )
     return rows
 
 
@@ -312,6 +339,7 @@ def main() -> None:
     ap.add_argument("--corpus", default="cranfield,synthetic")
     ap.add_argument("--chunks", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--baseline", default=None, help="a checkout of the old code: serve it too, same data")
     args = ap.parse_args()
     rows = []
     for corpus in args.corpus.split(","):
