@@ -18,8 +18,8 @@ from pathlib import Path
 import requests
 from llamafarm_providers.llamacpp import LlamaCppConfig, LlamaCppProvider
 
-from llamafarm_core.chat.types import ChatMessage, CompletionRequest, Role, StreamDelta
 from llamafarm_core.config.models import RuntimeModel
+from llamafarm_core.llm.types import ChatMessage, CompletionRequest, Role, StreamDelta
 
 QUESTION = "Continue the list: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,"
 MAX_TOKENS = 64

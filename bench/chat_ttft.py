@@ -46,7 +46,7 @@ class Direct:
 
         from llamafarm_core.bundled import gemma_gguf_path
         from llamafarm_core.chat.prompt import render_plain
-        from llamafarm_core.chat.types import ChatMessage, Role
+        from llamafarm_core.llm.types import ChatMessage, Role
 
         cfg = LlamaCppConfig()
         self.llm = Llama(

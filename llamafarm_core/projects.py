@@ -14,12 +14,13 @@ from typing import Any
 
 from llamafarm_core.config import templates
 from llamafarm_core.config.cache import ConfigCache
-from llamafarm_core.config.components import validate_components
 from llamafarm_core.config.loader import config_to_dict, load_config_file, parse_config, write_config_file
 from llamafarm_core.config.models import LlamaFarmConfig
 from llamafarm_core.errors import Conflict, NotFound, PreconditionFailed
 from llamafarm_core.names import check_name
+from llamafarm_core.open_stores import open_stores
 from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.plugins.validation import validate_components
 from llamafarm_core.settings import Settings
 
 CONFIG_FILE = "llamafarm.yaml"
@@ -189,8 +190,6 @@ class ProjectStore:
             if trash.exists():
                 shutil.rmtree(trash)
             project.path.rename(trash)  # atomic: the project is gone at once
-        from llamafarm_core.databases.handle import open_stores  # (imports this module)
-
         open_stores().close_under(project.path)
         open_stores().close_under(trash)
         shutil.rmtree(trash, ignore_errors=True)

@@ -3,6 +3,6 @@
 Importing this package is cheap; heavy work happens in the providers, on first use.
 """
 
-from llamafarm_core.chat.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
+from llamafarm_core.llm.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
 
 __all__ = ["ChatMessage", "Completion", "CompletionRequest", "Role", "StreamDelta", "Usage"]

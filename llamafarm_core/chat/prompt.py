@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llamafarm_core.chat.types import ChatMessage, Role
 from llamafarm_core.config.models import LlamaFarmConfig, RuntimeModel
+from llamafarm_core.llm.types import ChatMessage, Role
 
 LABELS = {Role.SYSTEM: "System", Role.USER: "User", Role.ASSISTANT: "Assistant", Role.TOOL: "Tool"}
 

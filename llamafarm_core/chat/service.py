@@ -22,15 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from llamafarm_core.chat.models import build_provider, select_model
-from llamafarm_core.chat.params import build_request
 from llamafarm_core.chat.prompt import config_system_messages
 from llamafarm_core.chat.rag import RagOptions, Source, context_text, rag_database, retrieve_sources
 from llamafarm_core.chat.sessions import SessionStore
-from llamafarm_core.chat.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import BadRequest
+from llamafarm_core.llm.models import build_provider, select_model
+from llamafarm_core.llm.params import build_request
+from llamafarm_core.llm.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.settings import Settings
@@ -282,4 +282,5 @@ def _record(ctx: ChatContext, session_id: str, prepared: PreparedTurn, completio
     if completion.finish_reason == "cancelled":
         return
     answer = ChatMessage(Role.ASSISTANT, completion.text, tool_calls=tuple(completion.tool_calls))
-    ctx.sessions.append(ctx.project.path, session_id, [*prepared.new_messages, answer])
+    sources = [s.to_dict() for s in prepared.sources]
+    ctx.sessions.append(ctx.project.path, session_id, [*prepared.new_messages, answer], sources)

@@ -1,5 +1,10 @@
 """Chat sessions on disk: ``{project dir}/sessions/{dir}/history.json``, where ``dir`` is the
-id when it is a plain name, else a hash of it (:func:`session_dir_name`).
+id when it is a plain name, else a hash of it (:func:`session_dir_name`); the file keeps the
+id the client sent (``session_id``), so listings return it.
+
+Beside it, ``sources.json`` maps the index of an assistant message to the sources (retrieved
+chunks) of that answer, for display when a session is resumed. It is kept apart so the history
+(what the model sees on the next turn) never holds retrieved context.
 
 A session expires after ``Settings.session_ttl_seconds`` without a chat turn (its file's
 modification time is the last activity). Writes are atomic; turns on one session are
@@ -21,15 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llamafarm_core.chat.types import ChatMessage
 from llamafarm_core.errors import BadRequest, NotFound
 from llamafarm_core.fsutil import atomic_write_json, read_json
+from llamafarm_core.llm.types import ChatMessage, Role
 from llamafarm_core.names import NAME_PATTERN
 from llamafarm_core.settings import Settings
 
 SESSIONS_DIR = "sessions"
 HISTORY_FILE = "history.json"
+SOURCES_FILE = "sources.json"
 SWEEP_INTERVAL = 60.0
+TITLE_CHARS = 60
 
 
 def new_session_id() -> str:
@@ -76,6 +83,26 @@ class Session:
             "updated_at": self.updated_at,
             "messages": [m.to_dict() for m in self.messages],
         }
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of a session listing: the client's id, times, size and a short title."""
+
+    id: str
+    created_at: float
+    updated_at: float
+    message_count: int
+    title: str
+
+
+def session_title(messages: list[ChatMessage]) -> str:
+    """The first user message, on one line, cut to ``TITLE_CHARS`` characters ("" if none)."""
+    for m in messages:
+        if m.role is Role.USER and m.content.strip():
+            text = " ".join(m.content.split())
+            return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+    return ""
 
 
 class _KeyedLocks:
@@ -153,14 +180,80 @@ class SessionStore:
             raise NotFound(f"session {session_id} not found (it may have expired)")
         return session
 
-    def append(self, project_dir: Path, session_id: str, messages: list[ChatMessage]) -> Session:
-        """Add messages to the session (created when new); resets its idle timer."""
+    def append(
+        self,
+        project_dir: Path,
+        session_id: str,
+        messages: list[ChatMessage],
+        sources: list[dict[str, Any]] | None = None,
+    ) -> Session:
+        """Add messages to the session (created when new); resets its idle timer. ``sources``
+        belong to the last message (the answer) and are kept in ``sources.json``."""
         session = self.load(project_dir, session_id) or Session(session_id, created_at=self.clock())
         session.messages.extend(messages)
         session.updated_at = self.clock()
-        atomic_write_json(self._file(project_dir, session_id), session.to_json())
+        path = self._file(project_dir, session_id)
+        if sources and session.messages:
+            # Written first: sources of a message the history doesn't have yet are ignored.
+            kept = self._read_sources(path.parent)
+            kept[str(len(session.messages) - 1)] = sources
+            atomic_write_json(path.parent / SOURCES_FILE, kept)
+        atomic_write_json(path, session.to_json())
         self.sweep(project_dir)
         return session
+
+    @staticmethod
+    def _read_sources(session_dir: Path) -> dict[str, list[dict[str, Any]]]:
+        try:
+            data = read_json(session_dir / SOURCES_FILE)
+        except ValueError:  # a damaged sources file loses the sources, never the session
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def sources(self, project_dir: Path, session: Session) -> dict[int, list[dict[str, Any]]]:
+        """The stored sources of the session's answers, by message index."""
+        kept = self._read_sources(self._file(project_dir, session.id).parent)
+        out: dict[int, list[dict[str, Any]]] = {}
+        for key, value in kept.items():
+            if key.isdigit() and int(key) < len(session.messages) and isinstance(value, list):
+                out[int(key)] = [v for v in value if isinstance(v, dict)]
+        return out
+
+    def summaries(self, project_dir: Path, limit: int = 100) -> list[SessionSummary]:
+        """The project's live sessions, most recently used first (at most ``limit``)."""
+        root = self._root(project_dir)
+        if not root.is_dir():
+            return []
+        found: list[tuple[float, Path]] = []
+        for child in root.iterdir():
+            history = child / HISTORY_FILE
+            try:
+                mtime = history.stat().st_mtime
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            if self.clock() - mtime <= self.ttl:
+                found.append((mtime, history))
+        found.sort(key=lambda item: item[0], reverse=True)
+        out: list[SessionSummary] = []
+        for mtime, history in found:
+            if len(out) >= limit:
+                break
+            try:
+                data = read_json(history) or {}
+                messages = [ChatMessage.from_dict(m) for m in data.get("messages", [])]
+                session_id = check_session_id(data["session_id"])
+            except (KeyError, ValueError, TypeError, BadRequest, OSError):
+                continue  # damaged or vanished meanwhile: not listed (its own URL says why)
+            out.append(
+                SessionSummary(
+                    session_id,
+                    float(data.get("created_at") or mtime),
+                    float(data.get("updated_at") or mtime),
+                    len(messages),
+                    session_title(messages),
+                )
+            )
+        return out
 
     def delete(self, project_dir: Path, session_id: str) -> None:
         path = self._file(project_dir, session_id)

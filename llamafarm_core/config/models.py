@@ -1,7 +1,7 @@
 """Pydantic models of ``llamafarm.yaml`` v1, compatible with the original's files.
 
 Structure is checked here; component ``type:`` names and their ``config`` blocks are checked
-against the plugin registry in :mod:`llamafarm_core.config.components` (two phases, so that a
+against the plugin registry in :mod:`llamafarm_core.plugins.validation` (two phases, so that a
 config loads even where a plugin package is missing and fails only where it is used).
 Values keep their ``${VAR}`` placeholders; see :mod:`llamafarm_core.config.envsubst`.
 """

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from llamafarm_core.components.embedder import Embedder
@@ -25,8 +23,9 @@ from llamafarm_core.databases.model_record import (
 )
 from llamafarm_core.errors import BadRequest
 from llamafarm_core.fsutil import atomic_write_text, dir_size
+from llamafarm_core.lexical.index import LexicalIndex
+from llamafarm_core.open_stores import OpenStore, open_stores
 from llamafarm_core.plugins.registry import Registry
-from llamafarm_core.retrieval.lexical import LexicalIndex
 
 LOCK_FILE = "access.lock"
 MODEL_FILE = "collection.json"
@@ -46,47 +45,6 @@ class DatabaseInfo:
     size_bytes: int
     embedder: str | None
     model: ModelRecord | None
-
-
-@dataclass
-class _OpenStore:
-    store: VectorStore
-    config_key: str
-    token: str  # the generation it has seen (see read_generation)
-
-
-class _OpenStores:
-    """Stores kept open by this process, one per database directory.
-
-    Keyed by directory (not config): Chroma shares one client system per directory and
-    process, so two open stores on one directory would share stale state.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.items: dict[str, _OpenStore] = {}
-
-    def close_all(self) -> None:
-        with self.lock:
-            items, self.items = list(self.items.values()), {}
-        for entry in items:
-            entry.store.close()
-
-    def close_under(self, directory: Path) -> None:
-        """Close the stores of databases under ``directory`` (a deleted project: a project
-        re-created with its name must not see them)."""
-        prefix = str(directory).rstrip("/") + "/"
-        with self.lock:
-            gone = [k for k in self.items if k.startswith(prefix)]
-            items = [self.items.pop(k) for k in gone]
-        for entry in items:
-            entry.store.close()
-
-
-@cache
-def open_stores() -> _OpenStores:
-    """The process-wide registry of open stores (created on first use)."""
-    return _OpenStores()
 
 
 def read_generation(path: Path) -> str:
@@ -219,7 +177,7 @@ class DatabaseHandle:
                             bump_generation(self.path)
                     return
                 with stores.lock:
-                    entry = stores.items[key] = _OpenStore(store, config_key, "")
+                    entry = stores.items[key] = OpenStore(store, config_key, "")
             assert entry is not None
             try:
                 yield entry.store  # a remote store: one client per process
@@ -241,7 +199,7 @@ class DatabaseHandle:
                     if not store.stays_open:
                         entry = None
                     else:
-                        entry = stores.items[key] = _OpenStore(store, config_key, token)
+                        entry = stores.items[key] = OpenStore(store, config_key, token)
             if entry is None:  # opened for this block only
                 try:
                     yield store

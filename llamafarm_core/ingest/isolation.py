@@ -44,7 +44,7 @@ from llamafarm_core.ingest.prepare import PreparedFile, PrepareFailed, parse_fil
 if TYPE_CHECKING:
     from llamafarm_core.config.models import ExtractorRef, ParserRef
     from llamafarm_core.documents import SourceFile
-    from llamafarm_core.ingest.components import StrategyComponents
+    from llamafarm_core.ingest.strategy_components import StrategyComponents
     from llamafarm_core.settings import Settings
 
 log = logging.getLogger("llamafarm.ingest")
@@ -370,8 +370,8 @@ def _expect_ready(stream: IO[bytes], timeout: float) -> None:
 
 
 def _child_main(memory_mib: int, parent: int) -> int:
-    from llamafarm_core.jobs.processes import set_parent_death_signal
     from llamafarm_core.offline import enforce_offline
+    from llamafarm_core.parent_death import set_parent_death_signal
 
     set_parent_death_signal(signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the signal was armed
@@ -381,7 +381,7 @@ def _child_main(memory_mib: int, parent: int) -> int:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     enforce_offline()
-    import llamafarm_core.ingest.components  # noqa: F401  (imports paid before the budget)
+    import llamafarm_core.ingest.strategy_components  # noqa: F401  (imports paid before the budget)
 
     if memory_mib > 0:
         import resource
@@ -402,7 +402,7 @@ def _child_main(memory_mib: int, parent: int) -> int:
                 _send(out, pickle.dumps(("unknown",), protocol=5))
                 continue
             if digest not in components:
-                from llamafarm_core.ingest.components import StrategyComponents
+                from llamafarm_core.ingest.strategy_components import StrategyComponents
 
                 registry, strategy, index = pickle.loads(blob)
                 if len(components) >= 16:

@@ -41,13 +41,13 @@ from llamafarm_core.datasets.store import find_dataset
 from llamafarm_core.documents import SourceFile
 from llamafarm_core.errors import BadRequest, LlamaFarmError
 from llamafarm_core.ingest.claims import FileClaims
-from llamafarm_core.ingest.components import StrategyComponents
 from llamafarm_core.ingest.embedding import EmbedderFailed, embed_files
 from llamafarm_core.ingest.fingerprint import fingerprint
 from llamafarm_core.ingest.isolation import FileBudget, prepare_isolated
 from llamafarm_core.ingest.prepare import PreparedFile, PrepareFailed
 from llamafarm_core.ingest.results import FileResult, FileStatus, ProcessReport
 from llamafarm_core.ingest.selection import matching_extractors, matching_parsers
+from llamafarm_core.ingest.strategy_components import StrategyComponents
 from llamafarm_core.ingest.writing import WriteItem, write_items
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_core.plugins.registry import Registry
@@ -355,14 +355,12 @@ class _Run:
             embedder = self.handle.embedder()
         except LlamaFarmError as err:
             raise EmbedderFailed(err.message) from err
-        batch_size = getattr(embedder.config, "batch_size", 32)
         # One call per EMBED_CALL texts: the embedder cuts them into batches of its own
         # batch_size (the local model sorts them by word pieces first).
-        batch_size = batch_size if isinstance(batch_size, int) else 32
         outcome = embed_files(
             [[c.text for c in p.chunks] for _, p in group],
             self.handle.embed_documents,
-            max(batch_size, EMBED_CALL),
+            max(embedder.config.batch_size, EMBED_CALL),
         )
         for f, reason in outcome.failed.items():
             self._fail(group[f][0], reason, group[f][1].warnings, group[f][1])

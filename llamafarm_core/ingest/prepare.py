@@ -10,7 +10,7 @@ from llamafarm_core.components.parser import Parser
 from llamafarm_core.config.models import ExtractorRef, ParserRef
 from llamafarm_core.documents import CHUNK_INDEX, DOCUMENT_ID, FILE_HASH, FILENAME, Chunk, SourceFile
 from llamafarm_core.errors import LlamaFarmError
-from llamafarm_core.ingest.components import StrategyComponents
+from llamafarm_core.ingest.strategy_components import StrategyComponents
 from llamafarm_core.secrets import redact
 
 
@@ -71,8 +71,7 @@ def parse_file(
             )
         if reasons:
             warnings.append("fell back to " + ref.type + " after: " + "; ".join(reasons))
-        size = getattr(parser.config, "chunk_size", None)
-        return PreparedFile(source, ref.type, size if isinstance(size, int) else None, chunks, [], warnings)
+        return PreparedFile(source, ref.type, parser.config.chunk_size, chunks, [], warnings)
     if len(candidates) == 1:
         raise PrepareFailed(reasons[0], warnings)
     raise PrepareFailed("no parser could read the file: " + " | ".join(reasons), warnings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from llamafarm_core.jobs.processes import set_parent_death_signal
+from llamafarm_core.parent_death import set_parent_death_signal
 
 
 def main(argv: list[str]) -> int:

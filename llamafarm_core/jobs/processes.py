@@ -13,13 +13,13 @@ import json
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from llamafarm_core.fsutil import atomic_write_json, read_json
+from llamafarm_core.parent_death import set_parent_death_signal
 
 log = logging.getLogger("llamafarm.jobs")
 
@@ -129,20 +129,6 @@ class DataDirLock:
             os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing drops the lock
             self._fd = None
-
-
-def set_parent_death_signal(sig: int = signal.SIGTERM) -> bool:
-    """Ask Linux to send ``sig`` to this process when its parent dies. False elsewhere.
-
-    The setting survives ``exec``, which is how the embedded redis-server gets it.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    return bool(libc.prctl(pr_set_pdeathsig, sig, 0, 0, 0) == 0)
 
 
 def watch_parent(parent_pid: int, on_gone: signal.Signals = signal.SIGTERM, interval: float = 1.0) -> None:

@@ -73,14 +73,3 @@ def promote_due_retries(queue: Queue) -> int:
         except NoSuchJobError:
             queue.connection.zrem(registry.key, job_id)
     return promoted
-
-
-def run_maintenance(connection: Redis) -> None:
-    """Promote due retries and clean RQ's registries (abandoned jobs → retried or failed)."""
-    from llamafarm_core.jobs.worker import LlamaFarmWorker, quiet_maintenance_logs
-
-    quiet_maintenance_logs()
-    queue = get_queue(connection)
-    promote_due_retries(queue)
-    # An unregistered worker object: clean_registries needs one for the intermediate queue.
-    LlamaFarmWorker([queue], connection=connection, prepare_for_work=False).clean_registries()

@@ -20,7 +20,6 @@ from llamafarm_core.jobs.queues import (
     RESULT_TTL,
     alive_workers,
     get_queue,
-    run_maintenance,
 )
 from llamafarm_core.jobs.records import FileStatus, JobPlan, TaskRecord, TaskStore, TaskView
 from llamafarm_core.jobs.status import describe as describe_states
@@ -219,6 +218,8 @@ class JobService:
 
     def wait(self, record: TaskRecord, timeout: float | None = None, poll: float = 0.2) -> TaskView:
         """Block until the task ends. With no live worker, run its jobs here."""
+        from llamafarm_core.jobs.worker import run_maintenance  # imports rq.worker
+
         deadline = None if timeout is None else time.monotonic() + timeout
         next_maintenance = 0.0
         ctx = context.JobContext(self.settings, self.registry)

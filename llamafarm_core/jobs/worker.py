@@ -108,3 +108,12 @@ class LlamaFarmWorker(SimpleWorker):
 def make_worker(connection: Redis, name: str | None = None, **kwargs: Any) -> LlamaFarmWorker:
     quiet_maintenance_logs()
     return LlamaFarmWorker([get_queue(connection)], connection=connection, name=name, **kwargs)
+
+
+def run_maintenance(connection: Redis) -> None:
+    """Promote due retries and clean RQ's registries (abandoned jobs → retried or failed)."""
+    quiet_maintenance_logs()
+    queue = get_queue(connection)
+    promote_due_retries(queue)
+    # An unregistered worker object: clean_registries needs one for the intermediate queue.
+    LlamaFarmWorker([queue], connection=connection, prepare_for_work=False).clean_registries()

@@ -110,7 +110,7 @@ class RetrievalContext:
     def lexical_search(
         self, query: str, top_k: int, filters: Sequence[FilterCondition] = ()
     ) -> list[SearchHit]:
-        """Best chunks by BM25 (see :mod:`llamafarm_core.retrieval.lexical`), best first."""
+        """Best chunks by BM25 (see :mod:`llamafarm_core.lexical.index`), best first."""
         if top_k <= 0 or not self.handle.lexical.path.exists():
             return []
         return self.handle.lexical.search(query, top_k, filters=filters)

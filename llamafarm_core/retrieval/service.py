@@ -22,7 +22,7 @@
 - Errors: no ``rag`` section, an unknown database or strategy → BadRequest (400) naming what
   exists; an empty database answers with no hits.
 - ``generate`` (``(prompt, max_tokens) -> str``) overrides the project's default model for
-  query expansion; by default it is built from ``llamafarm_core.chat.generate`` on first use.
+  query expansion; by default it is built from ``llamafarm_core.llm.generate`` on first use.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def _generator_factory(
     settings: Settings, registry: Registry, project: Project
 ) -> Callable[[], Generate | None]:
     def factory() -> Generate | None:
-        from llamafarm_core.chat.generate import text_generator
+        from llamafarm_core.llm.generate import text_generator
 
         return text_generator(settings, registry, project)
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from llamafarm_core.chat.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.errors import UpstreamError
+from llamafarm_core.llm.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta
 
 
 def make_request(text: str = "Name three colours.", **options: Any) -> CompletionRequest:

@@ -19,10 +19,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from llamafarm_core.chat.types import ToolCall
 from llamafarm_core.config.mcp import McpServer
 from llamafarm_core.config.models import LlamaFarmConfig, RuntimeModel
 from llamafarm_core.errors import BadRequest
+from llamafarm_core.llm.types import ToolCall
 from llamafarm_core.tools.mcp_client import McpConnections, ToolOutput
 
 log = logging.getLogger("llamafarm.tools")

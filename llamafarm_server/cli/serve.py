@@ -97,7 +97,7 @@ async def _supervise(redis: EmbeddedRedis | None, supervisor: WorkerSupervisor, 
     """Every few seconds: restart a dead Redis or worker (in this thread: on Linux a child
     gets its parent-death signal when the thread that started it ends), then run queue
     maintenance (re-queue jobs of dead workers, promote due retries)."""
-    from llamafarm_core.jobs.queues import run_maintenance
+    from llamafarm_core.jobs.worker import run_maintenance
 
     while True:
         await asyncio.sleep(SUPERVISE_EVERY)

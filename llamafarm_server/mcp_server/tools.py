@@ -10,11 +10,11 @@ from typing import Any
 from llamafarm_core.chat.rag import RagOptions
 from llamafarm_core.chat.service import ChatContext, ChatInput, complete_turn
 from llamafarm_core.chat.sessions import SessionStore
-from llamafarm_core.chat.types import ChatMessage, Role
 from llamafarm_core.datasets.blobs import BlobStore
 from llamafarm_core.datasets.layout import ProjectLayout
 from llamafarm_core.datasets.store import DatasetStore
 from llamafarm_core.errors import NotFound
+from llamafarm_core.llm.types import ChatMessage, Role
 from llamafarm_core.names import check_file_hash, check_name
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project, ProjectRef, ProjectStore

@@ -13,12 +13,12 @@ from typing import Any
 
 from aiohttp import web
 
-from llamafarm_core.chat.models import select_model
 from llamafarm_core.chat.rag import RagOptions
 from llamafarm_core.chat.service import ChatContext, ChatInput, TurnResult, complete_turn, stream_turn
 from llamafarm_core.chat.sessions import SessionStore, check_session_id, new_session_id
-from llamafarm_core.chat.types import ChatMessage, Role, StreamDelta, ToolCall
 from llamafarm_core.errors import BadRequest, LlamaFarmError, ValidationFailed
+from llamafarm_core.llm.models import select_model
+from llamafarm_core.llm.types import ChatMessage, Role, StreamDelta, ToolCall
 from llamafarm_core.settings import Settings
 from llamafarm_core.tools.mcp_client import McpConnections
 from llamafarm_core.tools.toolset import ToolRun
@@ -30,9 +30,13 @@ from llamafarm_server.schemas.chat import (
     ChatMessageOut,
     Choice,
     DeletedSessions,
+    HistoryQuery,
     MessageOut,
     MessageResponse,
     SessionHistory,
+    SessionList,
+    SessionListQuery,
+    SessionSummaryOut,
     SourceOut,
     ToolCallOut,
     ToolRunOut,
@@ -280,18 +284,51 @@ def _completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex[:24]}"
 
 
+@router.get(f"{BASE}/sessions", query=SessionListQuery, response=SessionList)
+async def list_sessions(request: web.Request, query: SessionListQuery) -> SessionList:
+    """The project's live sessions, most recently used first, with the ids clients sent."""
+    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    found = await run_blocking(request.app[SESSIONS].summaries, project.path, query.limit)
+    return SessionList(
+        total=len(found),
+        sessions=[
+            SessionSummaryOut(
+                session_id=s.id,
+                created_at=s.created_at,
+                updated_at=s.updated_at,
+                message_count=s.message_count,
+                title=s.title,
+            )
+            for s in found
+        ],
+    )
+
+
 @router.get(
-    f"{BASE}/sessions/{{session_id}}/history", response=SessionHistory, responses={404: "no such session"}
+    f"{BASE}/sessions/{{session_id}}/history",
+    query=HistoryQuery,
+    response=SessionHistory,
+    responses={404: "no such session"},
 )
-async def session_history(request: web.Request) -> SessionHistory:
-    """The stored messages of a session (user and assistant turns, no retrieved context)."""
+async def session_history(request: web.Request, query: HistoryQuery) -> web.Response:
+    """The stored messages of a session (user and assistant turns, no retrieved context);
+    ``include_sources=true`` adds each answer's ``sources``."""
     session_id = check_session_id(request.match_info["session_id"])
     project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
-    session = await run_blocking(request.app[SESSIONS].get, project.path, session_id)
-    return SessionHistory(
-        session_id=session_id,
-        messages=[ChatMessageOut(role=m.role.value, content=m.content) for m in session.messages],
-    )
+    store = request.app[SESSIONS]
+    session = await run_blocking(store.get, project.path, session_id)
+    sources = await run_blocking(store.sources, project.path, session) if query.include_sources else {}
+    messages = []
+    for i, m in enumerate(session.messages):
+        message = ChatMessageOut(role=m.role.value, content=m.content)
+        if query.include_sources and m.role is Role.ASSISTANT:
+            message.sources = [SourceOut(**s) for s in sources.get(i, [])]
+        messages.append(message)
+    body = SessionHistory(session_id=session_id, messages=messages).model_dump(mode="json")
+    for message_json in body["messages"]:  # the spec's {role, content} unless asked for more
+        if message_json["sources"] is None:
+            del message_json["sources"]
+    return web.json_response(body)
 
 
 @router.delete(

@@ -26,12 +26,12 @@ from pydantic import Field
 from llamafarm_core.bundled import GEMMA_NAMES, gemma_gguf_path
 from llamafarm_core.chat.prompt import render_plain, stop_sequences
 from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.chat.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.config.envsubst import expand_str
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import BadRequest, ComponentUnavailable
+from llamafarm_core.llm.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
 
 log = logging.getLogger(__name__)
 

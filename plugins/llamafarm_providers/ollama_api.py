@@ -12,7 +12,12 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.chat.types import (
+from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.components.provider import ModelProvider
+from llamafarm_core.config.envsubst import expand_str
+from llamafarm_core.config.models import RuntimeModel
+from llamafarm_core.errors import ComponentUnavailable, LlamaFarmError, UpstreamError, UpstreamTimeout
+from llamafarm_core.llm.types import (
     ChatMessage,
     Completion,
     CompletionRequest,
@@ -21,11 +26,6 @@ from llamafarm_core.chat.types import (
     ToolCall,
     Usage,
 )
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.provider import ModelProvider
-from llamafarm_core.config.envsubst import expand_str
-from llamafarm_core.config.models import RuntimeModel
-from llamafarm_core.errors import ComponentUnavailable, LlamaFarmError, UpstreamError, UpstreamTimeout
 
 DEFAULT_HOST = "http://localhost:11434"
 

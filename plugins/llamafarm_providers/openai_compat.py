@@ -12,12 +12,12 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.chat.types import Completion, CompletionRequest, StreamDelta, ToolCall, Usage
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.config.envsubst import expand, expand_str
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import ComponentUnavailable, LlamaFarmError, UpstreamError, UpstreamTimeout
+from llamafarm_core.llm.types import Completion, CompletionRequest, StreamDelta, ToolCall, Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Servers on localhost ignore the key, but the SDK refuses to start without one.

@@ -16,7 +16,7 @@ class BM25Strategy(RetrievalStrategy):
     """The ``top_k`` chunks by BM25 (English stopwords, Snowball stemming; SQLite FTS5).
 
     Scores are absolute: BM25 divided by the best BM25 any chunk could reach for the query
-    (see :mod:`llamafarm_core.retrieval.lexical`). No vectors are involved.
+    (see :mod:`llamafarm_core.lexical.index`). No vectors are involved.
     """
 
     name = "bm25"

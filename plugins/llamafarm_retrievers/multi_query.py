@@ -9,7 +9,7 @@ from pydantic import Field
 
 from llamafarm_core.components.base import PluginConfig
 from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.analyzer import STOPWORDS
+from llamafarm_core.lexical.analyzer import STOPWORDS
 from llamafarm_core.retrieval.context import RetrievalContext
 from llamafarm_core.retrieval.request import RetrievalRequest
 from llamafarm_core.retrieval.scoring import best_of, ranked, reciprocal_rank, weighted_mean

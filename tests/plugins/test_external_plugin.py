@@ -18,7 +18,7 @@ PROBE = textwrap.dedent(
     from pathlib import Path
     from llamafarm_core.components.kinds import PluginKind
     from llamafarm_core.config.loader import parse_config
-    from llamafarm_core.config.components import validate_components
+    from llamafarm_core.plugins.validation import validate_components
     from llamafarm_core.documents import SourceFile
     from llamafarm_core.plugins import build_registry, get_plugin_manager
 

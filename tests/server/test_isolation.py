@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from llamafarm_core.chat.types import ChatMessage, Role
+from llamafarm_core.llm.types import ChatMessage, Role
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import ProjectRef
 from llamafarm_core.settings import Settings

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from llamafarm_core.chat.models import select_model
 from llamafarm_core.config.models import LlamaFarmConfig
 from llamafarm_core.errors import BadRequest
+from llamafarm_core.llm.models import select_model
 
 
 def _config(runtime: dict) -> LlamaFarmConfig:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from llamafarm_core.chat.params import build_request
-from llamafarm_core.chat.types import ChatMessage, Role
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import BadRequest
+from llamafarm_core.llm.params import build_request
+from llamafarm_core.llm.types import ChatMessage, Role
 
 MESSAGES = [ChatMessage(Role.USER, "hi")]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from llamafarm_core.chat.prompt import STOP_SEQUENCES, config_system_messages, render_plain, stop_sequences
-from llamafarm_core.chat.types import ChatMessage, Role
 from llamafarm_core.config.models import LlamaFarmConfig
+from llamafarm_core.llm.types import ChatMessage, Role
 
 
 def test_render_plain_labels_turns_and_ends_with_assistant() -> None:

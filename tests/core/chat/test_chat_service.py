@@ -17,8 +17,8 @@ from llamafarm_core.chat.service import (
     stream_turn,
 )
 from llamafarm_core.chat.sessions import SessionStore
-from llamafarm_core.chat.types import ChatMessage, Role, StreamDelta
 from llamafarm_core.errors import BadRequest, UpstreamError
+from llamafarm_core.llm.types import ChatMessage, Role, StreamDelta
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.settings import Settings

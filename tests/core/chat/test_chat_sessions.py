@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from llamafarm_core.chat.sessions import HISTORY_FILE, SESSIONS_DIR, SessionStore
-from llamafarm_core.chat.types import ChatMessage, Role
 from llamafarm_core.errors import BadRequest, NotFound
+from llamafarm_core.llm.types import ChatMessage, Role
 from llamafarm_core.settings import Settings
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llamafarm_core.chat.generate import text_generator
+from llamafarm_core.llm.generate import text_generator
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.settings import Settings
 

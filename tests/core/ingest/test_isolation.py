@@ -13,9 +13,9 @@ import psutil
 import pytest
 
 from llamafarm_core.config.models import DataProcessingStrategy
-from llamafarm_core.ingest.components import StrategyComponents
 from llamafarm_core.ingest.isolation import FileBudget, child_pids, prepare_isolated, shutdown
 from llamafarm_core.ingest.prepare import PrepareFailed
+from llamafarm_core.ingest.strategy_components import StrategyComponents
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.parsers import make_source
 from tests.core.ingest.hostile_plugins import registry_with
@@ -105,7 +105,7 @@ def test_no_budget_runs_in_this_process(components: StrategyComponents, tmp_path
 _ORPHAN_SCRIPT = """
 import sys
 from pathlib import Path
-from llamafarm_core.ingest.components import StrategyComponents
+from llamafarm_core.ingest.strategy_components import StrategyComponents
 from llamafarm_core.ingest.isolation import FileBudget, child_pids, prepare_isolated
 from llamafarm_core.ingest.pipeline import default_registry
 from llamafarm_core.testing.parsers import make_source

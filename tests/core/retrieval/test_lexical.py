@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from llamafarm_core.retrieval.analyzer import analyze, query_terms
+from llamafarm_core.lexical.analyzer import analyze, query_terms
+from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.retrieval.filters import matches
-from llamafarm_core.retrieval.lexical import LexicalIndex
 from llamafarm_core.testing.stores import FILTER_CASES, MISSING_KEY_CASES, ROWS
 from llamafarm_core.vectors import ChunkRecord, FilterCondition
 
@@ -135,7 +135,7 @@ def test_migrates_a_version_one_index(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from llamafarm_core.retrieval.lexical import LexicalIndex
+from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.vectors import ChunkRecord
 ix = LexicalIndex(Path(sys.argv[1]))
 tag = sys.argv[2]

@@ -8,10 +8,10 @@ import pytest
 from llamafarm_providers.llamacpp import LlamaCppProvider, resolve_model_path
 
 from llamafarm_core.chat.prompt import render_plain
-from llamafarm_core.chat.types import ChatMessage, Role
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import BadRequest, ComponentUnavailable, PluginError
+from llamafarm_core.llm.types import ChatMessage, Role
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.providers import ProviderContract, make_request
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from llamafarm_providers.llamacpp import LlamaCppProvider
 
-from llamafarm_core.chat.types import ChatMessage, Completion, CompletionRequest, Role
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.models import RuntimeModel
+from llamafarm_core.llm.types import ChatMessage, Completion, CompletionRequest, Role
 from llamafarm_core.plugins.registry import Registry
 from tests.plugins.providers.templated_gguf import write_templated_gguf
 

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 from llamafarm_providers.ollama_api import OllamaProvider, _format, _message, _tool_calls
 
-from llamafarm_core.chat.types import ChatMessage, CompletionRequest, Role, ToolCall
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.models import RuntimeModel
+from llamafarm_core.llm.types import ChatMessage, CompletionRequest, Role, ToolCall
 from llamafarm_core.plugins.registry import Registry
 
 TOOL = {"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}

@@ -13,8 +13,8 @@ from llamafarm_retrievers.multi_query import (
     rule_variants,
 )
 
-from llamafarm_core.chat.generate import text_generator
 from llamafarm_core.databases import open_database
+from llamafarm_core.llm.generate import text_generator
 from llamafarm_core.retrieval.context import RetrievalContext
 from tests.core.retrieval.corpus import MAIN, Corpus
 from tests.plugins.retrievers.helpers import ask, with_strategy

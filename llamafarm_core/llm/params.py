@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from llamafarm_core.chat.types import ChatMessage, CompletionRequest
 from llamafarm_core.config.envsubst import expand
 from llamafarm_core.config.loader import describe_validation_error
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import BadRequest
+from llamafarm_core.llm.types import ChatMessage, CompletionRequest
 
 # Other spellings found in configs written for other APIs.
 ALIASES: dict[str, str] = {"max_completion_tokens": "max_tokens", "num_predict": "max_tokens"}

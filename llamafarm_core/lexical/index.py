@@ -3,7 +3,7 @@
 It is updated when files are processed or removed (never rebuilt per query) and is safe to
 use from several processes at once (SQLite locking, WAL journal, a generous busy timeout).
 
-Texts go through :func:`llamafarm_core.retrieval.analyzer.analyze` (English stopwords,
+Texts go through :func:`llamafarm_core.lexical.analyzer.analyze` (English stopwords,
 Snowball stemming) before FTS5 sees them; FTS5 ranks with BM25 (k1=1.2, b=0.75).
 
 **Scores** are absolute, in [0, 1]: a chunk's BM25 divided by the best BM25 any chunk could
@@ -23,7 +23,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from llamafarm_core.retrieval.analyzer import analyze, query_terms
+from llamafarm_core.lexical.analyzer import analyze, query_terms
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
 
 SCHEMA_VERSION = 2

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from llamafarm_core.chat.models import build_provider, select_model
-from llamafarm_core.chat.params import build_request
-from llamafarm_core.chat.types import ChatMessage, Role
+from llamafarm_core.llm.models import build_provider, select_model
+from llamafarm_core.llm.params import build_request
+from llamafarm_core.llm.types import ChatMessage, Role
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.settings import Settings
