@@ -87,9 +87,7 @@ def mask_config(value: Any) -> Any:
     they are names, not values)."""
     if isinstance(value, dict):
         return {
-            k: MASK
-            if _is_secret_key(k) and isinstance(v, str) and v and "${" not in v
-            else mask_config(v)
+            k: MASK if _is_secret_key(k) and isinstance(v, str) and v and "${" not in v else mask_config(v)
             for k, v in value.items()
         }
     if isinstance(value, list):
