@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from llamafarm_core.jobs.processes import watch_parent
     from llamafarm_core.jobs.worker import make_worker
     from llamafarm_core.offline import enforce_offline
-    from llamafarm_core.settings import Settings
+    from llamafarm_core.settings import Settings, SettingsError
 
     enforce_offline()
     if args.data_dir:
@@ -47,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
     from llamafarm_core.secrets import install_log_redaction
 
     install_log_redaction()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     egress.configure(settings.allowed_egress)
     url = args.redis_url or settings.redis_url or embedded_url(settings.data_dir)
     if args.parent_pid:

@@ -201,10 +201,11 @@ def test_bad_settings_are_errors_naming_the_variable(monkeypatch, name: str, val
         Settings.from_env()
 
 
-def test_serve_refuses_a_bad_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["worker"]])
+def test_serve_and_worker_refuse_a_bad_setting(tmp_path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
     env = {**os.environ, "LF_DATA_DIR": str(tmp_path), "LF_MAX_BULK_FILES": "many"}
     proc = subprocess.run(
-        [sys.executable, "-m", "llamafarm_server.cli", "serve", "--port", "1"],
+        [sys.executable, "-m", "llamafarm_server.cli", *command],
         env=env,
         capture_output=True,
         text=True,
