@@ -23,7 +23,7 @@ class Embedder(Component[EmbedderConfigT]):
     """Embeds batches of texts. ``model_id`` and ``dimension`` are recorded per collection,
     so that a database is never mixed with vectors from another model."""
 
-    Config: ClassVar[type[PluginConfig]] = EmbedderConfig
+    Config: ClassVar[type[EmbedderConfig]] = EmbedderConfig
 
     @property
     @abstractmethod

@@ -43,7 +43,7 @@ class Parser(Component[ParserConfigT]):
     the user can act on when the file can't be read; the pipeline then tries the next parser.
     """
 
-    Config: ClassVar[type[PluginConfig]] = ParserConfig
+    Config: ClassVar[type[ParserConfig]] = ParserConfig
     extensions: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod

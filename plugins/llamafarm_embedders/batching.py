@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from llamafarm_core.errors import ComponentUnavailable, UpstreamError
+from llamafarm_core.plugin_api import ComponentUnavailable, UpstreamError
 
 
 def batched(texts: Sequence[str], size: int) -> Iterator[list[str]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llamafarm_core.errors import ComponentUnavailable
+from llamafarm_core.plugin_api import ComponentUnavailable
 
 
 @dataclass

@@ -8,9 +8,14 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.embedder import Embedder, EmbedderConfig
-from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from llamafarm_core.plugin_api import (
+    ComponentUnavailable,
+    Embedder,
+    EmbedderConfig,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from llamafarm_embedders.batching import batched, check_vectors, connection_reason
 
 T = TypeVar("T")
@@ -31,7 +36,7 @@ def ollama_model_name(model: str) -> str:
     return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
 
 
-class OllamaEmbedder(Embedder):
+class OllamaEmbedder(Embedder[OllamaEmbedderConfig]):
     """Embeds with a model served by Ollama.
 
     With ``auto_pull`` a model the server lacks is pulled once (this embedder instance waits
@@ -41,12 +46,9 @@ class OllamaEmbedder(Embedder):
     name: ClassVar[str] = "ollama"
     aliases: ClassVar[tuple[str, ...]] = ("OllamaEmbedder",)
     description: ClassVar[str] = "Ollama embedding models over Ollama's native API"
-    Config: ClassVar[type[PluginConfig]] = OllamaEmbedderConfig
 
-    def __init__(self, config: PluginConfig, **context: object) -> None:
+    def __init__(self, config: OllamaEmbedderConfig, **context: object) -> None:
         super().__init__(config, **context)
-        assert isinstance(config, OllamaEmbedderConfig)
-        self.cfg = config
         self.url = _native_url(config.base_url)
         self._client: Any = None
         self._pull_tried = False
@@ -56,28 +58,30 @@ class OllamaEmbedder(Embedder):
 
     @property
     def model_id(self) -> str:
-        return f"ollama:{ollama_model_name(self.cfg.model)}"
+        return f"ollama:{ollama_model_name(self.config.model)}"
 
     def client(self) -> Any:
         if self._client is None:
             import httpx
             import ollama
 
-            self._client = ollama.Client(host=self.url, timeout=httpx.Timeout(self.cfg.timeout, connect=5.0))
+            self._client = ollama.Client(
+                host=self.url, timeout=httpx.Timeout(self.config.timeout, connect=5.0)
+            )
         return self._client
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         vectors: list[list[float]] = []
-        for batch in batched(texts, self.cfg.batch_size):
+        for batch in batched(texts, self.config.batch_size):
             response = self._call(functools.partial(self._embed_batch, batch))
-            vectors.extend(check_vectors(LABEL, response.embeddings, len(batch), self.cfg.dimension))
+            vectors.extend(check_vectors(LABEL, response.embeddings, len(batch), self.config.dimension))
         return vectors
 
     def _embed_batch(self, batch: list[str]) -> Any:
-        return self.client().embed(model=self.cfg.model, input=batch, truncate=self.cfg.truncate)
+        return self.client().embed(model=self.config.model, input=batch, truncate=self.config.truncate)
 
     def dimension(self) -> int:
-        return self.cfg.dimension or super().dimension()
+        return self.config.dimension or super().dimension()
 
     def check(self) -> None:
         self.embed(["dimension probe"])
@@ -92,19 +96,19 @@ class OllamaEmbedder(Embedder):
             return request()
         except ollama.ResponseError as err:
             if err.status_code == 404 and "not found" in str(err.error).lower():
-                if self.cfg.auto_pull and not self._pull_tried:
+                if self.config.auto_pull and not self._pull_tried:
                     self._pull()
                     return self._call(request)
                 raise ComponentUnavailable(
-                    f"{LABEL}: model {self.cfg.model!r} is not available at {self.url}; run "
-                    f"`ollama pull {self.cfg.model}` there or set auto_pull: true"
+                    f"{LABEL}: model {self.config.model!r} is not available at {self.url}; run "
+                    f"`ollama pull {self.config.model}` there or set auto_pull: true"
                 ) from None
             raise UpstreamError(
                 f"{LABEL}: Ollama at {self.url} answered {err.status_code}: {err.error}"
             ) from None
         except httpx.TimeoutException:
             raise UpstreamTimeout(
-                f"{LABEL}: Ollama at {self.url} did not answer within {self.cfg.timeout:g}s"
+                f"{LABEL}: Ollama at {self.url} did not answer within {self.config.timeout:g}s"
             ) from None
         except (ConnectionError, httpx.TransportError) as err:
             raise UpstreamUnreachable(
@@ -118,10 +122,10 @@ class OllamaEmbedder(Embedder):
         self._pull_tried = True
         puller = ollama.Client(host=self.url, timeout=httpx.Timeout(None, connect=5.0))
         try:
-            puller.pull(self.cfg.model, stream=False)
+            puller.pull(self.config.model, stream=False)
         except ollama.ResponseError as err:
             raise ComponentUnavailable(
-                f"{LABEL}: model {self.cfg.model!r} is not at {self.url} and pulling it failed: {err.error}"
+                f"{LABEL}: model {self.config.model!r} is not at {self.url} and pulling it failed: {err.error}"
             ) from None
         except (ConnectionError, httpx.TransportError) as err:
             raise UpstreamUnreachable(

@@ -7,11 +7,17 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field
+from typing_extensions import TypeVar
 
-from llamafarm_core import egress
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.embedder import Embedder, EmbedderConfig
-from llamafarm_core.errors import ComponentUnavailable, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from llamafarm_core.plugin_api import (
+    ComponentUnavailable,
+    Embedder,
+    EmbedderConfig,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+    may_send_env_key,
+)
 from llamafarm_embedders.batching import batched, check_vectors, connection_reason
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -36,7 +42,10 @@ class OpenAIEmbedderConfig(EmbedderConfig):
     )
 
 
-class OpenAIEmbedder(Embedder):
+OpenAIConfigT = TypeVar("OpenAIConfigT", bound=OpenAIEmbedderConfig, default=OpenAIEmbedderConfig)
+
+
+class OpenAIEmbedder(Embedder[OpenAIConfigT]):
     """Embeds through an OpenAI-compatible endpoint (OpenAI, llama.cpp server, vLLM, ...).
 
     ``auto_pull`` (set by configs written for the original) is accepted and ignored.
@@ -45,15 +54,13 @@ class OpenAIEmbedder(Embedder):
     name: ClassVar[str] = "openai"
     aliases: ClassVar[tuple[str, ...]] = ("OpenAIEmbedder",)
     description: ClassVar[str] = "Any OpenAI-compatible /v1/embeddings endpoint"
-    Config: ClassVar[type[PluginConfig]] = OpenAIEmbedderConfig
+    Config: ClassVar[type[EmbedderConfig]] = OpenAIEmbedderConfig
     ignored_keys: ClassVar[frozenset[str]] = frozenset({"auto_pull"})
     label: ClassVar[str] = "OpenAIEmbedder"
     default_base_url: ClassVar[str | None] = None
 
-    def __init__(self, config: PluginConfig, **context: object) -> None:
+    def __init__(self, config: OpenAIConfigT, **context: object) -> None:
         super().__init__(config, **context)
-        assert isinstance(config, OpenAIEmbedderConfig)
-        self.cfg = config
         self.url = (
             config.base_url or self.default_base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
         ).rstrip("/")
@@ -64,33 +71,37 @@ class OpenAIEmbedder(Embedder):
 
     @property
     def model_id(self) -> str:
-        return f"openai:{self.cfg.model}" if self.url == OPENAI_URL else f"openai:{self.url}:{self.cfg.model}"
+        return (
+            f"openai:{self.config.model}"
+            if self.url == OPENAI_URL
+            else f"openai:{self.url}:{self.config.model}"
+        )
 
     def _env_key(self) -> str | None:
         """The server's $OPENAI_API_KEY, only for OpenAI itself or a host the operator listed
         in LF_ALLOWED_EGRESS (never for a URL a config merely points at, loopback included)."""
-        return os.environ.get("OPENAI_API_KEY") if egress.may_send_env_key(self.url, OPENAI_URL) else None
+        return os.environ.get("OPENAI_API_KEY") if may_send_env_key(self.url, OPENAI_URL) else None
 
     def client(self) -> Any:
         if self._client is None:
             import openai
 
             self._client = openai.OpenAI(
-                api_key=self.cfg.api_key or self._env_key() or PLACEHOLDER_KEY,
+                api_key=self.config.api_key or self._env_key() or PLACEHOLDER_KEY,
                 base_url=self.url,
-                timeout=openai.Timeout(self.cfg.timeout, connect=self.cfg.connect_timeout),
-                max_retries=self.cfg.max_retries,
+                timeout=openai.Timeout(self.config.timeout, connect=self.config.connect_timeout),
+                max_retries=self.config.max_retries,
             )
         return self._client
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         vectors: list[list[float]] = []
-        for batch in batched(texts, self.cfg.batch_size):
-            vectors.extend(check_vectors(self.label, self._request(batch), len(batch), self.cfg.dimension))
+        for batch in batched(texts, self.config.batch_size):
+            vectors.extend(check_vectors(self.label, self._request(batch), len(batch), self.config.dimension))
         return vectors
 
     def dimension(self) -> int:
-        return self.cfg.dimension or super().dimension()
+        return self.config.dimension or super().dimension()
 
     def check(self) -> None:
         self.embed(["dimension probe"])
@@ -99,15 +110,15 @@ class OpenAIEmbedder(Embedder):
         import openai
 
         extra: dict[str, Any] = {}
-        if self.cfg.send_dimensions and self.cfg.dimension:
-            extra["dimensions"] = self.cfg.dimension
+        if self.config.send_dimensions and self.config.dimension:
+            extra["dimensions"] = self.config.dimension
         try:
             response = self.client().embeddings.create(
-                model=self.cfg.model, input=batch, encoding_format="float", **extra
+                model=self.config.model, input=batch, encoding_format="float", **extra
             )
         except openai.APITimeoutError:
             raise UpstreamTimeout(
-                f"{self.label}: {self.url} did not answer within {self.cfg.timeout:g}s"
+                f"{self.label}: {self.url} did not answer within {self.config.timeout:g}s"
             ) from None
         except openai.APIConnectionError as err:
             raise UpstreamUnreachable(
@@ -119,7 +130,7 @@ class OpenAIEmbedder(Embedder):
             ) from None
         except openai.NotFoundError as err:
             raise ComponentUnavailable(
-                f"{self.label}: {self.url} answered 404 for model {self.cfg.model!r} ({_message(err)}); "
+                f"{self.label}: {self.url} answered 404 for model {self.config.model!r} ({_message(err)}); "
                 "check the model name and base_url (OpenAI-style servers usually end in /v1)"
             ) from None
         except openai.APIStatusError as err:

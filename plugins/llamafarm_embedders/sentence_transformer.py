@@ -8,10 +8,13 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from llamafarm_core.bundled import MINILM_NAMES, minilm_path
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.embedder import Embedder, EmbedderConfig
-from llamafarm_core.errors import ComponentUnavailable
+from llamafarm_core.plugin_api import (
+    MINILM_NAMES,
+    ComponentUnavailable,
+    Embedder,
+    EmbedderConfig,
+    minilm_path,
+)
 from llamafarm_embedders.model_cache import LoadedModel, get_model, resolve_device
 
 BUNDLED_ID = "sentence-transformers:all-MiniLM-L6-v2"
@@ -28,7 +31,7 @@ class SentenceTransformerConfig(EmbedderConfig):
     normalize_embeddings: bool = True
 
 
-class SentenceTransformerEmbedder(Embedder):
+class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
     """Embeds with a sentence-transformers model loaded from disk (never from a hub).
 
     The loaded model is shared by every instance in the process (see ``model_cache``).
@@ -39,23 +42,20 @@ class SentenceTransformerEmbedder(Embedder):
     name: ClassVar[str] = "sentence_transformers"
     aliases: ClassVar[tuple[str, ...]] = ("SentenceTransformerEmbedder", "HuggingFaceEmbedder")
     description: ClassVar[str] = "Local sentence-transformers model (bundled all-MiniLM-L6-v2 by default)"
-    Config: ClassVar[type[PluginConfig]] = SentenceTransformerConfig
 
-    def __init__(self, config: PluginConfig, **context: object) -> None:
+    def __init__(self, config: SentenceTransformerConfig, **context: object) -> None:
         super().__init__(config, **context)
-        assert isinstance(config, SentenceTransformerConfig)
-        self.cfg = config
 
     @property
     def model_id(self) -> str:
-        name = self.cfg.model_name
+        name = self.config.model_name
         if name in MINILM_NAMES:
             return BUNDLED_ID
         return f"sentence-transformers:{Path(name).expanduser().resolve()}"
 
     def model_path(self) -> Path:
         """Where the model is on disk; ComponentUnavailable for anything not local."""
-        name = self.cfg.model_name
+        name = self.config.model_name
         if name in MINILM_NAMES:
             return minilm_path()
         path = Path(name).expanduser()
@@ -67,14 +67,14 @@ class SentenceTransformerEmbedder(Embedder):
         )
 
     def _model(self) -> LoadedModel:
-        return get_model(self.model_path(), resolve_device(self.cfg.device))
+        return get_model(self.model_path(), resolve_device(self.config.device))
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
         loaded = self._model()
         items = [str(t) for t in texts]
-        size = max(1, self.cfg.batch_size)
+        size = max(1, self.config.batch_size)
         with loaded.lock:
             order = token_order(loaded.model, items) if len(items) > size else list(range(len(items)))
             out: list[list[float]] = [[] for _ in items]
@@ -83,7 +83,7 @@ class SentenceTransformerEmbedder(Embedder):
                 vectors = loaded.model.encode(
                     [items[i] for i in batch],
                     batch_size=size,
-                    normalize_embeddings=self.cfg.normalize_embeddings,
+                    normalize_embeddings=self.config.normalize_embeddings,
                     convert_to_numpy=True,
                     show_progress_bar=False,
                 )

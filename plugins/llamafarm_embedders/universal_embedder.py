@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
 from llamafarm_embedders.openai_embedder import OpenAIEmbedder, OpenAIEmbedderConfig
 
 UNIVERSAL_RUNTIME_URL = "http://127.0.0.1:11540/v1"
@@ -19,7 +18,7 @@ class UniversalEmbedderConfig(OpenAIEmbedderConfig):
     )
 
 
-class UniversalEmbedder(OpenAIEmbedder):
+class UniversalEmbedder(OpenAIEmbedder[UniversalEmbedderConfig]):
     """Like ``openai``, defaulting to the original's universal runtime at 127.0.0.1:11540.
 
     Nothing in this project starts that runtime: point ``base_url`` at a server you run (any
@@ -30,6 +29,5 @@ class UniversalEmbedder(OpenAIEmbedder):
     name: ClassVar[str] = "universal"
     aliases: ClassVar[tuple[str, ...]] = ("UniversalEmbedder",)
     description: ClassVar[str] = "The original's universal runtime (an OpenAI-style endpoint)"
-    Config: ClassVar[type[PluginConfig]] = UniversalEmbedderConfig
     label: ClassVar[str] = "UniversalEmbedder"
     default_base_url: ClassVar[str | None] = UNIVERSAL_RUNTIME_URL

@@ -7,12 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.extractor import Extractor
-from llamafarm_core.documents import Chunk, SourceFile
+from llamafarm_core.plugin_api import Chunk, ConfigT, Extractor, PluginConfig, SourceFile
 
 
-class ChunkwiseExtractor(Extractor):
+class ChunkwiseExtractor(Extractor[ConfigT]):
     """Implements :meth:`extract` by merging :meth:`extract_text` of each chunk into its metadata."""
 
     def extract(self, chunks: list[Chunk], source: SourceFile) -> None:

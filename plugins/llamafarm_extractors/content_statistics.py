@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.plugin_api import PluginConfig
 
 from ._base import ChunkwiseExtractor
 from ._text import paragraphs, split_sentences, syllables, words
@@ -94,7 +94,7 @@ def structure(text: str, paragraph_count: int) -> dict[str, int]:
     }
 
 
-class ContentStatisticsExtractor(ChunkwiseExtractor):
+class ContentStatisticsExtractor(ChunkwiseExtractor[ContentStatisticsConfig]):
     """Word, character, sentence and paragraph counts; reading time; readability; structure.
 
     Always: ``word_count``, ``char_count``, ``sentence_count``, ``paragraph_count``,
@@ -108,9 +108,7 @@ class ContentStatisticsExtractor(ChunkwiseExtractor):
     name = "statistics"
     aliases = ("ContentStatisticsExtractor", "statistics_extractor")
     description = "Counts, reading time, Flesch readability and structure of each chunk."
-    Config = ContentStatisticsConfig
     ignored_keys = frozenset({"include_sentiment_indicators", "language"})
-    config: ContentStatisticsConfig
 
     def extract_text(self, text: str) -> dict[str, Any]:
         cfg = self.config

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.plugin_api import PluginConfig
 
 from ._base import ChunkwiseExtractor, unique
 from ._temporal import MONTH_NAMES, WEEKDAY_NAMES, find_dates, find_relative, find_times, resolve_relative
@@ -78,7 +78,7 @@ class DateTimeConfig(PluginConfig):
         return value
 
 
-class DateTimeExtractor(ChunkwiseExtractor):
+class DateTimeExtractor(ChunkwiseExtractor[DateTimeConfig]):
     """Adds ``dates`` (unique ISO dates, YYYY-MM-DD or YYYY-MM, in order of appearance),
     ``date_count`` (their number), ``times`` (unique HH:MM[:SS], 24-hour) and
     ``relative_dates`` ([{text, unit, amount}], plus ``date`` when ``reference_date`` is
@@ -89,11 +89,9 @@ class DateTimeExtractor(ChunkwiseExtractor):
     name = "datetime"
     aliases = ("DateTimeExtractor", "datetime_extractor", "date_time_extractor")
     description = "Dates, times and relative dates, normalised to ISO."
-    Config = DateTimeConfig
     ignored_keys = frozenset({"fuzzy_parsing", "default_timezone"})
-    config: DateTimeConfig
 
-    def __init__(self, config: PluginConfig, **context: Any) -> None:
+    def __init__(self, config: DateTimeConfig, **context: Any) -> None:
         super().__init__(config, **context)
         self._formats = [(fmt, format_regex(fmt)) for fmt in self.config.date_formats]
 

@@ -7,10 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.extractor import Extractor
-from llamafarm_core.documents import Chunk, SourceFile
-from llamafarm_core.errors import ComponentUnavailable
+from llamafarm_core.plugin_api import Chunk, ComponentUnavailable, Extractor, PluginConfig, SourceFile
 
 from ._base import unique
 from ._entity_rules import recognise
@@ -70,7 +67,7 @@ def load_spacy(model: str) -> Any | None:
         return None
 
 
-class EntityExtractor(Extractor):
+class EntityExtractor(Extractor[EntityConfig]):
     """Adds ``entities`` ({TYPE: [unique texts in order of appearance]}, only types found)
     and ``entity_count`` (the number of unique (type, text) pairs).
 
@@ -86,11 +83,9 @@ class EntityExtractor(Extractor):
     name = "entities"
     aliases = ("EntityExtractor", "entity_extractor")
     description = "Named entities by type (spaCy if installed locally, else heuristics)."
-    Config = EntityConfig
     ignored_keys = frozenset({"confidence_threshold"})
-    config: EntityConfig
 
-    def __init__(self, config: PluginConfig, **context: Any) -> None:
+    def __init__(self, config: EntityConfig, **context: Any) -> None:
         super().__init__(config, **context)
         self._nlp: Any = None
         self._nlp_checked = False

@@ -9,9 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.extractor import Extractor
-from llamafarm_core.documents import Chunk, SourceFile
+from llamafarm_core.plugin_api import Chunk, Extractor, PluginConfig, SourceFile
 
 # The title and its closing hashes are split in Python: a lazy ``(.+?)[ \t#]*$`` is cubic on
 # "# a" + spaces + "b".
@@ -149,7 +147,7 @@ class _Scanner:
         return None
 
 
-class HeadingExtractor(Extractor):
+class HeadingExtractor(Extractor[HeadingConfig]):
     """Adds ``headings`` ([{text, level}] in the chunk), ``heading_count``, and with
     ``include_hierarchy`` ``heading_path`` (the texts of the headings the chunk sits under,
     outermost first, including headings that open the chunk). With ``extract_outline``,
@@ -164,9 +162,7 @@ class HeadingExtractor(Extractor):
     name = "headings"
     aliases = ("HeadingExtractor", "heading_extractor")
     description = "Headings with levels, heading path per chunk, document outline."
-    Config = HeadingConfig
     ignored_keys = frozenset({"generate_toc", "detect_sections"})
-    config: HeadingConfig
 
     def extract(self, chunks: list[Chunk], source: SourceFile) -> None:
         cfg = self.config

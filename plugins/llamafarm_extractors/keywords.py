@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from llamafarm_core.components.extractor import Extractor
-from llamafarm_core.documents import Chunk, SourceFile
+from llamafarm_core.plugin_api import Chunk, Extractor, SourceFile
 
 from ._base import KeywordOptions, Scored, keyword_metadata
 from ._text import ngrams, phrase_runs
@@ -77,7 +76,7 @@ def fuse(rankings: list[Scored], limit: int) -> list[str]:
     return sorted(score, key=lambda kw: -score[kw])[:limit]
 
 
-class KeywordExtractor(Extractor):
+class KeywordExtractor(Extractor[KeywordConfig]):
     """Adds ``keywords`` and, for each algorithm run, ``<algorithm>_keywords``
     ([[keyword, score]]; rake/tfidf/frequency: higher is better; yake: lower is better).
 
@@ -89,8 +88,6 @@ class KeywordExtractor(Extractor):
     name = "keywords"
     aliases = ("KeywordExtractor", "keyword_extractor")
     description = "Keywords by RAKE, YAKE, TF-IDF or frequency (or several, fused)."
-    Config = KeywordConfig
-    config: KeywordConfig
 
     def _rank(self, method: str, texts: list[str], depth: int) -> tuple[list[Scored], int]:
         """Each text's ranking by ``method``, at least ``depth`` long, and the method's own limit."""

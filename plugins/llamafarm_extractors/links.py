@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.plugin_api import PluginConfig
 
 from ._base import ChunkwiseExtractor, unique
 from ._regexes import HASHTAG_RE, MENTION_RE, find_emails, find_phones, find_urls
@@ -33,7 +33,7 @@ def url_domain(url: str) -> str:
     return host.removeprefix("www.")
 
 
-class LinkExtractor(ChunkwiseExtractor):
+class LinkExtractor(ChunkwiseExtractor[LinkConfig]):
     """Adds ``urls`` (unique, trailing punctuation removed; markdown ``[text](url)`` links
     included), ``emails`` (unique, lower-cased), ``domains`` (unique hosts of both, without
     ``www.``) and ``link_count`` (URLs + emails). With the matching options on (all are by
@@ -43,9 +43,7 @@ class LinkExtractor(ChunkwiseExtractor):
     name = "links"
     aliases = ("LinkExtractor", "link_extractor")
     description = "URLs, emails and domains (plus phones, mentions, hashtags)."
-    Config = LinkConfig
     ignored_keys = frozenset({"extract_file_paths", "validate_urls", "categorize_domains"})
-    config: LinkConfig
 
     def extract_text(self, text: str) -> dict[str, Any]:
         cfg = self.config

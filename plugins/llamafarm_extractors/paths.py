@@ -11,9 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.extractor import Extractor
-from llamafarm_core.documents import Chunk, SourceFile
+from llamafarm_core.plugin_api import Chunk, Extractor, PluginConfig, SourceFile
 
 _GENERIC_MIME = {"", "application/octet-stream"}
 
@@ -50,7 +48,7 @@ def split_extension(base: str) -> tuple[str, str]:
     return stem, "." + ext.lower()
 
 
-class PathExtractor(Extractor):
+class PathExtractor(Extractor[PathConfig]):
     """Adds ``file_path`` (the original name, directories included), ``file_name``,
     ``file_stem``, ``file_extension`` ('.pdf', lower case, '' if none), ``directory``
     ('' if the name had none), ``mime_type`` (the stored type, or guessed from the name
@@ -61,8 +59,6 @@ class PathExtractor(Extractor):
     name = "path"
     aliases = ("PathExtractor", "path_extractor")
     description = "Original file name, extension, directory, MIME type and size."
-    Config = PathConfig
-    config: PathConfig
 
     def metadata(self, source: SourceFile) -> dict[str, Any]:
         cfg = self.config

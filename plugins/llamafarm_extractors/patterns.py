@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
-from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.plugin_api import PluginConfig
 
 from ._base import ChunkwiseExtractor, unique
 from ._regexes import HASHTAG_RE, MENTION_RE, MONEY_RE, PERCENT_RE, find_emails, find_phones, find_urls
@@ -198,7 +198,7 @@ class PatternConfig(PluginConfig):
         return self
 
 
-class PatternExtractor(ChunkwiseExtractor):
+class PatternExtractor(ChunkwiseExtractor[PatternConfig]):
     """Adds ``patterns`` ({name: [unique matches in order]}, only patterns that matched) and
     ``pattern_count`` (their total). Built-ins validate what a regex can't: card numbers
     pass the Luhn check, ISBNs their check digit, IPv6 addresses parse, SSNs avoid the
@@ -209,11 +209,9 @@ class PatternExtractor(ChunkwiseExtractor):
     name = "patterns"
     aliases = ("PatternExtractor", "pattern_extractor")
     description = "Built-in and custom regex patterns."
-    Config = PatternConfig
     ignored_keys = frozenset({"include_context", "context_window"})
-    config: PatternConfig
 
-    def __init__(self, config: PluginConfig, **context: Any) -> None:
+    def __init__(self, config: PatternConfig, **context: Any) -> None:
         super().__init__(config, **context)
         self._finders: dict[str, Callable[[str], list[str]]] = {n: BUILTINS[n] for n in self.config.patterns}
         for name, pattern in self.config.custom_patterns.items():

@@ -48,15 +48,13 @@ def rake(text: str, cfg: RakeConfig) -> Scored:
     return scored[: cfg.max_keywords]
 
 
-class RAKEExtractor(ChunkwiseExtractor):
+class RAKEExtractor(ChunkwiseExtractor[RakeConfig]):
     """Adds ``keywords`` (phrases, best first) and ``rake_keywords`` ([[phrase, score]],
     higher is better)."""
 
     name = "rake"
     aliases = ("RAKEExtractor", "RakeExtractor", "rake_extractor")
     description = "RAKE key phrases per chunk."
-    Config = RakeConfig
-    config: RakeConfig
 
     def extract_text(self, text: str) -> dict[str, Any]:
         return keyword_metadata("rake_keywords", rake(text, self.config))

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.plugin_api import PluginConfig
 
 from ._base import ChunkwiseExtractor
 from ._text import STOPWORDS, is_number, split_sentences, words
@@ -94,7 +94,7 @@ def summarise(text: str, cfg: SummaryConfig) -> list[str]:
     return [sentences[i] for i in sorted(best)]
 
 
-class SummaryExtractor(ChunkwiseExtractor):
+class SummaryExtractor(ChunkwiseExtractor[SummaryConfig]):
     """Adds ``summary``: the chunk's top ``summary_sentences`` sentences joined by spaces, in
     their original order ('' when no sentence fits the length limits).
 
@@ -106,9 +106,7 @@ class SummaryExtractor(ChunkwiseExtractor):
     name = "summary"
     aliases = ("SummaryExtractor", "summary_extractor")
     description = "Extractive summary sentences per chunk."
-    Config = SummaryConfig
     ignored_keys = frozenset({"include_key_phrases", "include_statistics"})
-    config: SummaryConfig
 
     def extract_text(self, text: str) -> dict[str, Any]:
         return {"summary": " ".join(summarise(text, self.config))}

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
+from llamafarm_core.plugin_api import PluginConfig
 
 from ._base import ChunkwiseExtractor
 
@@ -189,7 +189,7 @@ def _looks_like_header(row: list[str], rest: list[list[str]]) -> bool:
     return bool(rest) and not any(_NUMBER_RE.fullmatch(c) for c in row) and all(row)
 
 
-class TableExtractor(ChunkwiseExtractor):
+class TableExtractor(ChunkwiseExtractor[TableConfig]):
     """Adds ``tables`` ([{format, headers, rows, row_count, column_count}], rows cut to
     ``max_rows``) and ``table_count``. Formats: ``pipe`` (markdown), ``grid`` (+---+),
     ``csv``/``tsv`` (runs of ≥3 lines, ≥2 for tabs, with equal delimiter counts and short
@@ -200,8 +200,6 @@ class TableExtractor(ChunkwiseExtractor):
     name = "tables"
     aliases = ("TableExtractor", "table_extractor")
     description = "Tables found in text (pipe, grid, CSV/TSV, HTML)."
-    Config = TableConfig
-    config: TableConfig
 
     def extract_text(self, text: str) -> dict[str, Any]:
         cfg = self.config

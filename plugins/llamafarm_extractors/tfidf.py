@@ -7,8 +7,7 @@ from collections import Counter
 
 from pydantic import Field, model_validator
 
-from llamafarm_core.components.extractor import Extractor
-from llamafarm_core.documents import Chunk, SourceFile
+from llamafarm_core.plugin_api import Chunk, Extractor, SourceFile
 
 from ._base import KeywordOptions, Scored, keyword_metadata
 from ._text import ngrams, phrase_runs
@@ -62,7 +61,7 @@ def tfidf(texts: list[str], cfg: TfidfConfig) -> list[Scored]:
     return out
 
 
-class TFIDFExtractor(Extractor):
+class TFIDFExtractor(Extractor[TfidfConfig]):
     """Adds ``keywords`` (best first) and ``tfidf_keywords`` ([[term, score]], higher is
     better). The IDF is computed over the chunks of one file, so a term that is in every
     chunk counts less than one particular to this chunk."""
@@ -70,8 +69,6 @@ class TFIDFExtractor(Extractor):
     name = "tfidf"
     aliases = ("TFIDFExtractor", "TfidfExtractor", "tfidf_extractor")
     description = "TF-IDF keywords per chunk (IDF over the file's chunks)."
-    Config = TfidfConfig
-    config: TfidfConfig
 
     def extract(self, chunks: list[Chunk], source: SourceFile) -> None:
         for chunk, scored in zip(chunks, tfidf([c.text or "" for c in chunks], self.config), strict=True):

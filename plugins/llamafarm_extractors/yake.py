@@ -155,7 +155,7 @@ def _deduplicate(scored: Scored, threshold: float, limit: int) -> Scored:
     return kept
 
 
-class YAKEExtractor(ChunkwiseExtractor):
+class YAKEExtractor(ChunkwiseExtractor[YakeConfig]):
     """Adds ``keywords`` (best first) and ``yake_keywords`` ([[keyword, score]], LOWER is
     better, as in YAKE). Features per word: casing, position, frequency, relatedness to
     its context and spread over sentences; n-grams may hold stopwords inside, never at
@@ -164,8 +164,6 @@ class YAKEExtractor(ChunkwiseExtractor):
     name = "yake"
     aliases = ("YAKEExtractor", "YakeExtractor", "yake_extractor")
     description = "YAKE keywords per chunk."
-    Config = YakeConfig
-    config: YakeConfig
 
     def extract_text(self, text: str) -> dict[str, Any]:
         return keyword_metadata("yake_keywords", yake(text, self.config), digits=6)

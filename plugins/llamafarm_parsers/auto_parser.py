@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import Field
 
-from llamafarm_core.components.parser import Parser, ParserConfig
-from llamafarm_core.documents import ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.selection import EXTENSION_PARSERS, base_name, builtin_parser_type, extension
+from llamafarm_core.plugin_api import (
+    EXTENSION_PARSERS,
+    ParseFailed,
+    Parser,
+    ParseResult,
+    SourceFile,
+    base_name,
+    builtin_parser_type,
+    extension,
+)
 from llamafarm_parsers.base import BuiltinParserConfig
 
 
@@ -24,7 +28,7 @@ class AutoConfig(BuiltinParserConfig):
 _SHARED_OPTIONS = ("chunk_size", "chunk_overlap", "chunk_strategy", "extract_metadata", "encoding")
 
 
-class AutoParser(Parser):
+class AutoParser(Parser[AutoConfig]):
     """Picks the built-in parser by the file's extension (see ``EXTENSION_PARSERS``).
 
     Options given here (``chunk_size``, ``chunk_overlap``, ``extract_metadata``, ``encoding``,
@@ -35,7 +39,6 @@ class AutoParser(Parser):
 
     name = "auto"
     aliases = ("DirectoryParser", "AutoParser")
-    Config: ClassVar[type[ParserConfig]] = AutoConfig
     extensions = tuple(EXTENSION_PARSERS)
 
     def parse(self, source: SourceFile) -> ParseResult:

@@ -8,17 +8,30 @@ import io
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from pydantic import field_validator
+from typing_extensions import TypeVar
 
-from llamafarm_core.components.parser import Parser, ParserConfig
-from llamafarm_core.documents import Chunk, ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.chunking import TextChunk, chunk_text, resolve_strategy, validate_strategy
-from llamafarm_core.ingest.selection import base_name, extension
-from llamafarm_core.ingest.text_decoding import DecodedText, canonical_encoding, decode_text
-from llamafarm_core.ingest.text_units import Heading, markdown_headings
+from llamafarm_core.plugin_api import (
+    Chunk,
+    DecodedText,
+    Heading,
+    ParseFailed,
+    Parser,
+    ParserConfig,
+    ParseResult,
+    SourceFile,
+    TextChunk,
+    base_name,
+    canonical_encoding,
+    chunk_text,
+    decode_text,
+    extension,
+    markdown_headings,
+    resolve_strategy,
+    validate_strategy,
+)
 
 
 class BuiltinParserConfig(ParserConfig):
@@ -125,7 +138,10 @@ def check_archive(data: bytes, name: str, limit: int = MAX_UNPACKED_BYTES) -> No
         )
 
 
-class BuiltinParser(Parser):
+BuiltinConfigT = TypeVar("BuiltinConfigT", bound=BuiltinParserConfig, default=BuiltinParserConfig)
+
+
+class BuiltinParser(Parser[BuiltinConfigT]):
     """Base of the built-in parsers: subclasses implement :meth:`parse_data`.
 
     ``strategies`` are the chunk strategies the parser implements; the config's default
@@ -134,10 +150,6 @@ class BuiltinParser(Parser):
 
     Config: ClassVar[type[ParserConfig]] = BuiltinParserConfig
     strategies: ClassVar[tuple[str, ...]] = ("characters", "sentences", "paragraphs", "sections")
-
-    @property
-    def options(self) -> BuiltinParserConfig:
-        return cast(BuiltinParserConfig, self.config)
 
     @classmethod
     def default_strategy(cls) -> str:
@@ -149,7 +161,7 @@ class BuiltinParser(Parser):
         if not data:
             raise ParseFailed(f"empty file: {name} is 0 bytes")
         choice = resolve_strategy(
-            self.options.chunk_strategy, self.strategies, self.default_strategy(), parser=self.name
+            self.config.chunk_strategy, self.strategies, self.default_strategy(), parser=self.name
         )
         try:
             result = self.parse_data(data, source, choice.strategy)
@@ -172,7 +184,7 @@ class BuiltinParser(Parser):
     # helpers for subclasses
 
     def decode(self, data: bytes, source: SourceFile, encoding: str | None = None) -> DecodedText:
-        return decode_text(data, encoding or self.options.encoding, what=base_name(source.filename))
+        return decode_text(data, encoding or self.config.encoding, what=base_name(source.filename))
 
     @staticmethod
     def extension_of(source: SourceFile) -> str:
@@ -196,7 +208,7 @@ class BuiltinParser(Parser):
             regions = heading_regions(markdown_headings(text))
         index = RegionIndex(regions)
         boundaries = [r.start for r in index.regions] if strategy in ("sections", "pages") else None
-        size, overlap = self.options.chunk_size, self.options.chunk_overlap
+        size, overlap = self.config.chunk_size, self.config.chunk_overlap
         chunks = []
         for tc in chunk_text(text, strategy, size, overlap, boundaries=boundaries):
             metadata = index.metadata_at(tc.content_start)

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import Chunk, ParseResult, SourceFile
-from llamafarm_core.ingest.chunking import TextChunk, chunk_text, pack, segments
-from llamafarm_core.ingest.text_units import CODE_LEVELS, split_to_fit, strip_trailing_space, trim
+from llamafarm_core.plugin_api import (
+    CODE_LEVELS,
+    Chunk,
+    ParseResult,
+    SourceFile,
+    TextChunk,
+    chunk_text,
+    pack,
+    segments,
+    split_to_fit,
+    strip_trailing_space,
+    trim,
+)
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
 from llamafarm_parsers.code_languages import LANGUAGES, definition_patterns
 
@@ -30,12 +39,11 @@ class CodeConfig(BuiltinParserConfig):
     )
 
 
-class CodeParser(BuiltinParser):
+class CodeParser(BuiltinParser[CodeConfig]):
     """Source files of common languages (chosen by extension); never runs or imports them."""
 
     name = "code"
     aliases = ("CodeParser", "CodeParser_Python")
-    Config: ClassVar[type[ParserConfig]] = CodeConfig
     extensions = tuple(LANGUAGES)
     strategies = ("sections", "paragraphs", "characters")
 
@@ -47,7 +55,7 @@ class CodeParser(BuiltinParser):
         )
         language = LANGUAGES.get(self.extension_of(source), "text")
         definitions = _definitions(text, language)
-        size, overlap = self.options.chunk_size, self.options.chunk_overlap
+        size, overlap = self.config.chunk_size, self.config.chunk_overlap
         if strategy == "sections":
             starts = [_attached_start(text, pos) for pos, _ in definitions]
             spans = [

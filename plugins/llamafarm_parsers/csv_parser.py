@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.selection import base_name
+from llamafarm_core.plugin_api import ParseFailed, ParseResult, SourceFile, base_name
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
 from llamafarm_parsers.tabular import format_row, row_chunks
 
@@ -30,18 +27,16 @@ class CsvConfig(BuiltinParserConfig):
     has_header: bool = Field(True, description="The first row names the columns and starts every chunk.")
 
 
-class CsvParser(BuiltinParser):
+class CsvParser(BuiltinParser[CsvConfig]):
     """Comma/tab/semicolon separated values. Rows with a different field count are kept, with a warning."""
 
     name = "csv"
     aliases = ("CSVParser_Python", "CSVParser_Pandas", "CSVParser_LlamaIndex")
-    Config: ClassVar[type[ParserConfig]] = CsvConfig
     extensions = (".csv", ".tsv")
     strategies = ("rows",)
     ignored_keys = frozenset({"na_values", "field_mapping", "combine_fields", "skiprows"})
 
     def parse_data(self, data: bytes, source: SourceFile, strategy: str) -> ParseResult:
-        assert isinstance(self.config, CsvConfig)
         name = base_name(source.filename)
         decoded = self.decode(data, source)
         warnings = list(decoded.warnings)

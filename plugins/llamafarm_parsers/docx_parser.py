@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.selection import base_name
+from llamafarm_core.plugin_api import ParseFailed, ParseResult, SourceFile, base_name
 from llamafarm_parsers.base import (
     Block,
     BuiltinParser,
@@ -31,12 +28,11 @@ class DocxConfig(BuiltinParserConfig):
     extract_tables: bool = Field(True, description="Include tables, one line per row, cells joined by ' | '.")
 
 
-class DocxParser(BuiltinParser):
+class DocxParser(BuiltinParser[DocxConfig]):
     """Word 2007+ documents (.docx/.docm). Legacy binary .doc files are not supported."""
 
     name = "docx"
     aliases = ("DocxParser_PythonDocx", "DocxParser_LlamaIndex")
-    Config: ClassVar[type[ParserConfig]] = DocxConfig
     extensions = (".docx", ".docm")
     ignored_keys = frozenset(
         {
@@ -51,7 +47,6 @@ class DocxParser(BuiltinParser):
     )
 
     def parse_data(self, data: bytes, source: SourceFile, strategy: str) -> ParseResult:
-        assert isinstance(self.config, DocxConfig)
         document = _open(data, base_name(source.filename))
         blocks = list(_blocks(document, self.config.extract_tables))
         text, headings = assemble_blocks(blocks)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser as _StdlibHTMLParser
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import ParseResult, SourceFile
-from llamafarm_core.ingest.text_decoding import canonical_encoding
+from llamafarm_core.plugin_api import ParseResult, SourceFile, canonical_encoding
 from llamafarm_parsers.base import Block, BuiltinParser, BuiltinParserConfig, assemble_blocks, heading_regions
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
@@ -40,19 +38,18 @@ class HtmlConfig(BuiltinParserConfig):
     )
 
 
-class HtmlParser(BuiltinParser):
+class HtmlParser(BuiltinParser[HtmlConfig]):
     """HTML: text a browser would show (no script, style or head), headings h1–h6 as sections."""
 
     name = "html"
     aliases = ("HTMLParser", "HTMLParser_BeautifulSoup", "HTMLParser_Python")
-    Config: ClassVar[type[ParserConfig]] = HtmlConfig
     extensions = (".html", ".htm", ".xhtml")
     ignored_keys = frozenset(
         {"extract_links", "extract_images", "extract_tables", "clean_text", "preserve_structure"}
     )
 
     def parse_data(self, data: bytes, source: SourceFile, strategy: str) -> ParseResult:
-        decoded = self.decode(data, source, self.options.encoding or _declared_charset(data))
+        decoded = self.decode(data, source, self.config.encoding or _declared_charset(data))
         extractor = VisibleText()
         extractor.feed(defuse_unclosed_markup(decoded.text))
         extractor.close()

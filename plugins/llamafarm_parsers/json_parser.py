@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import Chunk, ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.chunking import chunk_rows
-from llamafarm_core.ingest.selection import base_name
+from llamafarm_core.plugin_api import (
+    Chunk,
+    ParseFailed,
+    ParseResult,
+    SourceFile,
+    base_name,
+    chunk_rows,
+)
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
 
 _LINES_EXTENSIONS = (".jsonl", ".ndjson")
@@ -22,7 +25,7 @@ class JsonConfig(BuiltinParserConfig):
     chunk_strategy: str = Field("rows", description="rows: whole records packed up to chunk_size characters.")
 
 
-class JsonParser(BuiltinParser):
+class JsonParser(BuiltinParser[JsonConfig]):
     """JSON (.json) and JSON Lines (.jsonl, .ndjson).
 
     Records are the items of a top-level list, the lines of a JSON Lines file, or, for a
@@ -31,7 +34,6 @@ class JsonParser(BuiltinParser):
 
     name = "json"
     aliases = ("JSONParser", "JSONParser_Python")
-    Config: ClassVar[type[ParserConfig]] = JsonConfig
     extensions = (".json", ".jsonl", ".ndjson")
     strategies = ("rows",)
 
@@ -46,7 +48,7 @@ class JsonParser(BuiltinParser):
         texts = ["\n".join(flatten(value, path)) for _, path, value in records]
         chunks = [
             Chunk(rc.text, {"record_start": records[rc.first][0], "record_end": records[rc.last][0]})
-            for rc in chunk_rows(texts, None, self.options.chunk_size)
+            for rc in chunk_rows(texts, None, self.config.chunk_size)
         ]
         return ParseResult(chunks, warnings, {"record_count": len(records)})
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import ParseResult, SourceFile
-from llamafarm_core.ingest.text_units import markdown_headings, normalize_text
+from llamafarm_core.plugin_api import ParseResult, SourceFile, markdown_headings, normalize_text
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig, heading_regions
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -29,12 +27,11 @@ class MarkdownConfig(BuiltinParserConfig):
     )
 
 
-class MarkdownParser(BuiltinParser):
+class MarkdownParser(BuiltinParser[MarkdownConfig]):
     """Markdown files. Front matter keys go on every chunk (see docs/parsers.md)."""
 
     name = "markdown"
     aliases = ("MarkdownParser_Python", "MarkdownParser_LlamaIndex")
-    Config: ClassVar[type[ParserConfig]] = MarkdownConfig
     extensions = (".md", ".markdown", ".mdown", ".mkd", ".mdx")
     ignored_keys = frozenset(
         {"extract_code_blocks", "extract_links", "extract_tables", "preserve_structure", "clean_text"}
@@ -49,7 +46,7 @@ class MarkdownParser(BuiltinParser):
         headings = markdown_headings(text)
         chunks = self.text_chunks(text, strategy, heading_regions(headings))
         doc_meta: dict[str, Any] = {}
-        if self.options.extract_metadata and front:
+        if self.config.extract_metadata and front:
             chunk_meta = {(f"frontmatter_{k}" if k in RESERVED_KEYS else k): v for k, v in front.items()}
             for chunk in chunks:
                 chunk.metadata = {**chunk_meta, **chunk.metadata}

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.selection import base_name
-from llamafarm_core.ingest.text_units import normalize_text
+from llamafarm_core.plugin_api import (
+    ParseFailed,
+    ParseResult,
+    SourceFile,
+    base_name,
+    normalize_text,
+)
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
 
 _HEADERS = (("subject", "Subject"), ("sender", "From"), ("to", "To"), ("cc", "Cc"), ("date", "Date"))
@@ -21,7 +23,7 @@ class MsgConfig(BuiltinParserConfig):
     chunk_strategy: str = Field("paragraphs", description="paragraphs (default), sentences, characters.")
 
 
-class MsgParser(BuiltinParser):
+class MsgParser(BuiltinParser[MsgConfig]):
     """Outlook .msg files: headers (subject, from, to, date) and the plain-text body.
 
     Needs ``pip install extract-msg``; without it every .msg file fails with that advice.
@@ -29,7 +31,6 @@ class MsgParser(BuiltinParser):
 
     name = "msg"
     aliases = ("MsgParser_ExtractMsg", "MsgParser")
-    Config: ClassVar[type[ParserConfig]] = MsgConfig
     extensions = (".msg",)
     strategies = ("paragraphs", "sentences", "characters")
     ignored_keys = frozenset(
@@ -66,5 +67,5 @@ class MsgParser(BuiltinParser):
         head = "\n".join(f"{label}: {headers[key]}" for key, label in _HEADERS if key in headers)
         text = normalize_text(f"{head}\n\n{body}" if head else str(body))
         chunks = self.text_chunks(text, strategy, headings_as_sections=False)
-        metadata: dict[str, Any] = dict(headers) if self.options.extract_metadata else {}
+        metadata: dict[str, Any] = dict(headers) if self.config.extract_metadata else {}
         return ParseResult(chunks, [], metadata)

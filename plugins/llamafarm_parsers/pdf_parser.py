@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import PAGE, ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.chunking import TextChunk
-from llamafarm_core.ingest.selection import base_name
-from llamafarm_core.ingest.text_units import normalize_text
+from llamafarm_core.plugin_api import (
+    PAGE,
+    ParseFailed,
+    ParseResult,
+    SourceFile,
+    TextChunk,
+    base_name,
+    normalize_text,
+)
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig, Region, RegionIndex
 
 
@@ -34,12 +37,11 @@ _DOC_INFO = {
 }
 
 
-class PdfParser(BuiltinParser):
+class PdfParser(BuiltinParser[PdfConfig]):
     """PDF text (not images: a scanned PDF without a text layer fails with a clear reason)."""
 
     name = "pdf"
     aliases = ("PDFParser_PyPDF2", "PDFParser_LlamaIndex")
-    Config: ClassVar[type[ParserConfig]] = PdfConfig
     extensions = (".pdf",)
     strategies = ("pages", "paragraphs", "sentences", "characters")
     ignored_keys = frozenset(
@@ -98,7 +100,7 @@ class PdfParser(BuiltinParser):
             "\n\n".join(parts), strategy, regions, extra=page_end, headings_as_sections=False
         )
         metadata: dict[str, Any] = {"page_count": page_count}
-        if self.options.extract_metadata:
+        if self.config.extract_metadata:
             metadata.update(_document_info(reader))
         return ParseResult(chunks, warnings, metadata)
 

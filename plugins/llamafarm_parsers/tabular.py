@@ -8,8 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from llamafarm_core.documents import Chunk
-from llamafarm_core.ingest.chunking import chunk_rows, header_limit
+from llamafarm_core.plugin_api import Chunk, chunk_rows, header_limit
 
 
 def format_row(values: Sequence[Any], delimiter: str = ",") -> str:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import ParseResult, SourceFile
-from llamafarm_core.ingest.text_units import normalize_text
+from llamafarm_core.plugin_api import ParseResult, SourceFile, normalize_text
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig
 
 
@@ -18,12 +14,11 @@ class TextConfig(BuiltinParserConfig):
     )
 
 
-class TextParser(BuiltinParser):
+class TextParser(BuiltinParser[TextConfig]):
     """Plain text. Any text file can be given to it (e.g. .html or .py as raw text)."""
 
     name = "text"
     aliases = ("TextParser_Python", "TextParser_LlamaIndex")
-    Config: ClassVar[type[ParserConfig]] = TextConfig
     extensions = (
         ".txt", ".text", ".log", ".rst", ".asc", ".conf", ".cfg", ".ini",
         ".yaml", ".yml", ".toml", ".xml", ".tex",

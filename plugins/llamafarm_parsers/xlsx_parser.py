@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import io
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.parser import ParserConfig
-from llamafarm_core.documents import Chunk, ParseResult, SourceFile
-from llamafarm_core.errors import ParseFailed
-from llamafarm_core.ingest.selection import base_name
+from llamafarm_core.plugin_api import Chunk, ParseFailed, ParseResult, SourceFile, base_name
 from llamafarm_parsers.base import BuiltinParser, BuiltinParserConfig, check_archive
 from llamafarm_parsers.tabular import format_row, row_chunks
 
@@ -20,12 +17,11 @@ class XlsxConfig(BuiltinParserConfig):
     sheets: list[str] | None = Field(None, description="Sheet names to read; all sheets when unset.")
 
 
-class XlsxParser(BuiltinParser):
+class XlsxParser(BuiltinParser[XlsxConfig]):
     """Excel 2007+ workbooks (cell values, not formulas). Legacy .xls files are not supported."""
 
     name = "xlsx"
     aliases = ("ExcelParser_OpenPyXL", "ExcelParser_Pandas", "ExcelParser_LlamaIndex")
-    Config: ClassVar[type[ParserConfig]] = XlsxConfig
     extensions = (".xlsx", ".xlsm", ".xltx", ".xltm")
     strategies = ("rows",)
     ignored_keys = frozenset(
@@ -33,7 +29,6 @@ class XlsxParser(BuiltinParser):
     )
 
     def parse_data(self, data: bytes, source: SourceFile, strategy: str) -> ParseResult:
-        assert isinstance(self.config, XlsxConfig)
         name = base_name(source.filename)
         workbook = _open(data, name)
         warnings: list[str] = []

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from llamafarm_core.errors import ComponentUnavailable
+from llamafarm_core.plugin_api import ComponentUnavailable
 
 # chromadb's ClientAPI protocol lacks close(), which its clients have: clients are typed Any.
 ClientAPI = Any

@@ -10,10 +10,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.store import VectorStore
-from llamafarm_core.errors import BadRequest, ComponentUnavailable, Conflict, UpstreamTimeout
-from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
+from llamafarm_core.plugin_api import (
+    BadRequest,
+    ChunkRecord,
+    ComponentUnavailable,
+    Conflict,
+    FilterCondition,
+    PluginConfig,
+    SearchHit,
+    UpstreamTimeout,
+    VectorStore,
+)
 from llamafarm_stores import scoring
 from llamafarm_stores.chroma_where import build_where, from_chroma_metadata, to_chroma_metadata
 from llamafarm_stores.filtering import check_filters, matches_nothing
@@ -55,20 +62,17 @@ def chroma_collection_name(name: str) -> str:
     return name if _NAME_RE.match(name) else f"{name}_lf"
 
 
-class ChromaStore(VectorStore):
+class ChromaStore(VectorStore[ChromaConfig]):
     """Chroma vector store. Embedded by default (data in ``<database dir>/chroma``); with
     ``host`` a Chroma server over HTTP. Scores: cosine/ip ``1 - d/2``, l2 ``1/(1+sqrt(d))``."""
 
     name: ClassVar[str] = "chroma"
     aliases: ClassVar[tuple[str, ...]] = ("ChromaStore",)
     description: ClassVar[str] = "Chroma, embedded (default) or a Chroma server"
-    Config: ClassVar[type[PluginConfig]] = ChromaConfig
     ignored_keys: ClassVar[frozenset[str]] = frozenset({"persist_directory"})
 
-    def __init__(self, config: PluginConfig, *, path: Path, collection: str) -> None:
+    def __init__(self, config: ChromaConfig, *, path: Path, collection: str) -> None:
         super().__init__(config, path=path, collection=collection)
-        assert isinstance(config, ChromaConfig)
-        self.cfg = config
         self.collection_name = config.collection_name or chroma_collection_name(collection)
         self._client: Any = None
         self._collection: Collection | None = None
@@ -77,11 +81,11 @@ class ChromaStore(VectorStore):
         self._empty: bool | None = None
 
     def egress_targets(self) -> list[str]:
-        return [f"{self.cfg.host}:{self.cfg.port}"] if self.cfg.host else []
+        return [f"{self.config.host}:{self.config.port}"] if self.config.host else []
 
     @property
     def is_local(self) -> bool:
-        return not self.cfg.host
+        return not self.config.host
 
     @property
     def stays_open(self) -> bool:
@@ -99,9 +103,9 @@ class ChromaStore(VectorStore):
         from llamafarm_stores import chroma_clients
 
         if self._client is None:
-            if self.cfg.host:
+            if self.config.host:
                 self._client = chroma_clients.open_http(
-                    self.cfg.host, self.cfg.port, self.cfg.ssl, self.cfg.headers
+                    self.config.host, self.config.port, self.config.ssl, self.config.headers
                 )
             else:
                 self._client = chroma_clients.open_persistent(self.data_dir)
@@ -113,7 +117,7 @@ class ChromaStore(VectorStore):
         client, self._client, self._collection, self._empty = self._client, None, None, None
         if client is None:
             return
-        if self.cfg.host:
+        if self.config.host:
             client.close()
         else:
             chroma_clients.close_persistent(client, self.data_dir)
@@ -129,7 +133,7 @@ class ChromaStore(VectorStore):
             if create:
                 collection = client.get_or_create_collection(
                     self.collection_name,
-                    configuration={"hnsw": {"space": self.cfg.distance_function}},
+                    configuration={"hnsw": {"space": self.config.distance_function}},
                     embedding_function=None,
                 )
             else:
@@ -149,10 +153,10 @@ class ChromaStore(VectorStore):
 
     def _check_space(self, collection: Collection) -> None:
         space = self._space(collection)
-        if space != self.cfg.distance_function:
+        if space != self.config.distance_function:
             raise Conflict(
                 f"ChromaStore: collection {self.collection_name!r} was created with distance "
-                f"{space!r}, but the config says {self.cfg.distance_function!r}; set "
+                f"{space!r}, but the config says {self.config.distance_function!r}; set "
                 f"distance_function: {space} or use another collection_name"
             )
 
@@ -181,8 +185,8 @@ class ChromaStore(VectorStore):
             raise BadRequest(f"ChromaStore collection {self.collection_name!r}: {err}") from None
 
     def _where(self) -> str:
-        scheme = "https" if self.cfg.ssl else "http"
-        return f"{scheme}://{self.cfg.host}:{self.cfg.port}" if self.cfg.host else str(self.data_dir)
+        scheme = "https" if self.config.ssl else "http"
+        return f"{scheme}://{self.config.host}:{self.config.port}" if self.config.host else str(self.data_dir)
 
     # -- writes -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from llamafarm_core.vectors import FilterOp, Scalar, flatten_metadata
+from llamafarm_core.plugin_api import FilterOp, Scalar, flatten_metadata
 from llamafarm_stores.filtering import CheckedCondition, group_by_type
 
 KEYS_FIELD = "_lf_keys"

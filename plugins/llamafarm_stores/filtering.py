@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llamafarm_core.errors import BadRequest
-from llamafarm_core.vectors import FilterCondition, FilterOp, Scalar
+from llamafarm_core.plugin_api import BadRequest, FilterCondition, FilterOp, Scalar
 
 RANGE_OPS = frozenset({FilterOp.GT, FilterOp.GTE, FilterOp.LT, FilterOp.LTE})
 LIST_OPS = frozenset({FilterOp.IN, FilterOp.NIN})

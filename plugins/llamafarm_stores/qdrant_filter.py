@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from llamafarm_core.vectors import FilterOp
+from llamafarm_core.plugin_api import FilterOp
 from llamafarm_stores.filtering import CheckedCondition, is_number
 
 if TYPE_CHECKING:

@@ -10,10 +10,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.store import VectorStore
-from llamafarm_core.errors import BadRequest, ComponentUnavailable, Conflict, UpstreamTimeout
-from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
+from llamafarm_core.plugin_api import (
+    BadRequest,
+    ChunkRecord,
+    ComponentUnavailable,
+    Conflict,
+    FilterCondition,
+    PluginConfig,
+    SearchHit,
+    UpstreamTimeout,
+    VectorStore,
+)
 from llamafarm_stores import scoring
 from llamafarm_stores.filtering import check_filters, matches_nothing
 from llamafarm_stores.qdrant_filter import (
@@ -68,7 +75,7 @@ class QdrantConfig(PluginConfig):
             raise ValueError("must be one of Cosine, Euclid, Dot, Manhattan") from None
 
 
-class QdrantStore(VectorStore):
+class QdrantStore(VectorStore[QdrantConfig]):
     """Qdrant vector store. Local mode keeps data in ``<database dir>/qdrant`` and holds an
     exclusive lock on it while open; ``close()`` releases it. Point ids are UUID5s of the
     chunk ids (the chunk id stays in the payload). Scores: Cosine/Dot ``(1+s)/2``,
@@ -77,23 +84,21 @@ class QdrantStore(VectorStore):
     name: ClassVar[str] = "qdrant"
     aliases: ClassVar[tuple[str, ...]] = ("QdrantStore",)
     description: ClassVar[str] = "Qdrant, local path mode (default) or a Qdrant server"
-    Config: ClassVar[type[PluginConfig]] = QdrantConfig
 
-    def __init__(self, config: PluginConfig, *, path: Path, collection: str) -> None:
+    def __init__(self, config: QdrantConfig, *, path: Path, collection: str) -> None:
         super().__init__(config, path=path, collection=collection)
-        assert isinstance(config, QdrantConfig)
-        self.cfg = config
         self.collection_name = config.collection_name or collection
         self._client: QdrantClient | None = None
         self._exists = False
         self._size: int | None = None
 
     def egress_targets(self) -> list[str]:
-        return [self.cfg.url or self.cfg.host] if (self.cfg.url or self.cfg.host) else []
+        target = self.config.url or self.config.host
+        return [target] if target else []
 
     @property
     def is_local(self) -> bool:
-        return not (self.cfg.url or self.cfg.host)
+        return not (self.config.url or self.config.host)
 
     @property
     def data_dir(self) -> Path:
@@ -110,14 +115,14 @@ class QdrantStore(VectorStore):
         from qdrant_client import QdrantClient
 
         return QdrantClient(
-            url=self.cfg.url,
-            host=None if self.cfg.url else self.cfg.host,
-            port=self.cfg.port,
-            grpc_port=self.cfg.grpc_port,
-            prefer_grpc=self.cfg.prefer_grpc,
-            https=self.cfg.https,
-            api_key=self.cfg.api_key,
-            timeout=int(self.cfg.timeout),
+            url=self.config.url,
+            host=None if self.config.url else self.config.host,
+            port=self.config.port,
+            grpc_port=self.config.grpc_port,
+            prefer_grpc=self.config.prefer_grpc,
+            https=self.config.https,
+            api_key=self.config.api_key,
+            timeout=int(self.config.timeout),
         )
 
     def _open_local(self) -> QdrantClient:
@@ -125,7 +130,7 @@ class QdrantStore(VectorStore):
         from qdrant_client import QdrantClient
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + self.cfg.lock_timeout
+        deadline = time.monotonic() + self.config.lock_timeout
         delay = 0.05
         while True:
             try:
@@ -136,7 +141,7 @@ class QdrantStore(VectorStore):
                 if time.monotonic() >= deadline:
                     raise Conflict(
                         f"QdrantStore: {self.data_dir} is in use by another Qdrant client "
-                        f"(waited {self.cfg.lock_timeout:g}s); local mode allows one client at a time"
+                        f"(waited {self.config.lock_timeout:g}s); local mode allows one client at a time"
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
@@ -148,7 +153,9 @@ class QdrantStore(VectorStore):
             client.close()
 
     def _where(self) -> str:
-        return self.cfg.url or (f"{self.cfg.host}:{self.cfg.port}" if self.cfg.host else str(self.data_dir))
+        return self.config.url or (
+            f"{self.config.host}:{self.config.port}" if self.config.host else str(self.data_dir)
+        )
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -180,11 +187,11 @@ class QdrantStore(VectorStore):
             elif create_with_size is not None:
                 from qdrant_client import models
 
-                size = self.cfg.vector_size or create_with_size
+                size = self.config.vector_size or create_with_size
                 client.create_collection(
                     self.collection_name,
                     vectors_config=models.VectorParams(
-                        size=size, distance=models.Distance(self.cfg.distance)
+                        size=size, distance=models.Distance(self.config.distance)
                     ),
                 )
                 self._size = size
@@ -196,20 +203,20 @@ class QdrantStore(VectorStore):
         params = client.get_collection(self.collection_name).config.params.vectors
         size = getattr(params, "size", None)
         distance = getattr(getattr(params, "distance", None), "value", None)
-        if distance != self.cfg.distance:
+        if distance != self.config.distance:
             raise Conflict(
                 f"QdrantStore: collection {self.collection_name!r} uses distance {distance}, "
-                f"the config says {self.cfg.distance}; change distance or collection_name"
+                f"the config says {self.config.distance}; change distance or collection_name"
             )
-        if self.cfg.vector_size and size != self.cfg.vector_size:
+        if self.config.vector_size and size != self.config.vector_size:
             raise Conflict(
                 f"QdrantStore: collection {self.collection_name!r} holds {size}-dimensional vectors, "
-                f"the config says vector_size {self.cfg.vector_size}"
+                f"the config says vector_size {self.config.vector_size}"
             )
         self._size = size
 
     def _check_dimension(self, vector: Sequence[float]) -> None:
-        size = self._size or self.cfg.vector_size
+        size = self._size or self.config.vector_size
         if size is not None and len(vector) != size:
             raise Conflict(
                 f"QdrantStore: collection {self.collection_name!r} holds {size}-dimensional vectors, "
@@ -221,7 +228,7 @@ class QdrantStore(VectorStore):
     def add(self, records: Sequence[ChunkRecord]) -> None:
         from qdrant_client import models
 
-        from llamafarm_core.vectors import flatten_metadata
+        from llamafarm_core.plugin_api import flatten_metadata
 
         if not records:
             return
@@ -270,7 +277,7 @@ class QdrantStore(VectorStore):
                 .points
             )
         to_score = (
-            scoring.from_similarity if self.cfg.distance in ("Cosine", "Dot") else scoring.from_distance
+            scoring.from_similarity if self.config.distance in ("Cosine", "Dot") else scoring.from_distance
         )
         hits = [_hit(p.payload, to_score(float(p.score))) for p in points]
         hits.sort(key=lambda h: h.score, reverse=True)
