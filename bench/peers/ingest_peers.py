@@ -1,7 +1,8 @@
 """Ingestion of the 1,400 Cranfield abstracts by LlamaIndex and txtai, next to ours, with the
 same model on the same machine, in one run. Runs in the peers' venv (bench/setup-peers):
 
-    OPENBLAS_NUM_THREADS=1 bench/.venv-peers/bin/python bench/peers/ingest_peers.py [--limit N] [--ours]
+    OPENBLAS_NUM_THREADS=1 bench/.venv-peers/bin/python bench/peers/ingest_peers.py [--limit N]
+        [--ours [--compare /work/base]]
 
 - floor: sentence-transformers ``encode`` of the whole texts, batch 32 (as in
   bench/ingest_cranfield.py, here with the peers' library versions);
@@ -94,10 +95,12 @@ def txtai_hybrid(texts: list[str], model: str) -> tuple[float, int]:
         return time.perf_counter() - start, embeddings.count()
 
 
-def ours(limit: int | None) -> dict:
+def ours(limit: int | None, compare: Path | None) -> dict:
     cmd = [str(PRODUCT_PYTHON), str(BENCH / "ingest_cranfield.py")]
     if limit:
         cmd += ["--limit", str(limit)]
+    if compare:
+        cmd += ["--compare", str(compare)]
     subprocess.run(cmd, check=True, cwd=ROOT)
     return json.loads((BENCH / "results" / "ingest.json").read_text())
 
@@ -119,13 +122,14 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--model", default=None, help="model directory (default: the product's bundled one)")
     ap.add_argument("--ours", action="store_true", help="also run bench/ingest_cranfield.py (product venv)")
+    ap.add_argument("--compare", type=Path, default=None, help="with --ours: its --compare (e.g. /work/base)")
     args = ap.parse_args()
     texts = [t for _, t in read_docs(CRAN)][: args.limit]
     n = len(texts)
     model = args.model or model_path()
     rows: list[dict] = []
     if args.ours:
-        mine = ours(args.limit)
+        mine = ours(args.limit, args.compare)
         for run in mine["runs"]:
             rows.append(
                 {
