@@ -202,11 +202,39 @@ class ChatCompletionResponse(BaseModel):
 class ChatMessageOut(BaseModel):
     role: str
     content: str
+    sources: list[SourceOut] | None = Field(
+        default=None, description="with include_sources=true: the sources of this answer (assistant messages)"
+    )
 
 
 class SessionHistory(BaseModel):
     session_id: str
     messages: list[ChatMessageOut]
+
+
+class HistoryQuery(BaseModel):
+    include_sources: bool = Field(
+        False, description="Add each answer's sources (the chunks it used) to its message"
+    )
+
+
+class SessionSummaryOut(BaseModel):
+    """A live session: the id the client sent, times (Unix seconds), size and a title."""
+
+    session_id: str
+    created_at: float
+    updated_at: float
+    message_count: int
+    title: str = Field(description="the first user message, truncated")
+
+
+class SessionList(BaseModel):
+    total: int
+    sessions: list[SessionSummaryOut] = Field(description="most recently used first")
+
+
+class SessionListQuery(BaseModel):
+    limit: int = Field(100, ge=1, le=1000, description="at most this many sessions")
 
 
 class MessageResponse(BaseModel):

@@ -148,3 +148,19 @@ async def test_the_openai_sdk_parses_answers_with_sources(client, rag_base) -> N
     chunks = [c async for c in stream]
     assert chunks[-1].model_extra is not None and chunks[-1].model_extra["sources"]
     await sdk.close()
+
+
+async def test_a_resumed_session_shows_the_sources_of_each_answer(client, rag_base) -> None:  # type: ignore[no-untyped-def]
+    first = await _ask(client, rag_base, session="kb-2")
+    second = await _ask(client, rag_base, session="kb-2", rag_enabled=False)
+    assert first["sources"] and second["sources"] == []
+    url = f"{rag_base}/chat/sessions/kb-2/history"
+    plain = (await (await client.get(url)).json())["messages"]
+    assert all(set(m) == {"role", "content"} for m in plain)  # the spec's shape by default
+    shown = (await (await client.get(url, params={"include_sources": "true"})).json())["messages"]
+    assert [m["role"] for m in shown] == ["user", "assistant"] * 2
+    assert "sources" not in shown[0] and "sources" not in shown[2]
+    assert shown[1]["sources"] == first["sources"]
+    assert shown[3]["sources"] == []
+    bad = await client.get(url, params={"include_sources": "maybe"})
+    assert bad.status == 400 and "include_sources" in (await bad.json())["detail"]

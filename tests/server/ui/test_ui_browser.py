@@ -208,6 +208,10 @@ def test_the_whole_workflow_in_a_browser(
     page.click("#session-list li[data-session] button.open")
     page.wait_for_selector(".turn.user")
     assert "How much weight can a llama carry?" in page.inner_text("#messages")
+    # The server's session list titles it by the question; the answer's sources come back too.
+    assert "How much weight" in page.inner_text("#session-list")
+    resumed = page.locator(".turn.assistant .sources button.source")
+    assert resumed.count() >= 1 and "llamas.md" in resumed.first.inner_text()
     steps.done("resume")
 
     # Config: a mistake is shown at its line, and the file on disk is untouched.

@@ -1,32 +1,16 @@
-// Chat: streamed answers (SSE from …/chat/completions with stream=true), sessions kept by
-// the server (this browser remembers their ids), a model picker, a RAG toggle, and the
-// sources of each answer beside it (click one to read the chunk).
+// Chat: streamed answers (SSE from …/chat/completions with stream=true), the sessions the
+// server keeps (listed by …/chat/sessions; resume, delete), a model picker, a RAG toggle, and
+// the sources of each answer beside it (click one to read the chunk), also when resumed.
 
 import { del, get, projectPath, streamChat } from "../api.js";
 import { confirmDialog, errorText, h, showChunk, toast } from "../dom.js";
 
 const MAX_SESSIONS = 50;
 
-function storageKey(ref) {
-  return `lf.sessions.${ref.namespace}/${ref.project}`;
-}
-
-function loadSessions(ref) {
-  try {
-    return JSON.parse(localStorage.getItem(storageKey(ref)) || "[]");
-  } catch {
-    return [];
-  }
-}
-
-function saveSessions(ref, sessions) {
-  localStorage.setItem(storageKey(ref), JSON.stringify(sessions.slice(0, MAX_SESSIONS)));
-}
-
 export function render(main, ctx) {
   if (ctx.needProject(main, "Chat")) return;
   const ref = ctx.ref;
-  let sessions = loadSessions(ref);
+  let sessions = [];
   let sessionId = null;
   let controller = null;
 
@@ -50,51 +34,63 @@ export function render(main, ctx) {
         ? sessions.map((s) =>
             h(
               "li",
-              { class: s.id === sessionId ? "active" : null, dataset: { session: s.id } },
-              h("button", { type: "button", class: "open", title: s.title, onclick: () => resume(s.id) }, s.title || s.id),
-              h("button", { type: "button", class: "small ghost", "aria-label": `Delete session ${s.title}`, onclick: () => removeSession(s) }, "✕"),
+              { class: s.session_id === sessionId ? "active" : null, dataset: { session: s.session_id } },
+              h(
+                "button",
+                { type: "button", class: "open", title: `${s.message_count} messages, last ${new Date(s.updated_at * 1000).toLocaleString()}`, onclick: () => resume(s.session_id) },
+                s.title || s.session_id,
+              ),
+              h("button", { type: "button", class: "small ghost", "aria-label": `Delete session ${s.title || s.session_id}`, onclick: () => removeSession(s) }, "✕"),
             ),
           )
         : [h("li", { class: "muted" }, "No sessions yet.")]),
     );
   }
 
-  function remember(id, title) {
-    const old = sessions.find((s) => s.id === id);
-    sessions = [{ id, title: (old && old.title) || title.slice(0, 60), updated: Date.now() }, ...sessions.filter((s) => s.id !== id)];
-    saveSessions(ref, sessions);
-    paintSessions();
+  async function loadSessions() {
+    try {
+      sessions = (await get(projectPath(ref, "/chat/sessions"), { query: { limit: MAX_SESSIONS } })).sessions;
+      paintSessions();
+    } catch (err) {
+      toast(errorText(err), true);
+    }
   }
 
   async function removeSession(s) {
-    const ok = await confirmDialog(`Delete session “${s.title}”?`, "Its history is deleted on the server.");
+    const name = s.title || s.session_id;
+    const ok = await confirmDialog(`Delete session “${name}”?`, "Its history is deleted on the server.");
     if (!ok) return;
     try {
-      await del(projectPath(ref, `/chat/sessions/${encodeURIComponent(s.id)}`));
+      await del(projectPath(ref, `/chat/sessions/${encodeURIComponent(s.session_id)}`));
     } catch (err) {
       if (err.status !== 404) {
         toast(errorText(err), true);
         return;
       }
     }
-    sessions = sessions.filter((x) => x.id !== s.id);
-    saveSessions(ref, sessions);
-    if (sessionId === s.id) newChat();
+    sessions = sessions.filter((x) => x.session_id !== s.session_id);
+    if (sessionId === s.session_id) newChat();
     paintSessions();
   }
 
   async function resume(id) {
     try {
-      const history = await get(projectPath(ref, `/chat/sessions/${encodeURIComponent(id)}/history`));
+      const path = projectPath(ref, `/chat/sessions/${encodeURIComponent(id)}/history`);
+      const history = await get(path, { query: { include_sources: true } });
       sessionId = id;
-      messages.replaceChildren(...history.messages.map((m) => turn(m.role, m.content).row));
+      messages.replaceChildren(
+        ...history.messages.map((m) => {
+          const shown = turn(m.role, m.content);
+          if (m.sources && m.sources.length) showSources(shown.sources, m.sources);
+          return shown.row;
+        }),
+      );
       paintSessions();
       messages.scrollTop = messages.scrollHeight;
       input.focus();
     } catch (err) {
       if (err.status === 404) {
-        sessions = sessions.filter((x) => x.id !== id);
-        saveSessions(ref, sessions);
+        sessions = sessions.filter((x) => x.session_id !== id);
         paintSessions();
         toast("That session no longer exists on the server", true);
       } else toast(errorText(err), true);
@@ -166,7 +162,6 @@ export function render(main, ctx) {
       for await (const event of streamChat(projectPath(ref, "/chat/completions"), body, { sessionId, signal: controller.signal })) {
         if (event.sessionId) {
           sessionId = event.sessionId;
-          remember(sessionId, text);
           continue;
         }
         const chunk = event.chunk;
@@ -181,6 +176,7 @@ export function render(main, ctx) {
         if (chunk.sources) showSources(answer.sources, chunk.sources);
       }
       answer.row.dataset.state = "done";
+      await loadSessions(); // the server's list now has this session, with its title
     } catch (err) {
       answer.row.dataset.state = "error";
       const message = err.name === "AbortError" ? "(stopped)" : `Error: ${errorText(err)}`;
@@ -242,6 +238,7 @@ export function render(main, ctx) {
     ),
   );
   paintSessions();
+  loadSessions();
   loadChoices();
   return () => controller && controller.abort();
 }
