@@ -24,7 +24,7 @@ def free_port() -> int:
 class Serve:
     """``llamafarm serve`` (with its own Redis and ``workers`` workers) on ``data_dir``."""
 
-    def __init__(self, data_dir: Path, workers: int = 1, **env: str) -> None:
+    def __init__(self, data_dir: Path, workers: int = 1, cwd: Path | None = None, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"serve-{self.port}.log"
@@ -42,6 +42,7 @@ class Serve:
             stdout=open(self.log, "wb"),  # noqa: SIM115 (the child keeps it for its lifetime)
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=cwd,  # `python -m` puts the working directory first on sys.path
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
