@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from llamafarm_core.errors import BadRequest
 
@@ -30,3 +31,10 @@ def check_file_hash(value: str) -> str:
     if not _HASH_RE.fullmatch(value or ""):
         raise BadRequest(f"invalid file hash {value[:80]!r}: expected 64 lower-case hex characters (sha256)")
     return value
+
+
+def check_unique(names: Sequence[str], label: str) -> None:
+    """ValueError (a config validator's error) naming every name given more than once."""
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"duplicate {label} names: {', '.join(dupes)}")

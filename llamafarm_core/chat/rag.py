@@ -90,12 +90,7 @@ def rag_database(config: LlamaFarmConfig, options: RagOptions) -> str | None:
             raise BadRequest("RAG was requested but the project has no rag.databases configured")
         return None
     assert config.rag is not None
-    db = config.rag.database(options.database)
-    if db is None:
-        raise BadRequest(
-            f"unknown database {options.database!r}; configured databases: {', '.join(databases)}"
-        )
-    return db.name
+    return config.rag.require_database(options.database).name
 
 
 def retrieve_sources(

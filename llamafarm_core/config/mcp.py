@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from llamafarm_core.names import check_unique
+
 TOOL_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
@@ -76,10 +78,7 @@ class McpSection(_Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> McpSection:
-        names = [s.name for s in self.servers]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate mcp server names: {', '.join(dupes)}")
+        check_unique([s.name for s in self.servers], "mcp server")
         return self
 
     def server(self, name: str) -> McpServer | None:

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llamafarm_core.config.mcp import InlineTool, McpSection
-from llamafarm_core.names import NAME_PATTERN
+from llamafarm_core.errors import BadRequest
+from llamafarm_core.names import NAME_PATTERN, check_unique
 
 DATABASE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -71,9 +72,7 @@ class Runtime(_Strict):
         if not self.models and not (self.provider and self.model):
             raise ValueError("give runtime.models[] or the flat runtime.provider + runtime.model")
         names = [m.name for m in self.models] if self.models else [str(self.model)]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate model names: {', '.join(dupes)}")
+        check_unique(names, "model")
         if self.default_model and self.default_model not in names:
             raise ValueError(f"default_model {self.default_model!r} is not one of: {', '.join(names)}")
         return self
@@ -194,9 +193,7 @@ class Rag(_Strict):
             ("database", [d.name for d in self.databases]),
             ("data processing strategy", [s.name for s in self.data_processing_strategies]),
         ):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"duplicate {label} names: {', '.join(dupes)}")
+            check_unique(names, label)
         if self.default_database and self.default_database not in [d.name for d in self.databases]:
             raise ValueError(f"default_database {self.default_database!r} is not a configured database")
         return self
@@ -207,6 +204,15 @@ class Rag(_Strict):
         if wanted:
             return next((d for d in self.databases if d.name == wanted), None)
         return self.databases[0] if self.databases else None
+
+    def require_database(self, name: str | None = None) -> Database:
+        """:meth:`database`, or BadRequest (400) naming the configured ones: the one place
+        an unknown database is reported, whichever route named it."""
+        found = self.database(name)
+        if found is None:
+            known = ", ".join(d.name for d in self.databases) or "(none)"
+            raise BadRequest(f"unknown database {name or '(default)'!r}; known databases: {known}")
+        return found
 
     def strategy(self, name: str) -> DataProcessingStrategy | None:
         return next((s for s in self.data_processing_strategies if s.name == name), None)
@@ -237,10 +243,7 @@ class LlamaFarmConfig(BaseModel):
 
     @model_validator(mode="after")
     def _datasets_refer_to_config(self) -> LlamaFarmConfig:
-        names = [d.name for d in self.datasets]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate dataset names: {', '.join(dupes)}")
+        check_unique([d.name for d in self.datasets], "dataset")
         dbs = [d.name for d in self.rag.databases] if self.rag else []
         strategies = [s.name for s in self.rag.data_processing_strategies] if self.rag else []
         for ds in self.datasets:

@@ -5,7 +5,7 @@ API (everything else in this package is an implementation detail)::
 
     from llamafarm_core.databases import open_database
 
-    handle = open_database(settings, registry, project, "main_db")  # None: default database
+    handle = open_database(registry, project, "main_db")  # None: default database
     vector = handle.embed_query("what is lift?")       # checked against the recorded model
     with handle.reading() as store:                    # shared lock; store opened + closed
         hits = store.search(vector, top_k=5)
@@ -18,7 +18,7 @@ API (everything else in this package is an implementation detail)::
 
 Rules:
 
-- ``open_database`` is cheap (nothing opened). Unknown database → NotFound naming the known
+- ``open_database`` is cheap (nothing opened). Unknown database → BadRequest naming the known
   ones; a project without ``rag`` → BadRequest.
 - Every ``reading()``/``writing()`` block holds an fcntl lock file in ``stores/{db}/``
   (shared for reads, exclusive for writes), across threads and processes.
@@ -39,14 +39,13 @@ Rules:
 
 from __future__ import annotations
 
-from llamafarm_core.config.models import Rag
+from llamafarm_core.config.models import Database, Rag
 from llamafarm_core.databases.embedders import EmbedderCache, default_embedder_cache
 from llamafarm_core.databases.handle import DatabaseHandle, DatabaseInfo
 from llamafarm_core.databases.model_record import EmbedderMismatch, ModelRecord
-from llamafarm_core.errors import BadRequest, NotFound
+from llamafarm_core.errors import BadRequest
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
-from llamafarm_core.settings import Settings
 
 __all__ = [
     "DatabaseHandle",
@@ -54,6 +53,7 @@ __all__ = [
     "EmbedderCache",
     "EmbedderMismatch",
     "ModelRecord",
+    "find_database",
     "open_database",
     "require_rag",
 ]
@@ -69,8 +69,13 @@ def require_rag(project: Project) -> Rag:
     return project.config.rag
 
 
+def find_database(project: Project, name: str | None) -> Database:
+    """The named (None: the default) database of ``project``; BadRequest when it has no
+    ``rag`` section or no such database."""
+    return require_rag(project).require_database(name)
+
+
 def open_database(
-    settings: Settings,
     registry: Registry,
     project: Project,
     name: str | None = None,
@@ -78,15 +83,8 @@ def open_database(
     embedders: EmbedderCache | None = None,
 ) -> DatabaseHandle:
     """A handle on database ``name`` (or the default one) of ``project``."""
-    del settings  # paths come from the project; kept for a stable call shape
     rag = require_rag(project)
-    database = rag.database(name)
-    if database is None:
-        known = ", ".join(d.name for d in rag.databases) or "(none)"
-        wanted = name or "(default)"
-        raise NotFound(
-            f"database {wanted!r} not found in project {project.namespace}/{project.name}; known: {known}"
-        )
+    database = rag.require_database(name)
     return DatabaseHandle(
         registry,
         project.path,

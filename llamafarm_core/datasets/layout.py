@@ -45,6 +45,3 @@ class ProjectLayout:
 
     def state_path(self, dataset: str, file_hash: str) -> Path:
         return self.state_dir(dataset) / f"{check_file_hash(file_hash)}.json"
-
-    def database_dir(self, database: str) -> Path:
-        return self.root / "stores" / check_name(database, "database name")

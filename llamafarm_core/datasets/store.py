@@ -158,7 +158,7 @@ class DatasetStore:
         removed_chunks = 0
         if db_name is not None and orphans:
             try:
-                handle = open_database(self.settings, self.registry, project, db_name)
+                handle = open_database(self.registry, project, db_name)
                 removed_chunks = sum(handle.delete_files(orphans).values())
             except Exception:  # the chunks are still there: so is the dataset
                 with self.projects.edit(ref) as restored:
@@ -257,7 +257,7 @@ class DatasetStore:
         # A file this dataset never processed has no chunks of its own in the database.
         if db_name is not None and not kept_for and states.get(file_hash) is not None:
             try:
-                handle = open_database(self.settings, self.registry, project, db_name)
+                handle = open_database(self.registry, project, db_name)
                 removed = handle.delete_files([file_hash]).get(file_hash, 0)
             except Exception:
                 self._restore_member(ref, dataset, file_hash)

@@ -55,10 +55,6 @@ FALLBACKS: dict[str, str] = {
 _LEVEL = {"paragraphs": 0, "sentences": 1, "characters": 3}
 
 
-def known_strategies() -> list[str]:
-    return [*STRATEGIES, *FALLBACKS]
-
-
 def validate_strategy(name: str) -> str:
     """The normalised strategy name; ``ValueError`` listing the known ones when it is unknown."""
     key = name.strip().lower()

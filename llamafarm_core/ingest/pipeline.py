@@ -118,7 +118,7 @@ def process_files(
     ds = find_dataset(current, dataset)
     strategy, index = resolve_strategy(current, ds)
     try:
-        handle = open_database(settings, registry, current, ds.database)
+        handle = open_database(registry, current, ds.database)
     except LlamaFarmError as err:
         raise BadRequest(f"dataset {dataset!r}: {err.message}") from None
     run = _Run(

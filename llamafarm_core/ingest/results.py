@@ -46,21 +46,6 @@ class FileResult:
             data["reason"] = self.reason
         return data
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FileResult:
-        return cls(
-            hash=data["hash"],
-            filename=data.get("filename"),
-            status=FileStatus(data["status"]),
-            parser=data.get("parser"),
-            extractors=list(data.get("extractors") or []),
-            chunks=int(data.get("chunks") or 0),
-            chunk_size=data.get("chunk_size"),
-            embedder=data.get("embedder"),
-            reason=data.get("reason"),
-            warnings=list(data.get("warnings") or []),
-        )
-
 
 @dataclass
 class ProcessReport:
@@ -97,12 +82,3 @@ class ProcessReport:
             "database": self.database,
             "details": [r.to_dict() for r in self.results],
         }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], dataset: str = "") -> ProcessReport:
-        return cls(
-            dataset=data.get("dataset", dataset),
-            strategy=data["strategy"],
-            database=data["database"],
-            results=[FileResult.from_dict(d) for d in data.get("details", [])],
-        )

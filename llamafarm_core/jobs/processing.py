@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from llamafarm_core.databases import require_rag
 from llamafarm_core.datasets.store import find_dataset
-from llamafarm_core.errors import BadRequest
 from llamafarm_core.ingest.pipeline import resolve_strategy
 from llamafarm_core.projects import ProjectRef, ProjectStore
 
@@ -25,11 +24,5 @@ def processing_target(projects: ProjectStore, ref: ProjectRef, dataset: str) -> 
     ds = find_dataset(project, dataset)
     strategy, _ = resolve_strategy(project, ds)
     rag = require_rag(project)
-    database = rag.database(ds.database)
-    if database is None:
-        known = ", ".join(d.name for d in rag.databases) or "(none)"
-        raise BadRequest(
-            f"dataset {dataset!r}: database {ds.database or '(default)'!r} not found in project "
-            f"{ref.namespace}/{ref.name}; known: {known}"
-        )
+    database = rag.require_database(ds.database)
     return ProcessTarget(files=list(ds.files), strategy=strategy.name, database=database.name)

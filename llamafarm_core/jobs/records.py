@@ -112,9 +112,6 @@ class TaskRecord(BaseModel):
     cancelled_at: float | None = None
     final: TaskView | None = None
 
-    def job_of(self, file_hash: str) -> str | None:
-        return next((j.job_id for j in self.jobs if file_hash in j.files), None)
-
 
 class TaskStore:
     """Reads and writes task records and job outcomes (atomic writes)."""

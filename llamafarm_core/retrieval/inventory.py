@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from llamafarm_core.config.models import Database
-from llamafarm_core.databases import EmbedderCache, open_database, require_rag
+from llamafarm_core.databases import EmbedderCache, find_database, open_database, require_rag
 from llamafarm_core.datasets.blobs import BlobStore
 from llamafarm_core.datasets.layout import ProjectLayout
 from llamafarm_core.datasets.store import database_of
 from llamafarm_core.errors import LlamaFarmError
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
-from llamafarm_core.retrieval.service import find_database
 from llamafarm_core.secrets import redact
 from llamafarm_core.settings import Settings
 
@@ -131,7 +130,7 @@ def summarize(
         datasets=[d.name for d in project.config.datasets if database_of(rag, d) == db.name],
     )
     if counts:
-        info = open_database(settings, registry, project, db.name).info()
+        info = open_database(registry, project, db.name).info()
         summary.chunk_count, summary.document_count = info.chunk_count, info.document_count
         summary.lexical_chunk_count, summary.size_bytes = info.lexical_count, info.size_bytes
         if info.model is not None:
@@ -173,7 +172,7 @@ def check_database(
     embedders: EmbedderCache | None = None,
 ) -> DatabaseHealth:
     """The health of one database (see the module doc)."""
-    handle = open_database(settings, registry, project, db.name, embedders=embedders)
+    handle = open_database(registry, project, db.name, embedders=embedders)
     out = DatabaseHealth(name=db.name, status=Health.HEALTHY, embedder=handle.embedder_type)
     try:
         info = handle.info()
@@ -215,7 +214,7 @@ def documents(
 ) -> list[StoredDocument]:
     """The files whose chunks are in ``database``, with chunk counts and original names."""
     db = find_database(project, database)
-    handle = open_database(settings, registry, project, db.name)
+    handle = open_database(registry, project, db.name)
     with handle.reading() as store:
         counts = store.file_counts()
     lexical = handle.lexical.file_counts() if handle.lexical.path.exists() else {}

@@ -34,7 +34,7 @@ from typing import Any
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.retrieval import RetrievalStrategy
 from llamafarm_core.config.models import Database
-from llamafarm_core.databases import EmbedderCache, open_database, require_rag
+from llamafarm_core.databases import EmbedderCache, find_database, open_database, require_rag
 from llamafarm_core.errors import BadRequest
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
@@ -64,7 +64,7 @@ def query(
     db = find_database(project, database)
     label, built = build_strategy(registry, project, db, strategy)
     request = _with_defaults(request, built)
-    handle = open_database(settings, registry, project, db.name, embedders=embedders)
+    handle = open_database(registry, project, db.name, embedders=embedders)
     ctx = RetrievalContext(
         handle, registry, generate=generate, generate_factory=_generator_factory(settings, registry, project)
     )
@@ -80,18 +80,6 @@ def query(
         hits = fit_budget(hits, request.max_tokens)
     elapsed = (time.perf_counter() - started) * 1000.0
     return RetrievalResult(request.query, db.name, label, hits, round(elapsed, 2), ctx.warnings)
-
-
-def find_database(project: Project, name: str | None) -> Database:
-    """The named (or default) database; BadRequest naming the known ones."""
-    rag = require_rag(project)
-    if not rag.databases:
-        raise BadRequest(f"project {project.namespace}/{project.name} has no databases in rag.databases")
-    db = rag.database(name)
-    if db is None:
-        known = ", ".join(d.name for d in rag.databases)
-        raise BadRequest(f"unknown database {name!r}; known databases: {known}")
-    return db
 
 
 def build_strategy(

@@ -55,10 +55,21 @@ def access_logger_class() -> type:
     return AccessLogger
 
 
+def _port(value: str) -> int:
+    """A TCP port for --port (argparse converts the ``LF_PORT`` default through it too)."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port 0-65535 (from --port or LF_PORT)")
+    return port
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the server")
     p.add_argument("--host", default=os.environ.get("LF_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("LF_PORT", "8000")))
+    p.add_argument("--port", type=_port, default=os.environ.get("LF_PORT", "8000"))
     p.add_argument("--data-dir", default=None, help="data directory (default: $LF_DATA_DIR or ~/.llamafarm)")
     p.add_argument(
         "--workers",

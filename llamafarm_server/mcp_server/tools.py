@@ -10,6 +10,7 @@ from typing import Any
 from llamafarm_core.chat.rag import RagOptions
 from llamafarm_core.chat.service import ChatContext, ChatInput, complete_turn
 from llamafarm_core.chat.sessions import SessionStore
+from llamafarm_core.databases import find_database
 from llamafarm_core.datasets.blobs import BlobStore
 from llamafarm_core.datasets.layout import ProjectLayout
 from llamafarm_core.datasets.store import DatasetStore
@@ -107,7 +108,7 @@ def list_datasets(scope: ProjectScope) -> dict[str, Any]:
 def list_documents(scope: ProjectScope, database: str | None = None) -> dict[str, Any]:
     """The files stored in a database (default: the project's default database)."""
     project = scope.project()
-    name = service.find_database(project, database).name
+    name = find_database(project, database).name
     docs = inventory.documents(scope.settings, scope.registry, project, name)
     return {
         "database": name,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from llamafarm_core.databases import EmbedderMismatch, open_database
-from llamafarm_core.errors import BadRequest, NotFound
+from llamafarm_core.errors import BadRequest
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project, ProjectRef, ProjectStore
 from llamafarm_core.settings import Settings
@@ -65,18 +65,18 @@ def records(file_hash: str, n: int, dim: int = 3) -> list[ChunkRecord]:
 def test_unknown_database_and_project_without_rag(
     settings: Settings, registry: Registry, project: Project
 ) -> None:
-    with pytest.raises(NotFound, match="known: main_db, second_db"):
-        open_database(settings, registry, project, "nope")
-    assert open_database(settings, registry, project, None).name == "main_db"
+    with pytest.raises(BadRequest, match="known databases: main_db, second_db"):
+        open_database(registry, project, "nope")
+    assert open_database(registry, project, None).name == "main_db"
     plain = ProjectStore(settings, registry).create(ProjectRef("ns", "plain"), "server")
     with pytest.raises(BadRequest, match="no 'rag' section"):
-        open_database(settings, registry, plain, None)
+        open_database(registry, plain, None)
 
 
 def test_writes_go_to_store_and_lexical_and_delete_files_removes_both(
     settings: Settings, registry: Registry, project: Project
 ) -> None:
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     a, b = "a" * 64, "b" * 64
     with handle.writing() as store:
         store.add(records(a, 3) + records(b, 2))
@@ -89,7 +89,7 @@ def test_writes_go_to_store_and_lexical_and_delete_files_removes_both(
         assert store.file_counts() == {b: 2}
     assert handle.lexical.count() == 2 and handle.lexical.file_counts() == {b: 2}
     # The other database of the project is a separate store.
-    assert open_database(settings, registry, project, "second_db").info().chunk_count == 0
+    assert open_database(registry, project, "second_db").info().chunk_count == 0
 
 
 CHILD = """
@@ -104,7 +104,7 @@ from llamafarm_core.vectors import ChunkRecord, chunk_id
 settings = Settings(data_dir=Path(sys.argv[1]))
 registry = build_registry(get_plugin_manager())
 project = ProjectStore(settings, registry).get(ProjectRef("ns", "dbs"))
-handle = open_database(settings, registry, project, "main_db")
+handle = open_database(registry, project, "main_db")
 h = sys.argv[2]
 recs = [ChunkRecord(chunk_id(h, i), f"child {i}", [0.1, 0.2, 0.3 + i], {"file_hash": h}) for i in range(4)]
 with handle.writing() as store:
@@ -117,7 +117,7 @@ with handle.reading() as store:
 
 def test_another_process_sees_and_is_seen(settings: Settings, registry: Registry, project: Project) -> None:
     """Embedded clients must not serve stale state: each block opens and closes the store."""
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     with handle.writing() as store:
         store.add(records("a" * 64, 2))
     with handle.reading() as store:
@@ -137,7 +137,7 @@ def test_another_process_sees_and_is_seen(settings: Settings, registry: Registry
 
 
 def test_writer_excludes_readers(settings: Settings, registry: Registry, project: Project) -> None:
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     inside, release = threading.Event(), threading.Event()
     events: list[str] = []
 
@@ -168,7 +168,7 @@ def test_writer_excludes_readers(settings: Settings, registry: Registry, project
 def test_model_record_first_write_then_checked(
     settings: Settings, registry: Registry, project: Project
 ) -> None:
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     model_id = handle.embedder().model_id
     with handle.writing() as store:
         record = handle.ensure_model(store, 3)
@@ -192,8 +192,8 @@ def test_model_record_first_write_then_checked(
 def test_embedders_are_built_once_per_process(
     settings: Settings, registry: Registry, project: Project
 ) -> None:
-    first = open_database(settings, registry, project, "main_db").embedder()
-    second = open_database(settings, registry, project, "second_db").embedder()
+    first = open_database(registry, project, "main_db").embedder()
+    second = open_database(registry, project, "second_db").embedder()
     assert first is second
 
 
@@ -204,7 +204,7 @@ def test_a_real_second_model_is_refused(
     project: Project,
     llama_cpp_embedding_server: ChildServer,  # noqa: F811
 ) -> None:
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     vector = handle.embed_query("gliders")
     with handle.writing() as store:
         handle.ensure_model(store, len(vector))
@@ -217,7 +217,7 @@ def test_a_real_second_model_is_refused(
     db = {**chroma_db(), "embedding_strategies": [gemma]}
     changed = ProjectStore(settings, registry).update(REF, config([db]))
     with pytest.raises(EmbedderMismatch, match="all-MiniLM-L6-v2.*reindex"):
-        open_database(settings, registry, changed, "main_db").embed_query("gliders")
+        open_database(registry, changed, "main_db").embed_query("gliders")
 
 
 def test_remote_store_stays_open(
@@ -232,7 +232,7 @@ def test_remote_store_stays_open(
     project = store.update(
         REF, config([chroma_db(host=host, port=port, collection_name=f"lf_{tmp_path.name}"[-60:])])
     )
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     with handle.writing() as s1:
         s1.add(records("a" * 64, 2))
         assert not s1.is_local

@@ -27,7 +27,7 @@ from llamafarm_core.vectors import ChunkRecord, chunk_id
 settings = Settings(data_dir=Path(sys.argv[1]))
 registry = build_registry(get_plugin_manager())
 project = ProjectStore(settings, registry).get(ProjectRef("ns", "dbs"))
-handle = open_database(settings, registry, project, "main_db")
+handle = open_database(registry, project, "main_db")
 h = sys.argv[2]
 recs = [ChunkRecord(chunk_id(h, 0), "from the child", [0.0, 0.0, 1.0], {"file_hash": h})]
 with handle.writing() as store:
@@ -50,14 +50,14 @@ def test_reads_reuse_the_open_store_until_another_process_writes(
     registry: Registry,
     project: Project,  # noqa: F811
 ) -> None:
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     with handle.writing() as store:
         store.add(records("a" * 64, 2))
     token = read_generation(handle.path)
     assert token and (handle.path / GENERATION_FILE).is_file()
     with handle.reading() as first:
         assert [h.id for h in first.search([0.0, 0.0, 1.0], 5)] == [chunk_id("a" * 64, i) for i in (0, 1)]
-    again = open_database(settings, registry, project, "main_db")  # a new request's handle
+    again = open_database(registry, project, "main_db")  # a new request's handle
     with again.reading() as second:
         assert second is first  # nothing written: no reopen
 
@@ -75,7 +75,7 @@ def test_a_write_in_this_process_is_seen_by_the_next_read(
     registry: Registry,
     project: Project,  # noqa: F811
 ) -> None:
-    handle = open_database(settings, registry, project, "main_db")
+    handle = open_database(registry, project, "main_db")
     with handle.reading() as store:
         assert store.count() == 0
     with handle.writing() as writer:

@@ -53,7 +53,7 @@ def config() -> dict[str, Any]:
 
 def counts(settings: Settings, registry: Registry, ns: str, name: str, db: str) -> tuple[int, int]:
     project = ProjectStore(settings, registry).get(ProjectRef(ns, name))
-    info = open_database(settings, registry, project, db).info()
+    info = open_database(registry, project, db).info()
     return info.chunk_count, info.lexical_count
 
 
@@ -110,9 +110,7 @@ async def test_bad_inputs_fail_alone_in_one_batch(client, settings: Settings, re
     assert counts(settings, registry, "acme", "docs", "main_db") == (total, total)
     project_dir = settings.data_dir / "projects" / "acme" / "docs"
     assert list((project_dir / "files" / ".tmp").iterdir()) == []
-    handle = open_database(
-        settings, registry, ProjectStore(settings, registry).get(ProjectRef("acme", "docs")), None
-    )
+    handle = open_database(registry, ProjectStore(settings, registry).get(ProjectRef("acme", "docs")), None)
     with handle.reading() as store:
         hits = store.search(handle.embed_query("Café crème brûlée recipes"), top_k=1)
     assert hits[0].metadata["filename"] == "latin1.txt" and "Café crème" in hits[0].text
@@ -188,7 +186,7 @@ async def test_original_configs_process_a_pdf(  # type: ignore[no-untyped-def]
     if "semantic" in path.read_text():
         assert any("semantic" in w for w in pdf["warnings"]), pdf["warnings"]
     project = ProjectStore(settings, registry).get(ProjectRef(ns, name))
-    handle = open_database(settings, registry, project, dataset["database"])
+    handle = open_database(registry, project, dataset["database"])
     with handle.reading() as store:
         top = store.search(handle.embed_query(sentence), top_k=1)[0]
     assert top.metadata["file_hash"] == up["hash"] and top.metadata["page"] in (1, 2)

@@ -53,7 +53,7 @@ def poll(url: str, task_id: str, timeout: float) -> dict:
 def chunks_in_store(data_dir: Path, registry: Registry) -> int:
     settings = Settings(data_dir=data_dir)
     project = ProjectStore(settings, registry).get(ProjectRef(NS, PROJECT))
-    return open_database(settings, registry, project, None).info().chunk_count
+    return open_database(registry, project, None).info().chunk_count
 
 
 def file_details(url: str) -> dict[str, dict]:

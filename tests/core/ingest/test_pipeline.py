@@ -115,7 +115,7 @@ class Env:
         return process_files(self.settings, REF.namespace, REF.name, "docs", hashes, registry=self.registry)
 
     def handle(self) -> DatabaseHandle:
-        return open_database(self.settings, self.registry, self.projects.get(REF), "main_db")
+        return open_database(self.registry, self.projects.get(REF), "main_db")
 
     def counts(self) -> tuple[int, int]:
         """(vector store chunks, lexical index chunks)."""

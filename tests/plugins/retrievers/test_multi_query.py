@@ -50,7 +50,7 @@ def test_parse_and_rule_variants() -> None:
 
 def test_variants_come_from_the_embedded_model(corpus: Corpus) -> None:
     project = corpus.project
-    handle = open_database(corpus.settings, corpus.registry, project, MAIN)
+    handle = open_database(corpus.registry, project, MAIN)
     generate = text_generator(corpus.settings, corpus.registry, project)
     calls: list[str] = []
 
