@@ -1,4 +1,4 @@
-"""Outlook .msg e-mails through the optional ``extract-msg`` package (not a dependency)."""
+"""Outlook .msg e-mails through the ``extract-msg`` package (a dependency, imported lazily)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ class MsgConfig(BuiltinParserConfig):
 class MsgParser(BuiltinParser[MsgConfig]):
     """Outlook .msg files: headers (subject, from, to, date) and the plain-text body.
 
-    Needs ``pip install extract-msg``; without it every .msg file fails with that advice.
+    Needs ``extract-msg`` (a dependency); were it missing, every .msg file fails with the advice
+    to install it.
     """
 
     name = "msg"
