@@ -7,7 +7,9 @@ A real ``llamafarm serve`` (own Redis, one worker) with a project from the ``rag
 ``--clients`` threads, each on its own keep-alive connection, loop over a weighted mix:
 bulk uploads of 1-3 Cranfield abstracts (made unique, so the dataset keeps growing), queued
 processing (``async_processing``), ``rag/query``, streaming chat (bundled model, 8 tokens,
-RAG on) and removal of an uploaded file (with its chunks). Any non-2xx answer, broken
+RAG on) and removal of an uploaded file (with its chunks). Once the dataset holds
+``--max-files`` files an upload turns into a removal, so the data reaches a steady state and
+RSS growth means a leak, not more data. Any non-2xx answer, broken
 stream, exception or task ending in FAILURE is an error. At the end every queued task is
 awaited. Prints the RSS table and the per-operation counts and latencies, and writes
 bench/results/soak.json. Asserts nothing.
@@ -39,8 +41,9 @@ MiB = 1024 * 1024
 
 
 class Soak:
-    def __init__(self, base: str, docs: list[tuple[str, str]], queries: list[str]) -> None:
+    def __init__(self, base: str, docs: list[tuple[str, str]], queries: list[str], max_files: int) -> None:
         self.base = base
+        self.max_files = max_files
         self.docs = docs
         self.queries = queries
         self.lock = threading.Lock()
@@ -53,6 +56,10 @@ class Soak:
     # -- operations ------------------------------------------------------------------------
 
     def upload(self, s: requests.Session, rng: random.Random) -> None:
+        with self.lock:
+            full = len(self.hashes) >= self.max_files
+        if full:  # the dataset stays bounded: at the cap an upload becomes a removal
+            return self.delete(s, rng)
         files = []
         for _ in range(rng.randint(1, 3)):
             with self.lock:
@@ -184,6 +191,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=3)
     ap.add_argument("--sample", type=float, default=30.0, help="seconds between RSS samples")
     ap.add_argument("--seed-docs", type=int, default=50, help="abstracts processed before the clock starts")
+    ap.add_argument("--max-files", type=int, default=150, help="files in the dataset at most (steady state)")
     args = ap.parse_args()
     docs = read_docs()
     queries = read_queries()
@@ -204,7 +212,7 @@ def main() -> None:
                     json={"name": DATASET, "data_processing_strategy": "universal_processor"},
                 )
             )
-            soak = Soak(base, docs, queries)
+            soak = Soak(base, docs, queries, args.max_files)
             rng = random.Random(0)
             for _ in range(max(1, args.seed_docs // 3)):
                 soak.upload(session, rng)
@@ -224,18 +232,18 @@ def main() -> None:
             for t in threads:
                 t.start()
             while time.monotonic() < until:
-                samples.append((time.monotonic() - start, rss(serve.proc.pid)))
+                samples.append((time.monotonic() - start, {**rss(serve.proc.pid), "files": len(soak.hashes)}))
                 print(
                     f"  {samples[-1][0]:6.0f} s  "
-                    + "  ".join(f"{k} {v:7.1f} MiB" for k, v in samples[-1][1].items()),
+                    + "  ".join(f"{k} {v:7.1f}" for k, v in samples[-1][1].items()),
                     flush=True,
                 )
                 time.sleep(min(args.sample, max(0.0, until - time.monotonic())))
             for t in threads:
                 t.join()
-            samples.append((time.monotonic() - start, rss(serve.proc.pid)))
+            samples.append((time.monotonic() - start, {**rss(serve.proc.pid), "files": len(soak.hashes)}))
             states = soak.await_tasks(session)
-            samples.append((time.monotonic() - start, rss(serve.proc.pid)))
+            samples.append((time.monotonic() - start, {**rss(serve.proc.pid), "files": len(soak.hashes)}))
 
     report(args, soak, samples, states)
 
@@ -247,9 +255,12 @@ def report(
     states: dict[str, int],
 ) -> None:
     print(f"\nSoak: {args.minutes:g} min, {args.clients} clients, {machine()}")
-    print("\n| t (s) | server RSS (MiB) | worker RSS (MiB) | parse child RSS (MiB) |\n|---|---|---|---|")
+    print(
+        "\n| t (s) | files | server RSS (MiB) | worker RSS (MiB) | parse child RSS (MiB) |\n|---|---|---|---|---|"
+    )
     for t, r in samples:
-        print(f"| {t:.0f} | {r['server']:.0f} | {r['worker']:.0f} | {r['parse child']:.0f} |")
+        files = r.get("files", "")
+        print(f"| {t:.0f} | {files} | {r['server']:.0f} | {r['worker']:.0f} | {r['parse child']:.0f} |")
     print("\n| operation | count | p50 ms | p95 ms |\n|---|---|---|---|")
     for op, values in soak.latency.items():
         if values:
