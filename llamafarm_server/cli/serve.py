@@ -122,6 +122,21 @@ async def _supervise(redis: EmbeddedRedis | None, supervisor: WorkerSupervisor, 
             log.warning("supervision: %s", err)
 
 
+def _exit_now() -> None:
+    """End the process once the server, workers and Redis are stopped, without waiting for
+    threads still running long work (a non-streaming chat turn being generated, a wait for
+    synchronous processing): Python would join them at exit, for as long as they take.
+    Their clients were disconnected already; writes are atomic (at worst a temp file, swept
+    at the next start)."""
+    from llamafarm_core.ingest.isolation import shutdown
+
+    shutdown()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def _sweep(settings: Settings, own_data_dir: bool) -> None:
     """Remove what writes interrupted by a crash (kill -9 mid-upload, mid-PUT) left behind.
     With the data dir's lock (embedded Redis) nothing else writes there once the previous
@@ -178,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
 
     lock = DataDirLock(settings.run_dir)
     redis: EmbeddedRedis | None = None
+    served = False
     try:
         if embedded:
             lock.acquire()
@@ -206,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
             access_log_class=access_logger_class(),
             shutdown_timeout=SHUTDOWN_SECONDS,
         )
+        served = True
         return 0
     except DataDirBusy as err:
         print(f"error: {err}", file=sys.stderr)
@@ -217,3 +234,5 @@ def run(args: argparse.Namespace) -> int:
         if redis is not None:
             redis.stop()
         lock.release()
+        if served:
+            _exit_now()

@@ -74,3 +74,45 @@ def test_after_kill_9_a_worker_stuck_in_c_code_does_not_outlive_serve(data_dir: 
             if proc.is_running():
                 proc.kill()
     assert alive == [], f"still running 5 s after serve died: {[p.name() for p in alive]}"
+
+
+def test_sigterm_during_a_long_non_streaming_chat_stops_serve_within_seconds(data_dir: Path) -> None:
+    """A chat turn generating in a thread does not hold the process: Python would join that
+    thread at exit for as long as the generation takes."""
+    server = serve(data_dir)
+    outcome: list[str] = []
+    try:
+        requests.post(
+            f"{server.url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}
+        ).raise_for_status()
+
+        def chat() -> None:
+            try:
+                r = requests.post(
+                    f"{server.url}/v1/projects/{NS}/{PROJECT}/chat/completions",
+                    json={
+                        "messages": [{"role": "user", "content": "Tell a long story."}],
+                        "max_tokens": 4000,
+                    },
+                    headers={"X-No-Session": "1"},
+                    timeout=300,
+                )
+                outcome.append(str(r.status_code))
+            except requests.RequestException as err:
+                outcome.append(type(err).__name__)
+
+        import threading
+
+        client = threading.Thread(target=chat, daemon=True)
+        client.start()
+        wait_until(lambda: "gguf" in server.log(), 60, what="the model loading")
+        time.sleep(2.0)  # generating
+        assert not outcome, outcome  # still busy
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(30)
+        took = time.monotonic() - started
+    finally:
+        server.stop()
+    assert server.proc.returncode == 0
+    assert took < 5, f"serve took {took:.1f} s to stop"
