@@ -67,9 +67,3 @@ def _load(path: Path, device: str) -> Any:
         return SentenceTransformer(str(path), device=device, local_files_only=True)
     except Exception as err:  # a broken or foreign directory: say which and why
         raise ComponentUnavailable(f"cannot load a sentence-transformers model from {path}: {err}") from None
-
-
-def loaded_count() -> int:
-    """How many models are loaded in this process (for tests and stats)."""
-    with _lock:
-        return len(_models)
