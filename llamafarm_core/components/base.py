@@ -15,7 +15,7 @@ class PluginConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ConfigT = TypeVar("ConfigT", bound=PluginConfig, default=PluginConfig)
+ConfigT = TypeVar("ConfigT", bound=PluginConfig, default=PluginConfig, covariant=True)
 
 
 class Component(ABC, Generic[ConfigT]):

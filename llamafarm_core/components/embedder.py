@@ -16,7 +16,7 @@ class EmbedderConfig(PluginConfig):
     batch_size: int = Field(32, gt=0)
 
 
-EmbedderConfigT = TypeVar("EmbedderConfigT", bound=EmbedderConfig, default=EmbedderConfig)
+EmbedderConfigT = TypeVar("EmbedderConfigT", bound=EmbedderConfig, default=EmbedderConfig, covariant=True)
 
 
 class Embedder(Component[EmbedderConfigT]):

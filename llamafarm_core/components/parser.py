@@ -32,7 +32,7 @@ class ParserConfig(PluginConfig):
         return self
 
 
-ParserConfigT = TypeVar("ParserConfigT", bound=ParserConfig, default=ParserConfig)
+ParserConfigT = TypeVar("ParserConfigT", bound=ParserConfig, default=ParserConfig, covariant=True)
 
 
 class Parser(Component[ParserConfigT]):

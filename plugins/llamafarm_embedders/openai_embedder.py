@@ -42,7 +42,7 @@ class OpenAIEmbedderConfig(EmbedderConfig):
     )
 
 
-OpenAIConfigT = TypeVar("OpenAIConfigT", bound=OpenAIEmbedderConfig, default=OpenAIEmbedderConfig)
+OpenAIConfigT = TypeVar("OpenAIConfigT", bound=OpenAIEmbedderConfig, default=OpenAIEmbedderConfig, covariant=True)
 
 
 class OpenAIEmbedder(Embedder[OpenAIConfigT]):

@@ -138,7 +138,7 @@ def check_archive(data: bytes, name: str, limit: int = MAX_UNPACKED_BYTES) -> No
         )
 
 
-BuiltinConfigT = TypeVar("BuiltinConfigT", bound=BuiltinParserConfig, default=BuiltinParserConfig)
+BuiltinConfigT = TypeVar("BuiltinConfigT", bound=BuiltinParserConfig, default=BuiltinParserConfig, covariant=True)
 
 
 class BuiltinParser(Parser[BuiltinConfigT]):

@@ -19,19 +19,29 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.bundled import GEMMA_NAMES, gemma_gguf_path
-from llamafarm_core.chat.prompt import render_plain, stop_sequences
-from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.provider import ModelProvider
-from llamafarm_core.config.envsubst import expand_str
-from llamafarm_core.config.models import RuntimeModel
-from llamafarm_core.errors import BadRequest, ComponentUnavailable
-from llamafarm_core.llm.types import ChatMessage, Completion, CompletionRequest, Role, StreamDelta, Usage
+from llamafarm_core.plugin_api import (
+    GEMMA_NAMES,
+    AnswerTrimmer,
+    BadRequest,
+    ChatMessage,
+    Completion,
+    CompletionRequest,
+    ComponentUnavailable,
+    ModelProvider,
+    PluginConfig,
+    Role,
+    RuntimeModel,
+    StreamDelta,
+    Usage,
+    expand_str,
+    gemma_gguf_path,
+    render_plain,
+    stop_sequences,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,24 +131,22 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
-class LlamaCppProvider(ModelProvider):
+class LlamaCppProvider(ModelProvider[LlamaCppConfig]):
     """Embedded llama.cpp (llama-cpp-python); the default ``gemma3-270m`` needs no service."""
 
     name = "llamacpp"
     aliases = ("llama.cpp", "llama-cpp", "llama_cpp")
-    Config: ClassVar[type[PluginConfig]] = LlamaCppConfig
 
-    def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
+    def __init__(self, config: LlamaCppConfig, *, model: RuntimeModel, **context: Any) -> None:
         super().__init__(config, model=model, **context)
         self.model = model
-        self.settings: LlamaCppConfig = config  # type: ignore[assignment]
 
     # -- loading -------------------------------------------------------------------------
 
     def _load(self) -> _Loaded:
         path = resolve_model_path(self.model.model)
-        threads = self.settings.n_threads or default_threads()
-        key = (str(path), self.settings.n_ctx, threads, self.settings.n_batch)
+        threads = self.config.n_threads or default_threads()
+        key = (str(path), self.config.n_ctx, threads, self.config.n_batch)
         with _MODELS_LOCK:
             loaded = _MODELS.get(key)
             if loaded is None:
@@ -168,13 +176,13 @@ class LlamaCppProvider(ModelProvider):
             from llama_cpp import Llama
         except ImportError:
             raise ComponentUnavailable("llamacpp: llama-cpp-python is not installed") from None
-        log.info("loading %s (n_ctx=%d, n_threads=%d)", path, self.settings.n_ctx, threads)
+        log.info("loading %s (n_ctx=%d, n_threads=%d)", path, self.config.n_ctx, threads)
         try:
             return Llama(
                 model_path=str(path),
-                n_ctx=self.settings.n_ctx,
+                n_ctx=self.config.n_ctx,
                 n_threads=threads,
-                n_batch=self.settings.n_batch,
+                n_batch=self.config.n_batch,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as err:
@@ -233,8 +241,8 @@ class LlamaCppProvider(ModelProvider):
         """The prompt (text, or tokens for a template), its token count and the answer
         budget; old turns are dropped (oldest first, system messages and the last message
         kept) until prompt + answer fit."""
-        n_ctx = self.settings.n_ctx
-        wanted = request.max_tokens or self.settings.default_max_tokens
+        n_ctx = self.config.n_ctx
+        wanted = request.max_tokens or self.config.default_max_tokens
         reserve = min(wanted, n_ctx // 2)
         messages = list(request.messages)
         while True:

@@ -11,20 +11,23 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.provider import ModelProvider
-from llamafarm_core.config.envsubst import expand_str
-from llamafarm_core.config.models import RuntimeModel
-from llamafarm_core.errors import ComponentUnavailable, LlamaFarmError, UpstreamError, UpstreamTimeout
-from llamafarm_core.llm.types import (
+from llamafarm_core.plugin_api import (
+    AnswerTrimmer,
     ChatMessage,
     Completion,
     CompletionRequest,
+    ComponentUnavailable,
+    LlamaFarmError,
+    ModelProvider,
+    PluginConfig,
     Role,
+    RuntimeModel,
     StreamDelta,
     ToolCall,
+    UpstreamError,
+    UpstreamTimeout,
     Usage,
+    expand_str,
 )
 
 DEFAULT_HOST = "http://localhost:11434"
@@ -47,17 +50,15 @@ def ollama_host(base_url: str | None) -> str:
     return host.removesuffix("/v1")
 
 
-class OllamaProvider(ModelProvider):
+class OllamaProvider(ModelProvider[OllamaConfig]):
     """An Ollama daemon's ``/api/chat`` (official client)."""
 
     name = "ollama"
-    Config: ClassVar[type[PluginConfig]] = OllamaConfig
     features: ClassVar[frozenset[str]] = frozenset({"tools", "response_format"})
 
-    def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
+    def __init__(self, config: OllamaConfig, *, model: RuntimeModel, **context: Any) -> None:
         super().__init__(config, model=model, **context)
         self.model = model
-        self.settings: OllamaConfig = config  # type: ignore[assignment]
         self.host = ollama_host(model.base_url)
 
     def egress_targets(self) -> list[str]:
@@ -68,11 +69,11 @@ class OllamaProvider(ModelProvider):
             from ollama import Client
         except ImportError:
             raise ComponentUnavailable("ollama provider: the ollama package is not installed") from None
-        key = (self.host, self.settings.timeout)
+        key = (self.host, self.config.timeout)
         with _CLIENTS_LOCK:
             client = _CLIENTS.get(key)
             if client is None:
-                client = _CLIENTS[key] = Client(host=self.host, timeout=self.settings.timeout)
+                client = _CLIENTS[key] = Client(host=self.host, timeout=self.config.timeout)
         return client
 
     def _arguments(self, request: CompletionRequest) -> dict[str, Any]:
@@ -97,8 +98,8 @@ class OllamaProvider(ModelProvider):
         fmt = _format(request.response_format)
         if fmt is not None:
             args["format"] = fmt
-        if self.settings.keep_alive:
-            args["keep_alive"] = self.settings.keep_alive
+        if self.config.keep_alive:
+            args["keep_alive"] = self.config.keep_alive
         return args
 
     def complete(self, request: CompletionRequest) -> Completion:
@@ -155,7 +156,7 @@ class OllamaProvider(ModelProvider):
 
         where = f"ollama provider at {self.host} (model {self.model.model!r})"
         if isinstance(err, httpx.TimeoutException):
-            return UpstreamTimeout(f"{where} did not answer within {self.settings.timeout:g}s")
+            return UpstreamTimeout(f"{where} did not answer within {self.config.timeout:g}s")
         if isinstance(err, ConnectionError | httpx.TransportError):
             return UpstreamError(f"cannot reach {where}: is Ollama running?")
         if isinstance(err, ollama.ResponseError):

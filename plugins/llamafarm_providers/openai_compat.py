@@ -11,13 +11,23 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from llamafarm_core.chat.trim import AnswerTrimmer
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.provider import ModelProvider
-from llamafarm_core.config.envsubst import expand, expand_str
-from llamafarm_core.config.models import RuntimeModel
-from llamafarm_core.errors import ComponentUnavailable, LlamaFarmError, UpstreamError, UpstreamTimeout
-from llamafarm_core.llm.types import Completion, CompletionRequest, StreamDelta, ToolCall, Usage
+from llamafarm_core.plugin_api import (
+    AnswerTrimmer,
+    Completion,
+    CompletionRequest,
+    ComponentUnavailable,
+    LlamaFarmError,
+    ModelProvider,
+    PluginConfig,
+    RuntimeModel,
+    StreamDelta,
+    ToolCall,
+    UpstreamError,
+    UpstreamTimeout,
+    Usage,
+    expand,
+    expand_str,
+)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Servers on localhost ignore the key, but the SDK refuses to start without one.
@@ -38,20 +48,18 @@ _CLIENTS: dict[tuple[str, str, float, int], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-class OpenAIProvider(ModelProvider):
+class OpenAIProvider(ModelProvider[OpenAIConfig]):
     """OpenAI-compatible chat completions over HTTP (official SDK)."""
 
     name = "openai"
     aliases = ("universal", "lemonade", "openai_compatible")
-    Config: ClassVar[type[PluginConfig]] = OpenAIConfig
     features: ClassVar[frozenset[str]] = frozenset(
         {"tools", "tool_choice", "response_format", "content_parts"}
     )
 
-    def __init__(self, config: PluginConfig, *, model: RuntimeModel, **context: Any) -> None:
+    def __init__(self, config: OpenAIConfig, *, model: RuntimeModel, **context: Any) -> None:
         super().__init__(config, model=model, **context)
         self.model = model
-        self.settings: OpenAIConfig = config  # type: ignore[assignment]
         self.base_url = expand_str(model.base_url or DEFAULT_BASE_URL).rstrip("/")
 
     def egress_targets(self) -> list[str]:
@@ -63,15 +71,15 @@ class OpenAIProvider(ModelProvider):
         except ImportError:
             raise ComponentUnavailable("openai provider: the openai package is not installed") from None
         api_key = expand_str(self.model.api_key) if self.model.api_key else ""
-        key = (self.base_url, api_key or NO_KEY, self.settings.timeout, self.settings.max_retries)
+        key = (self.base_url, api_key or NO_KEY, self.config.timeout, self.config.max_retries)
         with _CLIENTS_LOCK:
             client = _CLIENTS.get(key)
             if client is None:
                 client = _CLIENTS[key] = OpenAI(
                     base_url=self.base_url,
                     api_key=api_key or NO_KEY,
-                    timeout=self.settings.timeout,
-                    max_retries=self.settings.max_retries,
+                    timeout=self.config.timeout,
+                    max_retries=self.config.max_retries,
                 )
         return client
 
@@ -116,7 +124,7 @@ class OpenAIProvider(ModelProvider):
 
     def stream(self, request: CompletionRequest) -> Iterator[StreamDelta | Completion]:
         args = self._arguments(request)
-        if self.settings.stream_usage:
+        if self.config.stream_usage:
             args["stream_options"] = {"include_usage": True}
         text: list[str] = []
         finish, usage = "stop", Usage()
@@ -164,7 +172,7 @@ class OpenAIProvider(ModelProvider):
 
         where = f"openai provider at {self.base_url} (model {self.model.model!r})"
         if isinstance(err, openai.APITimeoutError):
-            return UpstreamTimeout(f"{where} did not answer within {self.settings.timeout:g}s")
+            return UpstreamTimeout(f"{where} did not answer within {self.config.timeout:g}s")
         if isinstance(err, openai.APIConnectionError):
             return UpstreamError(f"cannot reach {where}: {err}")
         if isinstance(err, openai.APIStatusError):

@@ -6,7 +6,7 @@ libraries are imported inside the components, on first use.
 
 from __future__ import annotations
 
-from llamafarm_core.plugins import hookimpl
+from llamafarm_core.plugin_api import hookimpl
 
 
 @hookimpl

@@ -7,12 +7,14 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.retrieval.scoring import canonical_metric
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    PluginConfig,
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+    canonical_metric,
+)
 
 
 class StrategyConfig(PluginConfig):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+)
 from llamafarm_retrievers._common import VectorConfig, dense_search, threshold
 
 
-class BasicSimilarityStrategy(RetrievalStrategy):
+class BasicSimilarityStrategy(RetrievalStrategy[VectorConfig]):
     """The ``top_k`` chunks nearest to the query vector.
 
     Scores are the store's: ``(1 + cos) / 2`` for cosine (see
@@ -22,10 +21,8 @@ class BasicSimilarityStrategy(RetrievalStrategy):
 
     name = "basic"
     aliases = ("BasicSimilarityStrategy",)
-    Config: ClassVar[type[PluginConfig]] = VectorConfig
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, VectorConfig)
         hits = dense_search(request, ctx, request.k(cfg.top_k), cfg.distance_metric)
         return threshold(hits, request.threshold(cfg.score_threshold))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+)
 from llamafarm_retrievers._common import StrategyConfig, threshold
 
 
-class BM25Strategy(RetrievalStrategy):
+class BM25Strategy(RetrievalStrategy[StrategyConfig]):
     """The ``top_k`` chunks by BM25 (English stopwords, Snowball stemming; SQLite FTS5).
 
     Scores are absolute: BM25 divided by the best BM25 any chunk could reach for the query
@@ -21,11 +20,9 @@ class BM25Strategy(RetrievalStrategy):
 
     name = "bm25"
     aliases = ("BM25Strategy", "BM25Retriever")
-    Config: ClassVar[type[PluginConfig]] = StrategyConfig
-    hybrid_alpha_mode: ClassVar[str] = "lexical"
+    hybrid_alpha_mode = "lexical"
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, StrategyConfig)
         hits = ctx.lexical_search(request.query, request.k(cfg.top_k), request.filters)
         return threshold(hits, request.threshold(cfg.score_threshold))

@@ -5,17 +5,19 @@ from __future__ import annotations
 import math
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.errors import BadRequest
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.retrieval.scoring import ranked, with_score
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    BadRequest,
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+    ranked,
+    with_score,
+)
 from llamafarm_retrievers._common import StrategyConfig, StrategyRef, inner_strategy, threshold
 
 _MODELS: dict[str, Any] = {}
@@ -63,7 +65,7 @@ def load_cross_encoder(model_name: str | None, max_length: int | None = None) ->
         return model
 
 
-class CrossEncoderRerankedStrategy(RetrievalStrategy):
+class CrossEncoderRerankedStrategy(RetrievalStrategy[CrossEncoderConfig]):
     """Scores ``initial_k`` candidates of the first search with a CrossEncoder reading the
     query and the chunk together, and returns the best ``final_k``.
 
@@ -74,11 +76,9 @@ class CrossEncoderRerankedStrategy(RetrievalStrategy):
 
     name = "cross_encoder"
     aliases = ("CrossEncoderRerankedStrategy",)
-    Config: ClassVar[type[PluginConfig]] = CrossEncoderConfig
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, CrossEncoderConfig)
         model = load_cross_encoder(request.rerank_model or cfg.model_name, cfg.max_length)
         k = request.top_k or cfg.final_k or cfg.top_k or 5
         base = inner_strategy(self, cfg.base_strategy, ctx, f"{self.name}.base_strategy")

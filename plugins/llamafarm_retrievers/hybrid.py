@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.retrieval.scoring import RRF_K, ranked, reciprocal_rank, weighted_mean
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    RRF_K,
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+    ranked,
+    reciprocal_rank,
+    weighted_mean,
+)
 from llamafarm_retrievers._common import VectorConfig, dense_search, threshold
 
 
@@ -29,7 +33,7 @@ class HybridConfig(VectorConfig):
     )
 
 
-class HybridStrategy(RetrievalStrategy):
+class HybridStrategy(RetrievalStrategy[HybridConfig]):
     """Real hybrid search: the vector side and the BM25 side each give ``candidate_k``
     candidates, fused into one ranking.
 
@@ -46,12 +50,10 @@ class HybridStrategy(RetrievalStrategy):
 
     name = "hybrid"
     aliases = ("HybridStrategy", "HybridRetriever")
-    Config: ClassVar[type[PluginConfig]] = HybridConfig
-    hybrid_alpha_mode: ClassVar[str] = "native"
+    hybrid_alpha_mode = "native"
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, HybridConfig)
         alpha = request.hybrid_alpha if request.hybrid_alpha is not None else cfg.alpha
         k = request.k(cfg.top_k)
         depth = max(cfg.candidate_k or max(10 * k, 50), k)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.retrieval.scoring import RRF_K, min_max, ranked, reciprocal_rank, weighted_mean
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    RRF_K,
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+    min_max,
+    ranked,
+    reciprocal_rank,
+    weighted_mean,
+)
 from llamafarm_retrievers._common import StrategyConfig, StrategyRef, threshold
 
 Method = Literal["weighted_average", "rank_fusion", "score_fusion"]
@@ -65,7 +70,7 @@ class HybridUniversalConfig(StrategyConfig):
         return data
 
 
-class HybridUniversalStrategy(RetrievalStrategy):
+class HybridUniversalStrategy(RetrievalStrategy[HybridUniversalConfig]):
     """Runs every configured strategy for ``candidate_k`` candidates and combines them:
 
     - ``weighted_average``: weighted mean of each chunk's [0, 1] scores (a strategy that
@@ -81,12 +86,10 @@ class HybridUniversalStrategy(RetrievalStrategy):
 
     name = "hybrid_universal"
     aliases = ("HybridUniversalStrategy",)
-    Config: ClassVar[type[PluginConfig]] = HybridUniversalConfig
-    hybrid_alpha_mode: ClassVar[str] = "native"
+    hybrid_alpha_mode = "native"
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, HybridUniversalConfig)
         k = request.top_k or cfg.final_k or cfg.top_k or 5
         depth = max(cfg.candidate_k or max(10 * k, 50), k)
         sub_request = request.replace(top_k=depth, score_threshold=None, hybrid_alpha=None)
@@ -111,7 +114,7 @@ class HybridUniversalStrategy(RetrievalStrategy):
     def _weights(built: list[RetrievalStrategy], weights: list[float], alpha: float | None) -> list[float]:
         if alpha is None:
             return weights
-        lexical = [getattr(s, "hybrid_alpha_mode", "") == "lexical" for s in built]
+        lexical = [s.hybrid_alpha_mode == "lexical" for s in built]
         lex_total = sum(w for w, is_lex in zip(weights, lexical, strict=True) if is_lex)
         vec_total = sum(w for w, is_lex in zip(weights, lexical, strict=True) if not is_lex)
         out = []

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.filters import matches, parse_filters
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+    matches,
+    parse_filters,
+)
 from llamafarm_retrievers._common import VectorConfig, dense_search, threshold
 
 
@@ -37,7 +39,7 @@ class MetadataFilteredConfig(VectorConfig):
         return value
 
 
-class MetadataFilteredStrategy(RetrievalStrategy):
+class MetadataFilteredStrategy(RetrievalStrategy[MetadataFilteredConfig]):
     """Vector search among chunks matching ``filters`` (AND-ed with the request's filters).
 
     ``pre``: the conditions go to the store, so ``top_k`` matching chunks come back when they
@@ -48,11 +50,9 @@ class MetadataFilteredStrategy(RetrievalStrategy):
 
     name = "metadata_filtered"
     aliases = ("MetadataFilteredStrategy",)
-    Config: ClassVar[type[PluginConfig]] = MetadataFilteredConfig
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, MetadataFilteredConfig)
         k = request.k(cfg.top_k)
         own = parse_filters(cfg.filters, "filters")
         if cfg.filter_mode == "pre":

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.lexical.analyzer import STOPWORDS
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.retrieval.scoring import best_of, ranked, reciprocal_rank, weighted_mean
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    STOPWORDS,
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+    best_of,
+    ranked,
+    reciprocal_rank,
+    weighted_mean,
+)
 from llamafarm_retrievers._common import StrategyConfig, StrategyRef, inner_strategy, threshold
 
 PROMPT = (
@@ -34,7 +38,7 @@ class MultiQueryConfig(StrategyConfig):
     generation_max_tokens: int = Field(96, ge=8, le=1024, description="LLM budget for writing the variants.")
 
 
-class MultiQueryStrategy(RetrievalStrategy):
+class MultiQueryStrategy(RetrievalStrategy[MultiQueryConfig]):
     """Runs the base strategy for the original query and ``num_queries`` variants written by
     the project's default model, then combines the lists per chunk:
 
@@ -50,11 +54,9 @@ class MultiQueryStrategy(RetrievalStrategy):
 
     name = "multi_query"
     aliases = ("MultiQueryStrategy",)
-    Config: ClassVar[type[PluginConfig]] = MultiQueryConfig
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, MultiQueryConfig)
         k = request.k(cfg.top_k)
         base = inner_strategy(self, cfg.base_strategy, ctx, f"{self.name}.base_strategy")
         queries = [request.query, *self.variants(request.query, cfg, ctx)]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field, model_validator
 
-from llamafarm_core.components.base import PluginConfig
-from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.retrieval.request import RetrievalRequest
-from llamafarm_core.retrieval.scoring import clamp01, ranked, with_score
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.plugin_api import (
+    PluginConfig,
+    RetrievalContext,
+    RetrievalRequest,
+    RetrievalStrategy,
+    SearchHit,
+    clamp01,
+    ranked,
+    with_score,
+)
 from llamafarm_retrievers._common import StrategyRef, VectorConfig, dense_search, inner_strategy, threshold
 
 DEFAULT_BOOSTS = {
@@ -57,7 +61,7 @@ class RerankedConfig(VectorConfig):
     base_strategy: StrategyRef | None = Field(None, description="The first search (default basic).")
 
 
-class RerankedStrategy(RetrievalStrategy):
+class RerankedStrategy(RetrievalStrategy[RerankedConfig]):
     """Fetches ``initial_k`` candidates, then scores each as the weighted mean of factors in
     [0, 1] (weights from ``rerank_factors``):
 
@@ -72,11 +76,9 @@ class RerankedStrategy(RetrievalStrategy):
 
     name = "reranked"
     aliases = ("RerankedStrategy",)
-    Config: ClassVar[type[PluginConfig]] = RerankedConfig
 
     def retrieve(self, request: RetrievalRequest, ctx: RetrievalContext) -> list[SearchHit]:
         cfg = self.config
-        assert isinstance(cfg, RerankedConfig)
         k = request.top_k or cfg.final_k or cfg.top_k or 5
         depth = max(cfg.initial_k, k)
         if cfg.base_strategy is None and self.context.get("inner") is None:
