@@ -129,7 +129,7 @@ def _with_defaults(request: RetrievalRequest, strategy: RetrievalStrategy) -> Re
 def _wrap(strategy: RetrievalStrategy, request: RetrievalRequest, ctx: RetrievalContext) -> RetrievalStrategy:
     """Apply the request fields the strategy doesn't handle itself (module doc)."""
     if request.hybrid_alpha is not None:
-        mode = getattr(strategy, "hybrid_alpha_mode", "wrap")
+        mode = strategy.hybrid_alpha_mode
         if mode == "lexical":  # BM25 alone: the hybrid adds the vector side to it
             strategy = ctx.build("hybrid", {}, where="hybrid_alpha")
         elif mode != "native":
