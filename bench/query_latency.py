@@ -142,7 +142,7 @@ def write_synthetic(data_dir: Path, n: int) -> None:
     registry = build_registry(get_plugin_manager())
     ref = ProjectRef(NS, PROJECT)
     project = ProjectStore(settings, registry).create(ref, "rag")
-    handle = open_database(settings, registry, project, None)
+    handle = open_database(registry, project, None)
     dim = len(handle.embedder().embed(["probe"])[0])
     import numpy as np
 
@@ -283,7 +283,7 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
                     old_dir = data_dir.parent / "baseline-data"
                     shutil.copytree(data_dir, old_dir, ignore=shutil.ignore_patterns("run"))
                     old = Path(args.baseline).resolve()
-                    before = Serve(old_dir, workers=0, PYTHONPATH=f"{old}:{old / 'plugins'}")
+                    before = Serve(old_dir, workers=0, cwd=old, PYTHONPATH=f"{old}:{old / 'plugins'}")
                     measures |= {f"before:{s}": Http(before.url, s) for s in STRATEGIES}
                 measured = interleaved(measures, queries, args.queries)
             finally:
