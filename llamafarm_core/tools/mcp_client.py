@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -146,8 +146,9 @@ class McpConnections:
 
     ``scope`` is the project's directory, so two projects never share a server process
     even when their entries look alike. Changing a server's entry in the config opens a
-    new connection (the key includes a hash of the entry); :meth:`close` ends them all and
-    stops the stdio servers.
+    new connection (the key includes a hash of the entry); :meth:`release` ends those of one
+    project no longer in its config (or all of them, when the project is deleted);
+    :meth:`close` ends them all and stops the stdio servers.
     """
 
     def __init__(self) -> None:
@@ -189,6 +190,22 @@ class McpConnections:
         what = f"{describe(server)} tool {name!r}"
         return self._run(self._call(scope, server, name, arguments), budget, what)
 
+    def release(self, scope: str, keep: Iterable[McpServer] = ()) -> int:
+        """Close the scope's connections except those of the servers in ``keep`` (a project's
+        current ``mcp.servers``; none when the project is deleted), so stdio servers of a
+        removed or changed entry exit now, not when the process stops. Returns how many."""
+        with self._lock:
+            loop = self._loop
+        if loop is None:
+            return 0
+        kept = {_key(scope, server) for server in keep}
+        future = asyncio.run_coroutine_threadsafe(self._close_where(scope, kept), loop)
+        try:
+            return future.result(15)
+        except Exception:  # noqa: BLE001 — the caller's change (delete, update) stands anyway
+            log.warning("mcp: connections of %s did not close cleanly", scope, exc_info=True)
+            return 0
+
     def close(self) -> None:
         """Close every connection (stdio servers exit) and stop the loop thread."""
         with self._lock:
@@ -213,10 +230,7 @@ class McpConnections:
     # -- on the loop -------------------------------------------------------------------
 
     async def _connection(self, scope: str, server: McpServer) -> _Connection:
-        digest = hashlib.sha256(
-            json.dumps(server.model_dump(mode="json"), sort_keys=True).encode()
-        ).hexdigest()
-        key = (scope, f"{server.name}:{digest[:16]}")
+        key = _key(scope, server)
         conn = self._conns.get(key)
         if conn is None or not conn.alive:
             conn = self._conns[key] = _Connection(server)
@@ -277,15 +291,31 @@ class McpConnections:
             text = text[: server.max_result_chars] + f"\n[cut: the result was {len(text)} characters]"
         return ToolOutput(text, bool(getattr(result, "is_error", getattr(result, "isError", False))))
 
+    async def _close_where(self, scope: str, kept: set[tuple[str, str]]) -> int:
+        gone = [key for key in self._conns if key[0] == scope and key not in kept]
+        await _stop([self._conns.pop(key) for key in gone])
+        return len(gone)
+
     async def _close_all(self) -> None:
         conns, self._conns = list(self._conns.values()), {}
-        for conn in conns:
-            conn.stop.set()
-        tasks = [c.task for c in conns if c.task is not None]
-        if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=10)
-            for task in pending:
-                task.cancel()
+        await _stop(conns)
+
+
+def _key(scope: str, server: McpServer) -> tuple[str, str]:
+    """A connection's key: the scope, the server's name and a hash of its settings."""
+    digest = hashlib.sha256(json.dumps(server.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    return (scope, f"{server.name}:{digest[:16]}")
+
+
+async def _stop(conns: list[_Connection]) -> None:
+    """End the connections' tasks (a stdio server exits when its session closes)."""
+    for conn in conns:
+        conn.stop.set()
+    tasks = [c.task for c in conns if c.task is not None]
+    if tasks:
+        _, pending = await asyncio.wait(tasks, timeout=10)
+        for task in pending:
+            task.cancel()
 
 
 def _result_text(result: Any) -> str:

@@ -14,6 +14,7 @@ from llamafarm_core.projects import Project, ProjectRef
 from llamafarm_core.secrets import mask_config, unmask_config
 from llamafarm_server.api import Router, json_response, run_blocking, run_long
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
+from llamafarm_server.routes.chat import MCP
 from llamafarm_server.routes.tasks import JOBS
 from llamafarm_server.schemas.projects import (
     CreateProject,
@@ -102,6 +103,9 @@ async def update_project(request: web.Request, body: UpdateProject) -> web.Respo
             await run_blocking(_datasets(request).delete, ref, name)
         if_match = None
     updated = await run_blocking(store.update, ref, config, if_match)
+    # MCP servers (stdio children) the new config no longer has, or changed, stop now.
+    servers = updated.config.mcp.servers if updated.config.mcp else []
+    await run_blocking(request.app[MCP].release, str(updated.path), servers)
     return _with_etag(updated, updated.etag or "")
 
 
@@ -113,7 +117,9 @@ async def delete_project(request: web.Request) -> ProjectResponse:
     project = await run_blocking(request.app[PROJECTS].get, ref)
     for dataset in project.config.datasets:
         await run_long(request, request.app[JOBS].stop_dataset, ref.namespace, ref.name, dataset.name)
-    return _response(await run_blocking(request.app[PROJECTS].delete, ref))
+    deleted = await run_blocking(request.app[PROJECTS].delete, ref)
+    await run_blocking(request.app[MCP].release, str(project.path))  # its stdio MCP servers exit
+    return _response(deleted)
 
 
 def _datasets(request: web.Request) -> DatasetStore:

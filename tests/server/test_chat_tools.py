@@ -269,6 +269,40 @@ def test_kept_stdio_server_is_stopped_with_the_server(tmp_path: Path) -> None:
         assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in children)
 
 
+def test_stdio_servers_stop_when_their_entry_changes_or_the_project_is_deleted(served: Served) -> None:
+    """A project's kept stdio server exits when the config drops or changes its entry, and
+    when the project is deleted, not only when llamafarm stops."""
+    import psutil
+
+    config = tools_config(served.model.url, served.mcp_url)
+    config["runtime"]["models"][0]["mcp_servers"] = ["calc"]
+    base = create_project(served.server.url, "tools", "churn", config)
+
+    def server_pid() -> psutil.Process:
+        body = {"messages": [{"role": "user", "content": "[[process_id {}]]"}]}
+        resp = requests.post(f"{base}/chat/completions", json=body, timeout=60)
+        assert resp.status_code == 200, resp.text
+        answer = resp.json()["choices"][0]["message"]["content"]
+        return psutil.Process(int(answer.removeprefix("The answer is ").rstrip(".")))
+
+    def gone(process: psutil.Process) -> bool:
+        psutil.wait_procs([process], timeout=10)
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+
+    first = server_pid()
+    assert server_pid().pid == first.pid  # kept across turns
+    config["runtime"]["models"][1]["name"] = "plain2"  # the mcp section is unchanged: kept
+    assert requests.put(base, json={"config": config}, timeout=30).status_code == 200
+    assert first.is_running() and server_pid().pid == first.pid
+    config["mcp"]["servers"][0]["timeout"] = 6  # the entry changed: the old process stops
+    assert requests.put(base, json={"config": config}, timeout=30).status_code == 200
+    assert gone(first)
+    second = server_pid()
+    assert second.pid != first.pid and second.is_running()
+    assert requests.delete(base, timeout=30).status_code == 200
+    assert gone(second)
+
+
 def test_a_session_keeps_the_client_tool_round_trip(served: Served) -> None:
     weather = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
     question = {"role": "user", "content": '[[get_weather {"city": "Rome"}]]'}

@@ -45,6 +45,33 @@ def test_stdio_server_is_started_once_per_scope_and_stopped_on_close(connections
     assert process is None or process.status() == psutil.STATUS_ZOMBIE or not process.is_running()
 
 
+def test_release_stops_the_servers_a_project_no_longer_has(connections: McpConnections) -> None:
+    import psutil
+
+    kept, changed = _stdio(), _stdio(timeout=7)  # two entries (the key hashes the settings)
+    pids = {
+        (scope, s.timeout): int(connections.call_tool(scope, s, "process_id", {}).text)
+        for scope, s in (("p1", kept), ("p1", changed), ("p2", kept))
+    }
+    assert len(set(pids.values())) == 3
+
+    def stopped(pid: int) -> bool:
+        if not psutil.pid_exists(pid):
+            return True
+        process = psutil.Process(pid)
+        psutil.wait_procs([process], timeout=10)
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+
+    assert connections.release("p1", [kept]) == 1
+    assert stopped(pids[("p1", 7)])
+    assert int(connections.call_tool("p1", kept, "process_id", {}).text) == pids[("p1", kept.timeout)]
+    assert connections.release("p1") == 1  # the project is gone: all of its servers
+    assert stopped(pids[("p1", kept.timeout)])
+    assert int(connections.call_tool("p2", kept, "process_id", {}).text) == pids[("p2", kept.timeout)]
+    assert connections.release("nowhere") == 0
+    assert McpConnections().release("p1") == 0  # nothing started: nothing to do
+
+
 def test_tool_filter_errors_and_cut_results(connections: McpConnections) -> None:
     server = _stdio(tools=["add", "shout", "divide"], max_result_chars=100)
     assert sorted(t.name for t in connections.list_tools("p", server)) == ["add", "divide", "shout"]
