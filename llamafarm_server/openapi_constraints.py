@@ -12,6 +12,7 @@ from typing import Any
 
 from llamafarm_core.chat.sessions import MAX_SESSION_ID
 from llamafarm_core.names import NAME_PATTERN
+from llamafarm_server.security import is_public
 
 HASH_PATTERN = r"^[0-9a-f]{64}$"
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -88,7 +89,7 @@ def constrain(doc: dict[str, Any]) -> dict[str, Any]:
                     links = {k: v for k, v in make().items() if v["operationId"] in operations}
                     if links:
                         response["links"] = links
-            if path != "/health/liveness":
+            if not is_public(method, path):
                 op.setdefault("security", [{}, {"bearer": []}])  # the key is optional (LF_API_KEY)
     schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
     schemes["bearer"] = {

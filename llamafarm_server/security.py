@@ -10,7 +10,8 @@ in this order, before any handler runs (see docs/security.md):
    the other "simple" types a page may send cross-site without a preflight (``text/plain``,
    forms) are a 415. JSON endpoints further require ``application/json`` (``api.read_json``).
 4. With ``LF_API_KEY`` set, ``Authorization: Bearer <key>`` (constant-time compare) on every
-   route except ``/health/liveness`` and GETs of the web UI's static files under ``/ui/``.
+   route except ``/health/liveness`` and GETs of the web UI's static files under ``/ui/``, of
+   the API's description (``/openapi.json``) and of its Swagger UI (``/docs``, its files).
 
 Rejections are ``{"detail": ...}`` naming the setting that would allow the request.
 """
@@ -26,10 +27,12 @@ from llamafarm_core.settings import LOOPBACK_HOSTS, Settings
 from llamafarm_server.api import json_response
 from llamafarm_server.context import SETTINGS
 
-# Reachable without the API key: the liveness probe, and the web UI's static files (the UI
-# then sends the key its user gives it on every API call).
+# Reachable without the API key: the liveness probe, the web UI's static files (the UI then
+# sends the key its user gives it on every API call), and the API's description and its
+# Swagger UI (the API's shape is no secret; Swagger UI's "Authorize" takes the key for calls).
 PUBLIC_PATHS = frozenset({"/health/liveness"})
-PUBLIC_GET_PREFIXES = ("/ui/",)
+PUBLIC_GET_PATHS = frozenset({"/ui", "/docs", "/openapi.json"})
+PUBLIC_GET_PREFIXES = ("/ui/", "/docs/static/")
 BODY_TYPES = frozenset({"application/json", "multipart/form-data"})
 # The types a web page may POST cross-site without a CORS preflight (HTML forms, fetch no-cors).
 CROSS_SITE_SIMPLE_TYPES = frozenset(
@@ -72,12 +75,17 @@ def _reject(status: int, detail: str, headers: dict[str, str] | None = None) -> 
     return json_response({"detail": detail}, status=status, headers=headers)
 
 
-def _is_public(request: web.Request) -> bool:
-    if request.path in PUBLIC_PATHS:
+def is_public(method: str, path: str) -> bool:
+    """Whether a request needs no API key (also used to describe routes in the OpenAPI doc)."""
+    if path in PUBLIC_PATHS:
         return True
-    if request.method in ("GET", "HEAD"):
-        return request.path == "/ui" or request.path.startswith(PUBLIC_GET_PREFIXES)
+    if method.upper() in ("GET", "HEAD"):
+        return path in PUBLIC_GET_PATHS or path.startswith(PUBLIC_GET_PREFIXES)
     return False
+
+
+def _is_public(request: web.Request) -> bool:
+    return is_public(request.method, request.path)
 
 
 def _refused_body_type(request: web.Request) -> bool:

@@ -105,7 +105,7 @@ def _concrete(path: str) -> str:
 
 async def test_api_key_guards_every_route(aiohttp_client, settings, registry) -> None:  # type: ignore[no-untyped-def]
     """Every registered route (including ones other modules add later) needs the key, except
-    the liveness probe and GETs of the web UI's static files."""
+    the liveness probe and GETs of the web UI's static files, /openapi.json and /docs."""
     client = await make_client(aiohttp_client, settings, registry, api_key="s3cret-key")
     routes = {(r.method, r.resource.canonical) for r in client.app.router.routes() if r.resource}
     assert len(routes) > 20
@@ -115,7 +115,8 @@ async def test_api_key_guards_every_route(aiohttp_client, settings, registry) ->
         url = _concrete(path)
         resp = await client.request(method, url, json={} if method in ("POST", "PUT", "PATCH") else None)
         public = path == "/health/liveness" or (
-            method == "GET" and (path == "/ui" or path.startswith("/ui/"))
+            method == "GET"
+            and (path in ("/ui", "/docs", "/openapi.json") or path.startswith(("/ui/", "/docs/static/")))
         )
         if public:
             assert resp.status != 401, (method, path)
@@ -128,6 +129,35 @@ async def test_api_key_guards_every_route(aiohttp_client, settings, registry) ->
     assert ok.status == 200
     created = await client.post(BASE, json={"name": "k"}, headers={"Authorization": "bearer s3cret-key"})
     assert created.status == 201
+
+
+async def test_api_docs_are_public_and_offer_the_key_for_calls(aiohttp_client, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    client = await make_client(aiohttp_client, settings, registry, api_key="s3cret-key")
+    page = await client.get("/docs")
+    assert page.status == 200 and "swagger-ui" in await page.text()
+    asset = await client.get("/docs/static/swagger-ui-bundle.js")
+    assert asset.status == 200 and len(await asset.read()) > 10_000
+    doc = await client.get("/openapi.json")
+    assert doc.status == 200
+    spec = await doc.json()
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"  # Swagger's Authorize
+    assert {"bearer": []} in spec["paths"]["/v1/projects/{namespace}"]["get"]["security"]
+    assert "security" not in spec["paths"]["/openapi.json"]["get"]
+    assert "security" not in spec["paths"]["/docs"]["get"]
+    assert "s3cret-key" not in await doc.text()
+    # Only those: the API itself, other methods, and paths that merely look alike still need it.
+    for method, path in (
+        ("GET", BASE),
+        ("POST", "/openapi.json"),
+        ("GET", "/docs/static/../../v1/projects/acme"),
+        ("GET", "/docs/static/%2e%2e/%2e%2e/v1/projects/acme"),
+        ("GET", "/docsx"),
+        ("GET", "/openapi.json.bak"),
+    ):
+        resp = await client.request(method, path, json={} if method == "POST" else None)
+        assert resp.status in (401, 404, 405), (method, path, resp.status)
+        if resp.status != 401:
+            assert "projects" not in await resp.text()
 
 
 async def test_json_body_size_limit_is_413(aiohttp_client, settings, registry) -> None:  # type: ignore[no-untyped-def]
