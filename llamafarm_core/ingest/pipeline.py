@@ -309,10 +309,14 @@ class _Run:
             result.reason = f"file {file_hash[:80]} is not in dataset {self.dataset.name!r}"
             self.results[file_hash] = result
             return None
+        # A member file is claimed here: a failure is written to its state, so the dataset's
+        # file list says "failed" with the reason (not "pending", as if never tried).
+        previous = self.states.get(file_hash)
         source = self.blobs.source(file_hash)
         if source is None:
             result.reason = "the file's content is not in storage; upload it again"
             self.results[file_hash] = result
+            self._put_failed(file_hash, previous, result.reason)
             return None
         result.filename = source.filename
         try:
@@ -320,14 +324,14 @@ class _Run:
         except LlamaFarmError as err:
             parsers, result.reason = [], err.message
         if not parsers:
-            result.reason = result.reason or (
-                f"unsupported file type: no parser of strategy {self.strategy.name!r} takes {source.filename!r}"
+            self._fail(
+                _Pending(source, [], [], "", previous),
+                result.reason
+                or f"unsupported file type: no parser of strategy {self.strategy.name!r} takes {source.filename!r}",
             )
-            self.results[file_hash] = result
             return None
         extractors = matching_extractors(self.strategy, source.filename)
         fp = fingerprint(parsers, extractors, self.handle.database)
-        previous = self.states.get(file_hash)
         if previous and previous.status == ProcessingStatus.PROCESSED and previous.fingerprint == fp:
             self.results[file_hash] = FileResult(
                 file_hash,
@@ -430,15 +434,21 @@ class _Run:
             result.warnings = list(warnings or [])
         result.reason = reason
         self.results[item.source.file_hash] = result
-        kept = item.previous.chunk_ids if item.previous else []
+        self._put_failed(item.source.file_hash, item.previous, reason, result.warnings)
+
+    def _put_failed(
+        self, file_hash: str, previous: FileState | None, reason: str, warnings: list[str] | None = None
+    ) -> None:
+        """Write a failed state (the caller holds the file's claim); ids of earlier chunks kept."""
+        kept = previous.chunk_ids if previous else []
         self.states.put(
             FileState(
-                item.source.file_hash,
+                file_hash,
                 ProcessingStatus.FAILED,
                 None,
                 self.handle.name,
                 chunk_ids=list(kept),
                 reason=reason,
-                warnings=result.warnings,
+                warnings=list(warnings or []),
             )
         )

@@ -87,9 +87,15 @@ def _list(args: argparse.Namespace) -> None:
         if files:
             print_table(
                 f"{ds['name']}: files",
-                ("hash", "status", "size", "filename"),
+                ("hash", "status", "size", "filename", "reason"),
                 (
-                    (f["hash"][:12], f["status"], human_bytes(f["size"]), f["original_filename"])
+                    (
+                        f["hash"][:12],
+                        f["status"],
+                        human_bytes(f["size"]),
+                        f["original_filename"],
+                        f.get("reason") or "",
+                    )
                     for f in files
                 ),
             )

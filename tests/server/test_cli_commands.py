@@ -142,6 +142,10 @@ def test_projects_datasets_and_tasks_human_and_json(server: ServerProcess, tmp_p
     assert (
         re.search(r"notes\s+│\s+universal_processor\s+│\s+main_db\s+│\s+3", table) and "gliders.txt" in table
     )
+    # the file no parser takes reads "failed" with its reason (it read "pending" before)
+    blob = next(f for f in ds["details"]["file_details"] if f["original_filename"] == "blob.bin")
+    assert blob["status"] == "failed" and "unsupported file type" in blob["reason"]
+    assert re.search(r"│\s+failed\s+│.*blob\.bin\s+│\s+unsupported file type", table), table
 
     digest = next(f["hash"] for f in ds["details"]["file_details"] if f["original_filename"] == "gliders.txt")
     removed = json_of(run_cli(url, "datasets", "remove", NS, "kb", "notes", digest, "--from-disk", "--json"))
