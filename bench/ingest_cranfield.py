@@ -58,6 +58,7 @@ def start_server(
     proc = subprocess.Popen(
         cmd,
         env=env,
+        cwd=code,  # ``-m`` puts the working directory first on sys.path
         stdout=open(log, "wb"),  # noqa: SIM115 (the child keeps it for its lifetime)
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -93,6 +94,7 @@ def start_pinned_workers(data_dir: Path, code: Path | None, cores: list[int]) ->
         procs.append(
             subprocess.Popen(
                 cmd,
+                cwd=code,
                 env=server_env(data_dir, code),
                 stdout=log,
                 stderr=subprocess.STDOUT,
