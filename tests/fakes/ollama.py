@@ -9,6 +9,13 @@ the official ``ollama`` client talks to it unchanged. Only what the tests need i
   ``POST /api/embeddings`` (one prompt, not normalised)
 - ``POST /api/pull``: installs a model listed in ``FakeOllamaState.pullable`` (no download)
 - ``POST /api/chat`` and ``POST /api/generate``, streaming (NDJSON, the default) or not
+- tool calling on ``/api/chat``: a model with ``tools=True`` (:data:`TOOL_CHAT`) given
+  ``tools`` answers with ``message.tool_calls`` as Ollama does (``{"function": {"name",
+  "arguments": {object}}}``, no ids; streamed as one whole chunk before the ``done`` line);
+  tool results come back as ``role: tool`` messages. The bundled base model cannot call
+  tools, so that model is scripted by the last user message, with the rules of
+  ``tests/fakes/tool_model.py`` (``[[add {"a": 2, "b": 3}]]`` → a call, then ``The answer
+  is 5.``). A model without tools given ``tools`` is a 400 "... does not support tools".
 
 Embeddings are REAL: every embedding model is served by the bundled all-MiniLM-L6-v2
 (sentence-transformers), so similar texts really are close. Generation is REAL too: every
@@ -31,6 +38,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -54,6 +62,7 @@ class FakeModel:
     capability: str = "embedding"
     context_length: int = 256
     embedding_length: int = 384
+    tools: bool = False  # Ollama lists "tools" among the capabilities of such a model
 
     def summary(self) -> dict[str, Any]:
         digest = hashlib.sha256(self.name.encode()).hexdigest()
@@ -264,7 +273,7 @@ async def handle_show(request: web.Request) -> web.StreamResponse:
                 f"{arch}.context_length": model.context_length,
                 f"{arch}.embedding_length": model.embedding_length,
             },
-            "capabilities": [model.capability],
+            "capabilities": [model.capability, *(["tools"] if model.tools else [])],
             "modified_at": "2025-01-01T00:00:00Z",
         }
     )
@@ -423,12 +432,48 @@ async def _generate(
     return response
 
 
+TOOL_CHAT = FakeModel(
+    "qwen3:0.6b", family="qwen3", parameter_size="751.63M", capability="completion", context_length=40960,
+    embedding_length=1024, tools=True,
+)  # fmt: skip
+
+
+async def _scripted_tool_chat(body: dict[str, Any]) -> web.StreamResponse:
+    """A tool-capable model's answer: ``message.tool_calls`` (arguments as objects) or text."""
+    from tests.fakes.tool_model import decide
+
+    text, calls = decide(body)
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if calls:
+        message["tool_calls"] = [
+            {"function": {"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])}}
+            for c in calls
+        ]
+    stats = {"done_reason": "stop", "total_duration": 1, "load_duration": 0, "prompt_eval_count": 12,
+             "prompt_eval_duration": 0, "eval_count": max(1, len(text.split())), "eval_duration": 1}  # fmt: skip
+    head = {"model": body["model"], "created_at": now()}
+    if body.get("stream", True) is False:
+        return web.json_response({**head, "message": message, "done": True, **stats})
+    pieces = (
+        [message] if calls else [{"role": "assistant", "content": w} for w in re.findall(r"\S+\s*", text)]
+    )
+    lines = [{**head, "message": piece, "done": False} for piece in pieces]
+    lines.append({**head, "message": {"role": "assistant", "content": ""}, "done": True, **stats})
+    return web.Response(
+        text="".join(json.dumps(line) + "\n" for line in lines), content_type="application/x-ndjson"
+    )
+
+
 async def handle_chat(request: web.Request) -> web.StreamResponse:
     body = await read_body(request)
-    require_model(request, body, "completion")
+    model = require_model(request, body, "completion")
     messages = body.get("messages") or []
     if not isinstance(messages, list):
         raise HTTPFail(400, "json: cannot unmarshal messages")
+    if body.get("tools") and not model.tools:
+        raise HTTPFail(400, f"registry.ollama.ai/library/{model.name} does not support tools")
+    if model.tools:
+        return await _scripted_tool_chat(body)
 
     def piece(text: str, done: bool) -> dict[str, Any]:
         message = {"role": "assistant", "content": text}
