@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from llamafarm_core.health import HealthStatus
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import ProjectRef, ProjectStore
 from llamafarm_core.settings import Settings
-from llamafarm_server.schemas.system import HealthStatus
 
 # A health check returns its status and a one-line detail.
 HealthCheck = Callable[[web.Application], Awaitable[tuple[HealthStatus, str]]]

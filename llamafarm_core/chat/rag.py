@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from llamafarm_core.config.models import LlamaFarmConfig
 from llamafarm_core.documents import CHUNK_INDEX, DOCUMENT_ID, FILE_HASH, FILENAME, PAGE
 from llamafarm_core.errors import BadRequest
@@ -33,15 +35,15 @@ class RagOptions:
     score_threshold: float | None = None
 
 
-@dataclass
-class Source:
-    """A retrieved chunk an answer used (the ``sources`` extension of a chat response)."""
+class Source(BaseModel):
+    """A retrieved chunk an answer used (the ``sources`` extension of a chat response; this
+    model is the response's too, its field order the wire format)."""
 
     content: str
     score: float
-    chunk_id: str
     filename: str | None = None
     page: int | None = None
+    chunk_id: str
     document_id: str | None = None
     chunk_index: int | None = None
 
@@ -59,15 +61,7 @@ class Source:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "content": self.content,
-            "score": self.score,
-            "filename": self.filename,
-            "page": self.page,
-            "chunk_id": self.chunk_id,
-            "document_id": self.document_id,
-            "chunk_index": self.chunk_index,
-        }
+        return self.model_dump(mode="json")
 
     def label(self) -> str:
         parts = [self.filename or self.document_id or self.chunk_id]

@@ -1,30 +1,31 @@
-"""Typed results of dataset operations (the server turns them into its response models)."""
+"""Typed results of dataset operations. :class:`FileDetail` and :class:`FileRemoval` are also
+the HTTP response models (one model per concept): their fields, in order, are the wire format."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from llamafarm_core.config.models import Dataset
 from llamafarm_core.datasets.blobs import FileRecord
 
 
-@dataclass(frozen=True)
-class FileDetail:
+class FileDetail(BaseModel):
     """One member file of a dataset: its stored record and its processing state there."""
+
+    model_config = ConfigDict(frozen=True)
 
     hash: str
     original_filename: str | None
     size: int
     timestamp: float | None
     mime_type: str | None
-    stored: bool
-    status: str
+    processed: bool
+    status: str = Field(description="pending, processed or failed")
     chunks: int
+    stored: bool = Field(description="False when the file's content is missing from storage")
     reason: str | None = None
-
-    @property
-    def processed(self) -> bool:
-        return self.status == "processed"
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,19 @@ class UploadResult:
     stored_new: bool
 
 
-@dataclass(frozen=True)
-class FileRemoval:
+class FileRemoval(BaseModel):
+    """A file taken out of a dataset (``DELETE …/data/{file_hash}``)."""
+
+    model_config = ConfigDict(frozen=True)
+
     file_hash: str
     dataset: str
     removed_chunks: int
     removed_from_disk: bool
-    kept_for: list[str] = field(default_factory=list)
+    kept_for: list[str] = Field(
+        default_factory=list,
+        description="Datasets on the same database that still hold the file (chunks kept)",
+    )
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ class DatasetStore:
                         timestamp=record.timestamp if record else None,
                         mime_type=record.mime_type if record else None,
                         stored=record is not None and blobs.exists(file_hash),
+                        processed=state is not None and state.status == ProcessingStatus.PROCESSED,
                         status=(state.status if state else ProcessingStatus.PENDING).value,
                         chunks=state.chunk_count
                         if state and state.status == ProcessingStatus.PROCESSED
@@ -266,7 +267,13 @@ class DatasetStore:
         on_disk = False
         if remove_from_disk and not holders(project.config, file_hash):
             on_disk = self._blobs(project).remove(file_hash)
-        return FileRemoval(file_hash, dataset, removed, on_disk, kept_for)
+        return FileRemoval(
+            file_hash=file_hash,
+            dataset=dataset,
+            removed_chunks=removed,
+            removed_from_disk=on_disk,
+            kept_for=kept_for,
+        )
 
     def _restore_member(self, ref: ProjectRef, dataset: str, file_hash: str) -> None:
         """Undo a membership removal whose chunk deletion failed (the chunks are still there)."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from llamafarm_core.config.envsubst import expand
 from llamafarm_core.config.loader import describe_validation_error
 from llamafarm_core.config.models import RuntimeModel
 from llamafarm_core.errors import BadRequest
+from llamafarm_core.limits import Fraction, Penalty, SamplingTopK, Temperature, TokenCount
 from llamafarm_core.llm.types import ChatMessage, CompletionRequest
 
 # Other spellings found in configs written for other APIs.
@@ -23,14 +24,14 @@ class SamplingParams(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    max_tokens: int | None = Field(None, ge=1)
-    temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = Field(None, ge=0, le=1)
-    top_k: int | None = Field(None, ge=0)
+    max_tokens: TokenCount | None = None
+    temperature: Temperature | None = None
+    top_p: Fraction | None = None
+    top_k: SamplingTopK | None = None
     stop: list[str] | None = None
     seed: int | None = None
-    presence_penalty: float | None = Field(None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
 
     @field_validator("stop", mode="before")
     @classmethod

@@ -12,8 +12,7 @@ Health per database:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
+from pydantic import BaseModel, Field
 
 from llamafarm_core.config.models import Database
 from llamafarm_core.databases import EmbedderCache, find_database, open_database, require_rag
@@ -21,34 +20,23 @@ from llamafarm_core.datasets.blobs import BlobStore
 from llamafarm_core.datasets.layout import ProjectLayout
 from llamafarm_core.datasets.store import database_of
 from llamafarm_core.errors import LlamaFarmError
+from llamafarm_core.health import HealthStatus
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.secrets import redact
 from llamafarm_core.settings import Settings
 
-
-class Health(str, Enum):
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    UNHEALTHY = "unhealthy"
+# These models are also the HTTP responses of the ``…/rag/*`` routes (one model per concept):
+# their fields, in this order, are the wire format of docs/retrieval.md.
 
 
-_ORDER = [Health.HEALTHY, Health.DEGRADED, Health.UNHEALTHY]
-
-
-def worst(statuses: list[Health]) -> Health:
-    return max(statuses, key=_ORDER.index, default=Health.HEALTHY)
-
-
-@dataclass
-class StrategySummary:
+class StrategySummary(BaseModel):
     name: str
     type: str
     default: bool
 
 
-@dataclass
-class DatabaseSummary:
+class DatabaseSummary(BaseModel):
     """A configured database and what it holds."""
 
     name: str
@@ -66,10 +54,9 @@ class DatabaseSummary:
     size_bytes: int = 0
 
 
-@dataclass
-class DatabaseHealth:
+class DatabaseHealth(BaseModel):
     name: str
-    status: Health
+    status: HealthStatus
     document_count: int = 0
     chunk_count: int = 0
     lexical_chunk_count: int = 0
@@ -77,17 +64,15 @@ class DatabaseHealth:
     embedder: str | None = None
     embedder_model: str | None = None
     embedder_loads: bool | None = None
-    issues: list[str] = field(default_factory=list)
+    issues: list[str] = Field(default_factory=list)
 
 
-@dataclass
-class RagHealth:
-    status: Health
+class RagHealth(BaseModel):
+    status: HealthStatus
     databases: list[DatabaseHealth]
 
 
-@dataclass
-class StoredDocument:
+class StoredDocument(BaseModel):
     """A file whose chunks are in a database."""
 
     document_id: str
@@ -123,7 +108,7 @@ def summarize(
         embedder=emb.type if emb else None,
         embedder_model=_configured_model(db),
         retrieval_strategies=[
-            StrategySummary(r.name, r.type, ref is not None and r.name == ref.name)
+            StrategySummary(name=r.name, type=r.type, default=ref is not None and r.name == ref.name)
             for r in db.retrieval_strategies
         ],
         default_retrieval_strategy=ref.name if ref else None,
@@ -143,8 +128,7 @@ def databases(settings: Settings, registry: Registry, project: Project) -> list[
     return [summarize(settings, registry, project, db) for db in require_rag(project).databases]
 
 
-@dataclass
-class RagStats:
+class RagStats(BaseModel):
     database_count: int
     document_count: int
     chunk_count: int
@@ -173,11 +157,11 @@ def check_database(
 ) -> DatabaseHealth:
     """The health of one database (see the module doc)."""
     handle = open_database(registry, project, db.name, embedders=embedders)
-    out = DatabaseHealth(name=db.name, status=Health.HEALTHY, embedder=handle.embedder_type)
+    out = DatabaseHealth(name=db.name, status=HealthStatus.HEALTHY, embedder=handle.embedder_type)
     try:
         info = handle.info()
     except Exception as err:  # a broken store must show up here, not as a 500
-        out.status = Health.UNHEALTHY
+        out.status = HealthStatus.UNHEALTHY
         out.issues.append(f"vector store: {_reason(err)}")
         return out
     out.chunk_count, out.document_count = info.chunk_count, info.document_count
@@ -188,10 +172,10 @@ def check_database(
         out.embedder_loads = True
     except Exception as err:
         out.embedder_loads = False
-        out.status = Health.DEGRADED
+        out.status = HealthStatus.DEGRADED
         out.issues.append(f"embedder does not load ({_reason(err)}); only BM25 search works")
     if out.lexical_chunk_count != out.chunk_count:
-        out.status = worst([out.status, Health.DEGRADED])
+        out.status = HealthStatus.worst([out.status, HealthStatus.DEGRADED])
         out.issues.append(
             f"lexical index holds {out.lexical_chunk_count} chunks, the vector store {out.chunk_count}; "
             "process the datasets again to resync"
@@ -206,7 +190,7 @@ def health(
     rag = require_rag(project)
     targets = [find_database(project, database)] if database else list(rag.databases)
     checks = [check_database(settings, registry, project, db) for db in targets]
-    return RagHealth(worst([c.status for c in checks]), checks)
+    return RagHealth(status=HealthStatus.worst(c.status for c in checks), databases=checks)
 
 
 def documents(

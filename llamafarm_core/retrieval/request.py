@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llamafarm_core.errors import ValidationFailed
+from llamafarm_core.limits import MAX_TOP_K
 from llamafarm_core.vectors import FilterCondition, SearchHit
 
 DEFAULT_TOP_K = 5
-MAX_TOP_K = 1000
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from llamafarm_core.chat.rag import RagOptions
+from llamafarm_core.chat.rag import RagOptions, Source
 from llamafarm_core.chat.service import ChatContext, ChatInput, TurnResult, complete_turn, stream_turn
 from llamafarm_core.chat.sessions import SessionStore, check_session_id, new_session_id
 from llamafarm_core.errors import BadRequest, LlamaFarmError, ValidationFailed
@@ -37,7 +37,6 @@ from llamafarm_server.schemas.chat import (
     SessionList,
     SessionListQuery,
     SessionSummaryOut,
-    SourceOut,
     ToolCallOut,
     ToolRunOut,
     UsageOut,
@@ -189,7 +188,7 @@ async def chat_completions(request: web.Request, body: ChatCompletionRequest) ->
         model=result.model.name,
         choices=[Choice(message=message, finish_reason=completion.finish_reason)],
         usage=UsageOut(**completion.usage.to_dict()),
-        sources=[SourceOut(**s) for s in _sources(result)],
+        sources=result.sources,
         tool_calls_made=_tool_runs(result),
     )
     return web.json_response(payload.model_dump(mode="json"), headers=headers)
@@ -322,7 +321,7 @@ async def session_history(request: web.Request, query: HistoryQuery) -> web.Resp
     for i, m in enumerate(session.messages):
         message = ChatMessageOut(role=m.role.value, content=m.content)
         if query.include_sources and m.role is Role.ASSISTANT:
-            message.sources = [SourceOut(**s) for s in sources.get(i, [])]
+            message.sources = [Source.model_validate(s) for s in sources.get(i, [])]
         messages.append(message)
     body = SessionHistory(session_id=session_id, messages=messages).model_dump(mode="json")
     for message_json in body["messages"]:  # the spec's {role, content} unless asked for more

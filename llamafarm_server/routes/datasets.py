@@ -7,6 +7,7 @@ from aiohttp import BodyPartReader, MultipartReader, hdrs, web
 from llamafarm_core.datasets import (
     DatasetStore,
     DatasetView,
+    FileRemoval,
     StoredUpload,
     UploadResult,
     clean_filename,
@@ -27,14 +28,12 @@ from llamafarm_server.schemas.datasets import (
     DatasetBody,
     DatasetDeleted,
     DatasetDetails,
-    DatasetFileDetail,
     DatasetList,
     DatasetResponse,
     ListQuery,
     ProcessQuery,
     ProcessResponse,
     RemoveFileQuery,
-    RemoveFileResponse,
     StrategiesResponse,
     UploadForm,
     UploadResponse,
@@ -59,21 +58,7 @@ def _body(view: DatasetView) -> DatasetBody:
         details = DatasetDetails(
             total_files=len(view.files),
             total_size_bytes=view.total_size_bytes,
-            file_details=[
-                DatasetFileDetail(
-                    hash=f.hash,
-                    original_filename=f.original_filename,
-                    size=f.size,
-                    timestamp=f.timestamp,
-                    mime_type=f.mime_type,
-                    processed=f.processed,
-                    status=f.status,
-                    chunks=f.chunks,
-                    stored=f.stored,
-                    reason=f.reason,
-                )
-                for f in view.files
-            ],
+            file_details=view.files,
         )
     return DatasetBody(
         name=ds.name,
@@ -320,20 +305,13 @@ async def process_dataset(request: web.Request, query: ProcessQuery) -> ProcessR
     )
 
 
-@router.delete(ONE + "/data/{file_hash}", query=RemoveFileQuery, response=RemoveFileResponse)
-async def remove_file(request: web.Request, query: RemoveFileQuery) -> RemoveFileResponse:
+@router.delete(ONE + "/data/{file_hash}", query=RemoveFileQuery, response=FileRemoval)
+async def remove_file(request: web.Request, query: RemoveFileQuery) -> FileRemoval:
     """Remove a file from a dataset and exactly its chunks from the database."""
-    removal = await run_blocking(
+    return await run_blocking(
         _store(request).remove_file,
         project_ref(request),
         request.match_info["dataset"],
         request.match_info["file_hash"],
         remove_from_disk=query.remove_from_disk,
-    )
-    return RemoveFileResponse(
-        file_hash=removal.file_hash,
-        dataset=removal.dataset,
-        removed_chunks=removal.removed_chunks,
-        removed_from_disk=removal.removed_from_disk,
-        kept_for=removal.kept_for,
     )

@@ -7,9 +7,10 @@ import os
 
 from aiohttp import web
 
+from llamafarm_core.health import HealthStatus
 from llamafarm_server.api import Router
 from llamafarm_server.context import HEALTH_CHECKS, SETTINGS, NamedCheck
-from llamafarm_server.schemas.system import Health, HealthStatus, Liveness
+from llamafarm_server.schemas.system import Health, Liveness
 
 router = Router("Health")
 CHECK_TIMEOUT_S = 3.0
@@ -36,7 +37,7 @@ async def health(request: web.Request) -> Health:
     for spec_name, ours in SPEC_NAMES.items():
         if ours in services:
             services[spec_name] = services[ours]
-    return Health(status=HealthStatus.worst(list(services.values())), services=services, details=details)
+    return Health(status=HealthStatus.worst(services.values()), services=services, details=details)
 
 
 @router.get("/health/liveness", response=Liveness)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from aiohttp import web
 
 from llamafarm_core.projects import Project
@@ -16,16 +14,11 @@ from llamafarm_server.api import Router, run_blocking
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
 from llamafarm_server.schemas.rag import (
     HealthQuery,
-    RagDatabase,
-    RagDatabaseHealth,
     RagDatabaseList,
-    RagDocument,
     RagDocumentList,
-    RagHealthResponse,
     RagQueryBody,
     RagQueryResponse,
     RagResult,
-    RagStats,
 )
 
 router = Router("RAG")
@@ -93,20 +86,12 @@ async def rag_query(request: web.Request, body: RagQueryBody) -> RagQueryRespons
     return _response(result)
 
 
-@router.get(BASE + "/health", query=HealthQuery, response=RagHealthResponse)
-async def rag_health(request: web.Request, query: HealthQuery) -> RagHealthResponse:
+@router.get(BASE + "/health", query=HealthQuery, response=inventory.RagHealth)
+async def rag_health(request: web.Request, query: HealthQuery) -> inventory.RagHealth:
     """Health of every database (or ``?database=``): counts, size, whether the embedder loads."""
     project = await _project(request)
     app = request.app
-    report = await run_blocking(inventory.health, app[SETTINGS], app[REGISTRY], project, query.database)
-    return RagHealthResponse(
-        status=report.status.value,
-        databases=[RagDatabaseHealth(**{**asdict(d), "status": d.status.value}) for d in report.databases],
-    )
-
-
-def _database(summary: inventory.DatabaseSummary) -> RagDatabase:
-    return RagDatabase.model_validate(asdict(summary))
+    return await run_blocking(inventory.health, app[SETTINGS], app[REGISTRY], project, query.database)
 
 
 @router.get(BASE + "/databases", response=RagDatabaseList)
@@ -116,9 +101,7 @@ async def rag_databases(request: web.Request) -> RagDatabaseList:
     app = request.app
     items = await run_blocking(inventory.databases, app[SETTINGS], app[REGISTRY], project)
     default = next((d.name for d in items if d.is_default), None)
-    return RagDatabaseList(
-        databases=[_database(d) for d in items], default_database=default, total=len(items)
-    )
+    return RagDatabaseList(databases=items, default_database=default, total=len(items))
 
 
 @router.get(BASE + "/databases/{database}/documents", response=RagDocumentList)
@@ -130,22 +113,15 @@ async def rag_documents(request: web.Request) -> RagDocumentList:
     docs = await run_blocking(inventory.documents, app[SETTINGS], app[REGISTRY], project, name)
     return RagDocumentList(
         database=name,
-        documents=[RagDocument.model_validate(asdict(d)) for d in docs],
+        documents=docs,
         total=len(docs),
         total_chunks=sum(d.chunk_count for d in docs),
     )
 
 
-@router.get(BASE + "/stats", response=RagStats)
-async def rag_stats(request: web.Request) -> RagStats:
+@router.get(BASE + "/stats", response=inventory.RagStats)
+async def rag_stats(request: web.Request) -> inventory.RagStats:
     """Totals over the project's databases."""
     project = await _project(request)
     app = request.app
-    stats = await run_blocking(inventory.stats, app[SETTINGS], app[REGISTRY], project)
-    return RagStats(
-        database_count=stats.database_count,
-        document_count=stats.document_count,
-        chunk_count=stats.chunk_count,
-        size_bytes=stats.size_bytes,
-        databases=[_database(d) for d in stats.databases],
-    )
+    return await run_blocking(inventory.stats, app[SETTINGS], app[REGISTRY], project)

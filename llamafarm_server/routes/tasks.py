@@ -7,12 +7,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from llamafarm_core.errors import ServiceUnavailable
+from llamafarm_core.health import HealthStatus
 from llamafarm_core.jobs.connection import describe_url
 from llamafarm_core.jobs.records import TaskView
 from llamafarm_core.jobs.service import JobService
 from llamafarm_server.api import Router, run_blocking
 from llamafarm_server.context import HEALTH_CHECKS, PROJECTS, REGISTRY, SETTINGS, NamedCheck, project_ref
-from llamafarm_server.schemas.system import HealthStatus
 from llamafarm_server.schemas.tasks import (
     CancelResponse,
     TaskList,

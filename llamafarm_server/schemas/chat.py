@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from llamafarm_core.chat.rag import Source
+from llamafarm_core.limits import Fraction, Penalty, SamplingTopK, Temperature, TokenCount
+
 
 class ContentPart(BaseModel):
     """A part of a message's content. Text parts are joined; other kinds (``image_url``,
@@ -88,15 +91,15 @@ class ChatCompletionRequest(BaseModel):
     model: str | None = Field(None, description="a runtime.models[].name; default: the project's default")
     stream: bool = False
     stream_options: StreamOptions | None = None
-    temperature: float | None = Field(None, ge=0, le=2)
-    max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1, description="newer OpenAI name of max_tokens")
-    top_p: float | None = Field(None, ge=0, le=1)
-    top_k: int | None = Field(None, ge=0)
+    temperature: Temperature | None = None
+    max_tokens: TokenCount | None = None
+    max_completion_tokens: TokenCount | None = Field(None, description="newer OpenAI name of max_tokens")
+    top_p: Fraction | None = None
+    top_k: SamplingTopK | None = None
     stop: str | list[str] | None = None
     seed: int | None = None
-    presence_penalty: float | None = Field(None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
     n: int | None = Field(None, ge=1, description="only 1 is supported")
     tools: list[dict[str, Any]] | None = Field(
         None, description="function tools the model may call; calls to them come back as tool_calls"
@@ -113,7 +116,7 @@ class ChatCompletionRequest(BaseModel):
     rag_enabled: bool | None = Field(None, description="default: on when the project has a database")
     database: str | None = Field(None, description="the database to retrieve from")
     rag_top_k: int | None = Field(None, ge=1, le=100, description="how many chunks to retrieve")
-    rag_score_threshold: float | None = Field(None, ge=0, le=1, description="minimum score of a chunk")
+    rag_score_threshold: Fraction | None = Field(None, description="minimum score of a chunk")
 
     @model_validator(mode="after")
     def _stop_list(self) -> ChatCompletionRequest:
@@ -172,18 +175,6 @@ class UsageOut(BaseModel):
     total_tokens: int
 
 
-class SourceOut(BaseModel):
-    """A retrieved chunk the answer used."""
-
-    content: str
-    score: float
-    filename: str | None = None
-    page: int | None = None
-    chunk_id: str
-    document_id: str | None = None
-    chunk_index: int | None = None
-
-
 class ChatCompletionResponse(BaseModel):
     """OpenAI's ``chat.completion`` plus ``sources`` (empty when RAG was off or found nothing)."""
 
@@ -193,7 +184,7 @@ class ChatCompletionResponse(BaseModel):
     model: str
     choices: list[Choice]
     usage: UsageOut
-    sources: list[SourceOut] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
     tool_calls_made: list[ToolRunOut] = Field(
         default_factory=list, description="the MCP tool calls the server ran during this turn"
     )
@@ -202,7 +193,7 @@ class ChatCompletionResponse(BaseModel):
 class ChatMessageOut(BaseModel):
     role: str
     content: str
-    sources: list[SourceOut] | None = Field(
+    sources: list[Source] | None = Field(
         default=None, description="with include_sources=true: the sources of this answer (assistant messages)"
     )
 

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class DatasetFileDetail(BaseModel):
-    hash: str
-    original_filename: str | None
-    size: int
-    timestamp: float | None
-    mime_type: str | None
-    processed: bool
-    status: str = Field(description="pending, processed or failed")
-    chunks: int
-    stored: bool = Field(description="False when the file's content is missing from storage")
-    reason: str | None = None
+from llamafarm_core.datasets.models import FileDetail
 
 
 class DatasetDetails(BaseModel):
     total_files: int
     total_size_bytes: int
-    file_details: list[DatasetFileDetail]
+    file_details: list[FileDetail]
 
 
 class DatasetBody(BaseModel):
@@ -124,17 +113,6 @@ class ProcessResponse(BaseModel):
 
 class RemoveFileQuery(BaseModel):
     remove_from_disk: bool = Field(False, description="Also delete the stored file if no dataset uses it")
-
-
-class RemoveFileResponse(BaseModel):
-    file_hash: str
-    dataset: str
-    removed_chunks: int
-    removed_from_disk: bool
-    kept_for: list[str] = Field(
-        default_factory=list,
-        description="Datasets on the same database that still hold the file (chunks kept)",
-    )
 
 
 class UploadForm(BaseModel):

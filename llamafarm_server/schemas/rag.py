@@ -6,6 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from llamafarm_core.limits import Fraction, TokenCount, TopK
+from llamafarm_core.retrieval.inventory import DatabaseSummary, StoredDocument
+
 
 class RagQueryBody(BaseModel):
     """``POST …/rag/query``. Every field but ``query`` is optional; see docs/retrieval.md."""
@@ -16,12 +19,8 @@ class RagQueryBody(BaseModel):
     database: str | None = Field(
         None, description="Database name (default: rag.default_database, else the first)."
     )
-    top_k: int | None = Field(
-        None, ge=1, le=1000, description="Results to return (default: the strategy's, else 5)."
-    )
-    score_threshold: float | None = Field(
-        None, ge=0, le=1, description="Minimum score; scores are in [0, 1]."
-    )
+    top_k: TopK | None = Field(None, description="Results to return (default: the strategy's, else 5).")
+    score_threshold: Fraction | None = Field(None, description="Minimum score; scores are in [0, 1].")
     retrieval_strategy: str | None = Field(
         None,
         description="A configured strategy name of the database, or a strategy type (basic, hybrid, bm25, …).",
@@ -31,13 +30,13 @@ class RagQueryBody(BaseModel):
         description='{"key": value} equal, {"key": [v1, v2]} in, {"key": {"$ne"|"$in"|"$nin"|"$gt"|"$gte"|"$lt"|"$lte": v}}.',
     )
     distance_metric: str | None = Field(None, description="cosine, dot, euclidean or manhattan.")
-    hybrid_alpha: float | None = Field(
-        None, ge=0, le=1, description="Vector weight against BM25: 1 vector only, 0 BM25 only."
+    hybrid_alpha: Fraction | None = Field(
+        None, description="Vector weight against BM25: 1 vector only, 0 BM25 only."
     )
     rerank_model: str | None = Field(None, description="Local path of a sentence-transformers CrossEncoder.")
     query_expansion: bool | None = Field(None, description="Also search LLM-written variants of the query.")
-    max_tokens: int | None = Field(
-        None, ge=1, description="Token budget of the returned contents, in rank order."
+    max_tokens: TokenCount | None = Field(
+        None, description="Token budget of the returned contents, in rank order."
     )
 
 
@@ -63,73 +62,14 @@ class HealthQuery(BaseModel):
     database: str | None = None
 
 
-class RagDatabaseHealth(BaseModel):
-    name: str
-    status: str
-    document_count: int
-    chunk_count: int
-    lexical_chunk_count: int
-    size_bytes: int
-    embedder: str | None
-    embedder_model: str | None
-    embedder_loads: bool | None
-    issues: list[str]
-
-
-class RagHealthResponse(BaseModel):
-    status: str
-    databases: list[RagDatabaseHealth]
-
-
-class RagStrategy(BaseModel):
-    name: str
-    type: str
-    default: bool
-
-
-class RagDatabase(BaseModel):
-    name: str
-    type: str
-    is_default: bool
-    embedding_strategy: str | None
-    embedder: str | None
-    embedder_model: str | None
-    retrieval_strategies: list[RagStrategy]
-    default_retrieval_strategy: str | None
-    datasets: list[str]
-    document_count: int
-    chunk_count: int
-    lexical_chunk_count: int
-    size_bytes: int
-
-
 class RagDatabaseList(BaseModel):
-    databases: list[RagDatabase]
+    databases: list[DatabaseSummary]
     default_database: str | None
     total: int
 
 
-class RagDocument(BaseModel):
-    document_id: str
-    file_hash: str
-    filename: str
-    chunk_count: int
-    lexical_chunk_count: int
-    size: int | None
-    mime_type: str | None
-    datasets: list[str]
-
-
 class RagDocumentList(BaseModel):
     database: str
-    documents: list[RagDocument]
+    documents: list[StoredDocument]
     total: int
     total_chunks: int
-
-
-class RagStats(BaseModel):
-    database_count: int
-    document_count: int
-    chunk_count: int
-    size_bytes: int
-    databases: list[RagDatabase]

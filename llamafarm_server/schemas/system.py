@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from enum import Enum
-
 from pydantic import BaseModel, Field
+
+from llamafarm_core.health import HealthStatus
 
 
 class Hello(BaseModel):
@@ -13,17 +13,6 @@ class Info(BaseModel):
     version: str
     data_directory: str
     ui: str = Field("/ui/", description="Path of the web UI served by this server")
-
-
-class HealthStatus(str, Enum):
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    UNHEALTHY = "unhealthy"
-
-    @classmethod
-    def worst(cls, statuses: list[HealthStatus]) -> HealthStatus:
-        order = [cls.HEALTHY, cls.DEGRADED, cls.UNHEALTHY]
-        return max(statuses, key=order.index, default=cls.HEALTHY)
 
 
 class Health(BaseModel):
