@@ -60,7 +60,7 @@ async def create_project(request: web.Request, body: CreateProject) -> ProjectRe
 
 
 @router.get(ONE, response=ProjectResponse)
-async def get_project(request: web.Request) -> ProjectResponse:
+async def get_project(request: web.Request) -> web.Response:
     """Get a project and its config (with an ETag for If-Match)."""
     ref, store = project_ref(request), request.app[PROJECTS]
     # the ETag first: if a write slips in between, the ETag is older than the config and a

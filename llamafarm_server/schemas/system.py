@@ -12,7 +12,7 @@ class Hello(BaseModel):
 class Info(BaseModel):
     version: str
     data_directory: str
-    ui: str = Field("/ui/", description="Path of the web UI served by this server")
+    ui: str = Field(default="/ui/", description="Path of the web UI served by this server")
 
 
 class Health(BaseModel):
