@@ -192,7 +192,14 @@ def main() -> None:
     ap.add_argument("--sample", type=float, default=30.0, help="seconds between RSS samples")
     ap.add_argument("--seed-docs", type=int, default=50, help="abstracts processed before the clock starts")
     ap.add_argument("--max-files", type=int, default=150, help="files in the dataset at most (steady state)")
+    ap.add_argument(
+        "--only", choices=list(MIX), action="append", help="run only these operations (repeatable)"
+    )
     args = ap.parse_args()
+    if args.only:  # e.g. to find which operation makes a process grow
+        for op in list(MIX):
+            if op not in args.only:
+                del MIX[op]
     docs = read_docs()
     queries = read_queries()
     with tempfile.TemporaryDirectory(prefix="lf-soak-") as tmp:
