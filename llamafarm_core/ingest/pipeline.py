@@ -291,7 +291,10 @@ class _Run:
         source = self.blobs.source(file_hash) if file_hash in self.members else None
         if source is None or not self.claims.try_claim(file_hash):
             self.results[file_hash] = FileResult(
-                file_hash, source.filename if source else None, FileStatus.FAILED, embedder=self.embedder
+                hash=file_hash,
+                filename=source.filename if source else None,
+                status=FileStatus.FAILED,
+                embedder=self.embedder,
             )
             self.results[file_hash].reason = reason
             return
@@ -304,7 +307,7 @@ class _Run:
 
     def _triage(self, file_hash: str) -> _Pending | None:
         """Decide what to do with a file: fail it now, skip it, or process it."""
-        result = FileResult(file_hash, None, FileStatus.FAILED, embedder=self.embedder)
+        result = FileResult(hash=file_hash, filename=None, status=FileStatus.FAILED, embedder=self.embedder)
         if file_hash not in self.members:
             result.reason = f"file {file_hash[:80]} is not in dataset {self.dataset.name!r}"
             self.results[file_hash] = result
@@ -334,9 +337,9 @@ class _Run:
         fp = fingerprint(parsers, extractors, self.handle.database)
         if previous and previous.status == ProcessingStatus.PROCESSED and previous.fingerprint == fp:
             self.results[file_hash] = FileResult(
-                file_hash,
-                source.filename,
-                FileStatus.SKIPPED,
+                hash=file_hash,
+                filename=source.filename,
+                status=FileStatus.SKIPPED,
                 parser=previous.parser,
                 extractors=list(previous.extractors),
                 chunks=previous.chunk_count,
@@ -429,7 +432,10 @@ class _Run:
             result = self._result(prepared, FileStatus.FAILED)
         else:
             result = FileResult(
-                item.source.file_hash, item.source.filename, FileStatus.FAILED, embedder=self.embedder
+                hash=item.source.file_hash,
+                filename=item.source.filename,
+                status=FileStatus.FAILED,
+                embedder=self.embedder,
             )
             result.warnings = list(warnings or [])
         result.reason = reason

@@ -4,47 +4,48 @@ return these dicts; the server answers with them)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 
 class FileStatus(str, Enum):
+    """A file's status in a processing run: a run ends each file processed, skipped or
+    failed; a queued task (:mod:`llamafarm_core.jobs`) also shows the states before that."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    RETRY = "retry"
     PROCESSED = "processed"
     SKIPPED = "skipped"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def done(self) -> bool:
+        return self in (FileStatus.PROCESSED, FileStatus.SKIPPED, FileStatus.FAILED)
 
 
-@dataclass
-class FileResult:
-    """The outcome for one file: the ``details[]`` entry of the process response."""
+class FileResult(BaseModel):
+    """The outcome for one file: the ``details[]`` entry of the process response (this model
+    is the response's too; its field order is the wire format)."""
 
     hash: str
     filename: str | None
-    status: FileStatus
+    status: FileStatus = Field(description="processed, skipped or failed (pending… while queued)")
     parser: str | None = None
-    extractors: list[str] = field(default_factory=list)
+    extractors: list[str] = Field(default_factory=list)
     chunks: int = 0
     chunk_size: int | None = None
     embedder: str | None = None
     reason: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "hash": self.hash,
-            "filename": self.filename,
-            "status": self.status.value,
-            "parser": self.parser,
-            "extractors": list(self.extractors),
-            "chunks": self.chunks,
-            "chunk_size": self.chunk_size,
-            "embedder": self.embedder,
-            "warnings": list(self.warnings),
-        }
-        if self.reason is not None:
-            data["reason"] = self.reason
-        return data
+        """JSON-ready, without ``reason`` when there is none (what a job returns)."""
+        return self.model_dump(mode="json", exclude={"reason"} if self.reason is None else None)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llamafarm_core.errors import NotFound
 from llamafarm_core.fsutil import atomic_write_json, read_json
+from llamafarm_core.ingest.results import FileStatus
 from llamafarm_core.settings import Settings
 
 _TASK_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -37,20 +38,6 @@ class TaskState(str, Enum):
     @property
     def terminal(self) -> bool:
         return self in (TaskState.SUCCESS, TaskState.FAILURE)
-
-
-class FileStatus(str, Enum):
-    PENDING = "pending"
-    PROCESSING = "processing"
-    RETRY = "retry"
-    PROCESSED = "processed"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def done(self) -> bool:
-        return self in (FileStatus.PROCESSED, FileStatus.SKIPPED, FileStatus.FAILED)
 
 
 class FileDetail(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from llamafarm_core.datasets.models import FileDetail
+from llamafarm_core.ingest.results import FileResult
 
 
 class DatasetDetails(BaseModel):
@@ -87,19 +88,6 @@ class ProcessQuery(BaseModel):
     async_processing: bool = Field(False, description="Queue the work and answer with a task id")
 
 
-class ProcessDetail(BaseModel):
-    hash: str
-    filename: str | None
-    status: str = Field(description="processed, skipped or failed")
-    parser: str | None = None
-    extractors: list[str] = Field(default_factory=list)
-    chunks: int = 0
-    chunk_size: int | None = None
-    embedder: str | None = None
-    reason: str | None = None
-    warnings: list[str] = Field(default_factory=list)
-
-
 class ProcessResponse(BaseModel):
     message: str
     processed_files: int
@@ -107,7 +95,7 @@ class ProcessResponse(BaseModel):
     failed_files: int
     strategy: str
     database: str
-    details: list[ProcessDetail]
+    details: list[FileResult]
     task_id: str | None = None
 
 
