@@ -34,6 +34,13 @@ def main() -> None:
     import matplotlib.pyplot as plt
 
     peers, scaleout, latency = load("peers"), load("scaleout"), load("query_latency")
+    if peers is None and (ours := load("ingest")) is not None:  # ours only (no peers run yet)
+        peers = {
+            "docs": ours["docs"],
+            "runs": [
+                {**r, "label": f"LlamaFarm ({r['label']}), upload + process via HTTP"} for r in ours["runs"]
+            ],
+        }
     panels = [p for p in (peers, scaleout, latency) if p]
     if not panels:
         raise SystemExit("nothing in bench/results/: run the bench scripts first")
