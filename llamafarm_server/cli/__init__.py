@@ -34,9 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from llamafarm_server.cli.output import error
+    from llamafarm_server.cli.project_file import UsageError, resolve_project
     from llamafarm_server.client import ClientError
 
     args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "project_from_cwd", False):
+            resolve_project(args)
+    except UsageError as err:
+        error(f"error: {err}")
+        return 2
     try:
         return int(args.func(args) or 0)
     except ClientError as err:

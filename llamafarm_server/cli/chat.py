@@ -15,6 +15,7 @@ from typing import Any
 
 from llamafarm_server.cli.client import CliError, add_server_arg, client_of
 from llamafarm_server.cli.output import emit_json, err, error, out, print_table
+from llamafarm_server.cli.project_file import add_project_args
 from llamafarm_server.client import ChatTurn, ClientError, LlamaFarmClient
 
 HELP = """commands:
@@ -27,11 +28,11 @@ HELP = """commands:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help="chat with a project's model (interactive without a message)")
-    p.add_argument("namespace")
-    p.add_argument("project")
+    add_project_args(p)
     p.add_argument(
         "message", nargs="?", default=None, help="one message ('-' reads it from stdin); none: interactive"
     )
+    p.set_defaults(optional_tail="message")
     p.add_argument("--session", default=None, help="continue this session (default: a new one)")
     p.add_argument("--no-session", action="store_true", help="stateless: no history is kept")
     p.add_argument("--no-rag", action="store_true", help="don't retrieve context from the project's database")

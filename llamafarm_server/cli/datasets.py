@@ -8,6 +8,7 @@ import sys
 from llamafarm_server.cli.client import CliError, add_server_arg, client_of
 from llamafarm_server.cli.output import emit_json, human_bytes, out, print_table
 from llamafarm_server.cli.progress import upload_bar, watch_task
+from llamafarm_server.cli.project_file import add_project_args
 from llamafarm_server.client import LlamaFarmClient, UploadSummary
 
 
@@ -28,8 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     upload = dsub.add_parser("upload", help="upload files, directories (recursively) and globs")
     _project_args(upload)
-    upload.add_argument("dataset")
+    upload.add_argument("dataset", nargs="?", metavar="DATASET")
     upload.add_argument("paths", nargs="+", help="files, directories or globs ('docs/**/*.pdf')")
+    upload.add_argument(
+        "--to",
+        default=None,
+        metavar="DATASET",
+        help="the dataset, in a folder with llamafarm.yaml: then every argument is a path",
+    )
     upload.add_argument("--batch-files", type=int, default=None, help="files per request (default 200)")
     upload.add_argument("--batch-mb", type=float, default=None, help="MB per request (default 32)")
     upload.set_defaults(func=_upload)
@@ -54,8 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _project_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("namespace")
-    parser.add_argument("project")
+    add_project_args(parser)
     add_server_arg(parser)
 
 

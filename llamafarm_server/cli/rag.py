@@ -8,6 +8,7 @@ from typing import Any
 
 from llamafarm_server.cli.client import CliError, add_server_arg, call, show
 from llamafarm_server.cli.output import error, print_table
+from llamafarm_server.cli.project_file import add_project_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,8 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     psub = p.add_subparsers(dest="action", required=True)
 
     q = psub.add_parser("query", help="search a database")
-    q.add_argument("namespace")
-    q.add_argument("project")
+    add_project_args(q)
     q.add_argument("query")
     q.add_argument("--database", default=None)
     q.add_argument("--strategy", dest="retrieval_strategy", default=None, help="configured name or type")
@@ -37,20 +37,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=_query)
 
     health = psub.add_parser("health", help="health of the databases")
-    health.add_argument("namespace")
-    health.add_argument("project")
+    add_project_args(health)
     health.add_argument("--database", default=None)
     health.set_defaults(func=_health)
 
     for action, func, text in (("databases", _databases, "list the databases"), ("stats", _stats, "totals")):
         c = psub.add_parser(action, help=text)
-        c.add_argument("namespace")
-        c.add_argument("project")
+        add_project_args(c)
         c.set_defaults(func=func)
 
     docs = psub.add_parser("documents", help="files stored in a database")
-    docs.add_argument("namespace")
-    docs.add_argument("project")
+    add_project_args(docs)
     docs.add_argument("database")
     docs.set_defaults(func=_documents)
     for parser in psub.choices.values():

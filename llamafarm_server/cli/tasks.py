@@ -9,6 +9,7 @@ from llamafarm_server.cli.client import CliError, add_server_arg, client_of
 from llamafarm_server.cli.datasets import report_task
 from llamafarm_server.cli.output import emit_json, out, print_table
 from llamafarm_server.cli.progress import watch_task
+from llamafarm_server.cli.project_file import add_project_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,21 +17,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     tsub = p.add_subparsers(dest="action", required=True)
 
     ls = tsub.add_parser("list", help="the newest tasks")
-    ls.add_argument("namespace")
-    ls.add_argument("project")
+    add_project_args(ls)
     ls.add_argument("--limit", type=int, default=20)
     ls.set_defaults(func=_list)
 
     show = tsub.add_parser("show", help="a task's state and per-file results")
-    show.add_argument("namespace")
-    show.add_argument("project")
+    add_project_args(show)
     show.add_argument("task_id")
     show.add_argument("--wait", action="store_true", help="follow it with a progress bar until it ends")
     show.set_defaults(func=_show)
 
     cancel = tsub.add_parser("cancel", help="cancel the files that haven't started")
-    cancel.add_argument("namespace")
-    cancel.add_argument("project")
+    add_project_args(cancel)
     cancel.add_argument("task_id")
     cancel.set_defaults(func=_cancel)
     for q in (ls, show, cancel):
