@@ -2,7 +2,8 @@
 
 ``{project}/`` (``$LF_DATA_DIR/projects/{namespace}/{project}/``)::
 
-    llamafarm.yaml                 the config; datasets[].files lists member file hashes
+    llamafarm.yaml                 the config (datasets[].files is not written here: see below)
+    members.sqlite                 dataset membership, file hashes in order (llamafarm_core.membership)
     files/{sha256}                 uploaded content, stored once per project (content-addressed)
     files/{sha256}.json            its metadata record (original_filename, size, mime_type, timestamp)
     datasets/{dataset}/state/{sha256}.json   per-file processing state of that dataset

@@ -1,5 +1,6 @@
-"""Datasets of a project: membership lives in ``llamafarm.yaml`` (``datasets[].files``),
-content in the project's blob store, processing state per dataset.
+"""Datasets of a project: membership lives in the project's member index
+(:mod:`llamafarm_core.membership`, reported as ``datasets[].files``), content in the
+project's blob store, processing state per dataset.
 
 Sharing rules (a file's chunks are keyed by its hash, so they are shared too):
 - the same content is stored once per project, whatever the number of datasets holding it;
@@ -190,28 +191,21 @@ class DatasetStore:
         return StoredUpload(record, created, filename)
 
     def add_members(self, ref: ProjectRef, dataset: str, uploads: list[StoredUpload]) -> list[UploadResult]:
-        """Add stored uploads to a dataset in ONE config edit (a bulk upload is one edit,
-        not one per file). Content already in the dataset — before, or earlier in this
-        list — is ``skipped``. If the dataset is gone, files stored for nothing are removed."""
-        try:
-            with self.projects.edit(ref) as project:
-                ds = find_dataset(project, dataset)
-                members = list(ds.files)
-                skipped = []
-                for up in uploads:
-                    skipped.append(up.record.hash in members)
-                    if not skipped[-1]:
-                        members.append(up.record.hash)
-                if len(members) != len(ds.files):
-                    ds.files = members
-        except NotFound:
-            config = self.projects.get(ref).config
+        """Add stored uploads to a dataset in ONE index transaction (a bulk upload is one
+        commit, not one per file; the YAML is not rewritten). Content already in the
+        dataset — before, or earlier in this list — is ``skipped``. If the dataset is gone,
+        files stored for nothing are removed."""
+        check_name(dataset, "dataset name")
+        skipped = self.projects.add_members(ref, dataset, [up.record.hash for up in uploads])
+        if skipped is None:
+            project = self.projects.get(ref)
             blobs = self._layout_blobs(ref)
             for up in uploads:
-                if up.created and not holders(config, up.record.hash):
+                if up.created and not holders(project.config, up.record.hash):
                     blobs.remove(up.record.hash)
-            raise
-        states = StateStore(ProjectLayout(project.path), dataset)
+            find_dataset(project, dataset)  # the 404 naming the known datasets
+            raise NotFound(f"dataset {dataset!r} not found in project {ref.namespace}/{ref.name}")
+        states = StateStore(ProjectLayout(self.projects.project_dir(ref)), dataset)
         results = []
         for up, was_member in zip(uploads, skipped, strict=True):
             state = states.get(up.record.hash) if was_member else None
@@ -245,12 +239,12 @@ class DatasetStore:
     ) -> FileRemoval:
         """Take a file out of a dataset and its chunks out of the dataset's database."""
         check_file_hash(file_hash)
-        with self.projects.edit(ref) as project:
-            ds = find_dataset(project, dataset)
-            if file_hash not in ds.files:
-                raise NotFound(f"file {file_hash} is not in dataset {dataset!r}")
-            ds.files = [h for h in ds.files if h != file_hash]
+        check_name(dataset, "dataset name")
+        was_member = self.projects.remove_member(ref, dataset, file_hash)
         project = self.projects.get(ref)
+        ds = find_dataset(project, dataset)
+        if not was_member:
+            raise NotFound(f"file {file_hash} is not in dataset {dataset!r}")
         db_name = database_of(project.config.rag, ds)
         kept_for = holders(project.config, file_hash, database=db_name) if db_name else []
         states = StateStore(ProjectLayout(project.path), dataset)
@@ -277,10 +271,7 @@ class DatasetStore:
 
     def _restore_member(self, ref: ProjectRef, dataset: str, file_hash: str) -> None:
         """Undo a membership removal whose chunk deletion failed (the chunks are still there)."""
-        with self.projects.edit(ref) as project:
-            ds = project.config.dataset(dataset)
-            if ds is not None and file_hash not in ds.files:
-                ds.files = [*ds.files, file_hash]
+        self.projects.add_members(ref, dataset, [file_hash])
 
 
 def _is_hash(value: str) -> bool:

@@ -166,7 +166,7 @@ async def chat_completions(request: web.Request, body: ChatCompletionRequest) ->
     check_chat_limits(body, request.app[SETTINGS])
     session_id = _session_id(request)
     chat = _chat_input(body, session_id)
-    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    project = await run_blocking(request.app[PROJECTS].get_bare, project_ref(request))
     ctx = ChatContext(
         request.app[SETTINGS], request.app[REGISTRY], project, request.app[SESSIONS], request.app[MCP]
     )
@@ -286,7 +286,7 @@ def _completion_id() -> str:
 @router.get(f"{BASE}/sessions", query=SessionListQuery, response=SessionList)
 async def list_sessions(request: web.Request, query: SessionListQuery) -> SessionList:
     """The project's live sessions, most recently used first, with the ids clients sent."""
-    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    project = await run_blocking(request.app[PROJECTS].get_bare, project_ref(request))
     found = await run_blocking(request.app[SESSIONS].summaries, project.path, query.limit)
     return SessionList(
         total=len(found),
@@ -313,7 +313,7 @@ async def session_history(request: web.Request, query: HistoryQuery) -> web.Resp
     """The stored messages of a session (user and assistant turns, no retrieved context);
     ``include_sources=true`` adds each answer's ``sources``."""
     session_id = check_session_id(request.match_info["session_id"])
-    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    project = await run_blocking(request.app[PROJECTS].get_bare, project_ref(request))
     store = request.app[SESSIONS]
     session = await run_blocking(store.get, project.path, session_id)
     sources = await run_blocking(store.sources, project.path, session) if query.include_sources else {}
@@ -336,7 +336,7 @@ async def session_history(request: web.Request, query: HistoryQuery) -> web.Resp
 async def delete_session(request: web.Request) -> MessageResponse:
     """Delete one session and its history."""
     session_id = check_session_id(request.match_info["session_id"])
-    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    project = await run_blocking(request.app[PROJECTS].get_bare, project_ref(request))
     async with request.app[TURN_LOCKS].hold(f"{project.path}\0{session_id}"):
         await run_blocking(request.app[SESSIONS].delete, project.path, session_id)
     return MessageResponse(message=f"Session {session_id} deleted")
@@ -345,6 +345,6 @@ async def delete_session(request: web.Request) -> MessageResponse:
 @router.delete(f"{BASE}/sessions", response=DeletedSessions)
 async def delete_sessions(request: web.Request) -> DeletedSessions:
     """Delete every session of the project."""
-    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    project = await run_blocking(request.app[PROJECTS].get_bare, project_ref(request))
     count = await run_blocking(request.app[SESSIONS].delete_all, project.path)
     return DeletedSessions(message=f"Deleted {count} session(s)", count=count)

@@ -14,7 +14,7 @@ router = Router("Models")
 @router.get("/v1/projects/{namespace}/{project}/models", response=ModelList)
 async def list_models(request: web.Request) -> ModelList:
     """List the project's configured models; the default one has ``default: true``."""
-    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    project = await run_blocking(request.app[PROJECTS].get_bare, project_ref(request))
     runtime = project.config.runtime
     default = runtime.default().name
     infos = [

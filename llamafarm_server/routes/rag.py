@@ -26,7 +26,8 @@ BASE = "/v1/projects/{namespace}/{project}/rag"
 
 
 async def _project(request: web.Request) -> Project:
-    return await run_blocking(request.app[PROJECTS].get, project_ref(request))
+    """The project without dataset members (their number must not cost a query anything)."""
+    return await run_blocking(request.app[PROJECTS].get_bare, project_ref(request))
 
 
 def _to_request(body: RagQueryBody) -> RetrievalRequest:
@@ -107,7 +108,7 @@ async def rag_databases(request: web.Request) -> RagDatabaseList:
 @router.get(BASE + "/databases/{database}/documents", response=RagDocumentList)
 async def rag_documents(request: web.Request) -> RagDocumentList:
     """The files stored in a database, with their chunk counts and original names."""
-    project = await _project(request)
+    project = await run_blocking(request.app[PROJECTS].get, project_ref(request))  # with members
     app = request.app
     name = request.match_info["database"]
     docs = await run_blocking(inventory.documents, app[SETTINGS], app[REGISTRY], project, name)

@@ -189,7 +189,7 @@ async def test_filename_with_path_parts_is_only_metadata(client, settings: Setti
     assert names == ["passwd", "evil.txt", "nulbyte.txt"]
     project_dir = settings.data_dir / "projects" / "acme" / "docs"
     stored = sorted(p.relative_to(project_dir).as_posix() for p in project_dir.rglob("*") if p.is_file())
-    assert all(p == "llamafarm.yaml" or p.startswith("files/") for p in stored), stored
+    assert all(p == "llamafarm.yaml" or p.startswith(("files/", "members.sqlite")) for p in stored), stored
     assert not (settings.data_dir / "etc").exists() and not (settings.data_dir.parent / "evil.txt").exists()
 
 
