@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
 from aiohttp import BodyPartReader, MultipartReader, hdrs, web
 
 from llamafarm_core.datasets import (
@@ -10,6 +13,7 @@ from llamafarm_core.datasets import (
     FileRemoval,
     StoredUpload,
     UploadResult,
+    UploadWriter,
     clean_filename,
     guess_mime_type,
 )
@@ -44,6 +48,10 @@ BASE = "/v1/projects/{namespace}/{project}/datasets"
 ONE = BASE + "/{dataset}"
 READ_CHUNK = 1 << 20
 MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around one file
+# A bulk request commits this many received files at once while the next ones stream in:
+# each commit keeps its order (fsync, rename, fsync'ed record), but concurrent fsyncs share
+# the file system's journal commits (bench/upload_many.py).
+COMMITS_IN_FLIGHT = 4
 
 
 def _store(request: web.Request) -> DatasetStore:
@@ -125,17 +133,42 @@ async def _multipart(request: web.Request) -> MultipartReader:
         raise BadRequest(f"malformed multipart body: {err}") from None
 
 
-async def _store_part(request: web.Request, ref: ProjectRef, part: BodyPartReader) -> StoredUpload:
-    """Stream one file part into the project's storage (not yet into a dataset)."""
+@dataclass
+class _Received:
+    """A file part's bytes in a temp file, not yet committed to storage."""
+
+    writer: UploadWriter
+    filename: str
+    mime_type: str
+
+
+async def _receive_part(request: web.Request, ref: ProjectRef, part: BodyPartReader) -> _Received:
+    """Stream one file part into a temp file (deleted again if this fails)."""
     if not part.filename:
         raise BadRequest(f"field {part.name!r} must be a file upload (a part with a filename)")
     filename = clean_filename(part.filename)
     mime_type = guess_mime_type(filename, part.headers.get(hdrs.CONTENT_TYPE))
-    store = _store(request)
-    with await run_blocking(store.writer, ref) as writer:
+    writer = await run_blocking(_store(request).writer, ref)
+    try:
         while chunk := await part.read_chunk(READ_CHUNK):
             await run_blocking(writer.write, chunk)
-        return await run_blocking(store.store_upload, ref, writer, filename, mime_type)
+    except BaseException:
+        await run_blocking(writer.abort)
+        raise
+    return _Received(writer, filename, mime_type)
+
+
+async def _commit(request: web.Request, ref: ProjectRef, received: _Received) -> StoredUpload:
+    """Move a received file into the project's storage (not yet into a dataset)."""
+    with received.writer as writer:
+        return await run_blocking(
+            _store(request).store_upload, ref, writer, received.filename, received.mime_type
+        )
+
+
+async def _store_part(request: web.Request, ref: ProjectRef, part: BodyPartReader) -> StoredUpload:
+    """Stream one file part into the project's storage (not yet into a dataset)."""
+    return await _commit(request, ref, await _receive_part(request, ref, part))
 
 
 def _upload_response(result: UploadResult) -> UploadResponse:
@@ -200,33 +233,53 @@ async def upload_files(request: web.Request) -> BulkUploadResponse:
         raise too_many_bytes
     reader = await _multipart(request)
     results: list[BulkFileResult] = []
-    stored: list[tuple[int, StoredUpload]] = []  # (position in results, upload)
-    parts = total_bytes = 0
-    while (part := await reader.next()) is not None:
-        parts += 1
-        if parts > settings.max_bulk_files + BULK_EXTRA_PARTS:
-            raise PayloadTooLarge(
-                f"bulk upload with more than {settings.max_bulk_files} files (LF_MAX_BULK_FILES); "
-                "nothing was added: send the files in smaller batches"
-            )
-        if not isinstance(part, BodyPartReader) or part.name not in ("files", "file"):
-            continue  # other fields are drained by reader.next()
-        if len(results) >= settings.max_bulk_files:
-            raise PayloadTooLarge(
-                f"bulk upload with more than {settings.max_bulk_files} files (LF_MAX_BULK_FILES); "
-                "nothing was added: send the files in smaller batches"
-            )
-        name = clean_filename(part.filename) if part.filename else None
+    commits: list[tuple[int, asyncio.Task[StoredUpload]]] = []  # (position in results, commit)
+    in_flight = asyncio.Semaphore(COMMITS_IN_FLIGHT)
+
+    async def commit(received: _Received) -> StoredUpload:
         try:
-            upload = await _store_part(request, ref, part)
+            return await _commit(request, ref, received)
+        finally:
+            in_flight.release()
+
+    parts = total_bytes = 0
+    try:  # receive each file; commit it in the background (at most COMMITS_IN_FLIGHT at once)
+        while (part := await reader.next()) is not None:
+            parts += 1
+            if parts > settings.max_bulk_files + BULK_EXTRA_PARTS:
+                raise PayloadTooLarge(
+                    f"bulk upload with more than {settings.max_bulk_files} files (LF_MAX_BULK_FILES); "
+                    "nothing was added: send the files in smaller batches"
+                )
+            if not isinstance(part, BodyPartReader) or part.name not in ("files", "file"):
+                continue  # other fields are drained by reader.next()
+            if len(results) >= settings.max_bulk_files:
+                raise PayloadTooLarge(
+                    f"bulk upload with more than {settings.max_bulk_files} files (LF_MAX_BULK_FILES); "
+                    "nothing was added: send the files in smaller batches"
+                )
+            name = clean_filename(part.filename) if part.filename else None
+            try:
+                received = await _receive_part(request, ref, part)
+            except LlamaFarmError as err:
+                results.append(BulkFileResult(filename=name, status="failed", reason=err.message))
+                continue
+            total_bytes += received.writer.size
+            if total_bytes > settings.max_bulk_bytes:
+                await run_blocking(received.writer.abort)
+                raise too_many_bytes
+            await in_flight.acquire()
+            commits.append((len(results), asyncio.create_task(commit(received))))
+            results.append(BulkFileResult(filename=name, status="stored"))
+    finally:  # also after a 413: no commit outlives the request
+        await asyncio.gather(*(task for _, task in commits), return_exceptions=True)
+    # Acknowledged below only after every commit (its fsyncs included) has ended.
+    stored: list[tuple[int, StoredUpload]] = []  # (position in results, upload)
+    for i, task in commits:
+        try:
+            stored.append((i, task.result()))
         except LlamaFarmError as err:
-            results.append(BulkFileResult(filename=name, status="failed", reason=err.message))
-            continue
-        stored.append((len(results), upload))
-        results.append(BulkFileResult(filename=name, status="stored"))
-        total_bytes += upload.record.size
-        if total_bytes > settings.max_bulk_bytes:
-            raise too_many_bytes
+            results[i] = BulkFileResult(filename=results[i].filename, status="failed", reason=err.message)
     if stored:  # one config edit for the whole request
         try:
             added = await run_blocking(_store(request).add_members, ref, dataset, [up for _, up in stored])
