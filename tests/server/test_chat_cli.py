@@ -12,8 +12,8 @@ from tests.conftest import ServerProcess
 from tests.core.chat.chat_projects import chat_config
 
 
-def test_chat_cli(server_process: ServerProcess) -> None:
-    url = server_process.url
+def test_chat_cli(cli_server: ServerProcess) -> None:
+    url = cli_server.url  # the CLI tests' shared server (namespace team is this module's)
     assert requests.post(f"{url}/v1/projects/team", json={"name": "bot"}, timeout=30).status_code == 201
     assert (
         requests.put(f"{url}/v1/projects/team/bot", json={"config": chat_config()}, timeout=30).status_code

@@ -25,8 +25,8 @@ def lf(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_datasets_commands(server_process: ServerProcess, tmp_path: Path) -> None:
-    s = server_process
+def test_datasets_commands(cli_server: ServerProcess, tmp_path: Path) -> None:
+    s = cli_server  # the CLI tests' shared server (namespace acme is this module's)
     assert lf(s, "projects", "create", "acme", "kb", "--template", "rag").returncode == 0
     created = lf(s, "datasets", "create", "acme", "kb", "notes")
     assert created.returncode == 0, created.stderr

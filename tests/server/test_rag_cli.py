@@ -12,7 +12,7 @@ import requests
 from tests.conftest import ServerProcess
 from tests.core.retrieval.corpus import DOCS, config
 
-NS, PROJECT = "cli", "rag"
+NS, PROJECT = "clirag", "rag"  # a namespace of its own on the CLI tests' shared server
 
 
 def run_cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,8 +40,8 @@ def process(server: ServerProcess) -> None:
     assert not task_id, "processing did not finish"
 
 
-def test_query_health_and_documents_from_the_command_line(server_process: ServerProcess) -> None:
-    server = server_process
+def test_query_health_and_documents_from_the_command_line(cli_server: ServerProcess) -> None:
+    server = cli_server
     assert (
         requests.post(f"{server.url}/v1/projects/{NS}", json={"name": PROJECT}, timeout=30).status_code == 201
     )
