@@ -95,7 +95,6 @@ async def test_registered_type_as_strategy_and_empty_database(rag_client) -> Non
         ({"query": "x", "score_threshold": 1.5}, 422, "score_threshold"),
         ({"query": "x", "hybrid_alpha": 2}, 422, "hybrid_alpha"),
         ({"query": "x", "max_tokens": 0}, 422, "max_tokens"),
-        ({"query": "x", "topk": 3}, 422, "topk"),
         ({"query": "x", "metadata_filters": "year=2020"}, 422, "metadata_filters"),
         ({"query": "x", "metadata_filters": {"year": {"$like": 1}}}, 422, "unknown operator"),
         ({"query": "x", "metadata_filters": {"year": {"$gt": "soon"}}}, 422, "needs a number"),
@@ -109,6 +108,14 @@ async def test_registered_type_as_strategy_and_empty_database(rag_client) -> Non
 async def test_bad_input(rag_client, body: dict[str, Any], status: int, fragment: str) -> None:  # type: ignore[no-untyped-def]
     data = await query(rag_client, body, status)
     assert set(data) == {"detail"} and fragment in data["detail"]
+
+
+async def test_a_misspelled_field_is_ignored_with_a_warning_that_names_it(rag_client) -> None:  # type: ignore[no-untyped-def]
+    resp = await rag_client.post(f"{BASE}/query", json={"query": "ZQ7", "topk": 1})
+    data = await resp.json()
+    assert resp.status == 200, data
+    assert "topk" in resp.headers["Warning"] and any("topk" in w for w in data["warnings"])
+    assert len(data["results"]) > 1  # top_k kept its default: the typo changed nothing
 
 
 async def test_malformed_json_unknown_project_and_no_rag(rag_client) -> None:  # type: ignore[no-untyped-def]
