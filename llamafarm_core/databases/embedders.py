@@ -10,7 +10,7 @@ from llamafarm_core import egress
 from llamafarm_core.components.embedder import Embedder
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.models import EmbeddingStrategy
-from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.plugins.registry import Registry, narrow
 
 
 class EmbedderCache:
@@ -34,9 +34,7 @@ class EmbedderCache:
         with self._lock:
             cached = self._items.get(key)
             if cached is None:
-                built_embedder = cls(built.config)
-                assert isinstance(built_embedder, Embedder)
-                cached = self._items[key] = built_embedder
+                cached = self._items[key] = narrow(cls(built.config), Embedder, where)
         egress.check_component(cached, where)
         return cached
 

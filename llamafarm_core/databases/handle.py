@@ -217,16 +217,15 @@ class DatabaseHandle:
 
     def _build(self) -> VectorStore:
         self.path.mkdir(parents=True, exist_ok=True)
-        store = self.registry.build(
+        return self.registry.build_as(
             PluginKind.VECTOR_STORE,
+            VectorStore,
             self.database.type,
             self.database.config,
             where=f"{self.where}.config",
             path=self.path,
             collection=self.name,
         )
-        assert isinstance(store, VectorStore)
-        return store
 
     # -- maintenance -----------------------------------------------------------------------
 

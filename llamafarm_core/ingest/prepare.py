@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from llamafarm_core.components.extractor import Extractor
-from llamafarm_core.components.parser import Parser
 from llamafarm_core.config.models import ExtractorRef, ParserRef
 from llamafarm_core.documents import CHUNK_INDEX, DOCUMENT_ID, FILE_HASH, FILENAME, Chunk, SourceFile
 from llamafarm_core.errors import LlamaFarmError
@@ -54,7 +52,6 @@ def parse_file(
     for ref in candidates:
         try:
             parser, config_warnings = components.parser(ref)
-            assert isinstance(parser, Parser)
             result = parser.parse(source)
         except Exception as err:  # one parser's failure (or bug) must not end the batch
             reasons.append(f"{ref.type}: {_describe(err)}")
@@ -108,7 +105,6 @@ def run_extractors(prepared: PreparedFile, refs: list[ExtractorRef], components:
         saved = [dict(c.metadata) for c in prepared.chunks]
         try:
             extractor, config_warnings = components.extractor(ref)
-            assert isinstance(extractor, Extractor)
             extractor.extract(prepared.chunks, prepared.source)
         except Exception as err:
             for chunk, metadata in zip(prepared.chunks, saved, strict=True):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.provider import ModelProvider
 from llamafarm_core.config.models import LlamaFarmConfig, RuntimeModel
@@ -39,11 +37,11 @@ def model_where(config: LlamaFarmConfig, model: RuntimeModel) -> str:
 def build_provider(registry: Registry, config: LlamaFarmConfig, model: RuntimeModel) -> ModelProvider:
     """Instantiate the provider plugin of ``model`` (cheap: clients and models load lazily)."""
     where = model_where(config, model)
-    provider = registry.build(
+    return registry.build_as(
         PluginKind.MODEL_PROVIDER,
+        ModelProvider,
         model.provider,
         model.provider_config or {},
         where=f"{where}.provider_config",
         model=model,
     )
-    return cast(ModelProvider, provider)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pluggy
 from pydantic import ValidationError
@@ -16,6 +16,8 @@ from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.config.envsubst import expand
 from llamafarm_core.config.loader import describe_validation_error
 from llamafarm_core.errors import PluginError
+
+C = TypeVar("C", bound=Component)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,29 @@ class Registry:
         component = self.get(kind, type_name).cls(built.config, **context)
         egress.check_component(component, where)
         return component
+
+    def build_as(
+        self,
+        kind: PluginKind,
+        base: Callable[..., C],
+        type_name: str,
+        raw: Mapping[str, Any] | None,
+        *,
+        where: str = "config",
+        **context: Any,
+    ) -> C:
+        """:meth:`build`, typed as ``base`` (the kind's base class or a narrower one)."""
+        return narrow(self.build(kind, type_name, raw, where=where, **context), base, where)
+
+
+def narrow(component: Component, base: Callable[..., C], where: str) -> C:
+    """``component`` as a ``base`` (a component class), or a :class:`PluginError` naming
+    ``where`` and both classes. ``base`` is typed as a callable because mypy refuses abstract
+    classes (all the kinds' bases) where a ``type[C]`` is expected."""
+    cls = cast(type, base)
+    if not isinstance(component, cls):
+        raise PluginError(f"{where}: built a {type(component).__qualname__}, not a {cls.__name__}")
+    return cast(C, component)
 
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:

@@ -132,8 +132,6 @@ class RetrievalContext:
         self, type_name: str, config: Mapping[str, Any] | None, *, where: str, **kwargs: Any
     ) -> RetrievalStrategy:
         """A strategy from its ``type`` and ``config`` (validated; PluginError names ``where``)."""
-        strategy = self.registry.build(
-            PluginKind.RETRIEVAL_STRATEGY, type_name, config, where=where, **kwargs
+        return self.registry.build_as(
+            PluginKind.RETRIEVAL_STRATEGY, RetrievalStrategy, type_name, config, where=where, **kwargs
         )
-        assert isinstance(strategy, RetrievalStrategy)
-        return strategy

@@ -92,12 +92,14 @@ def build_strategy(
     if ref is not None:
         j = db.retrieval_strategies.index(ref)
         where = f"{base}.retrieval_strategies[{j}].config"
-        built = registry.build(KIND, ref.type, ref.config, where=where)
+        built = registry.build_as(KIND, RetrievalStrategy, ref.type, ref.config, where=where)
         label = ref.name
     elif name is None:
-        built, label = registry.build(KIND, "basic", {}, where="retrieval_strategy"), "basic"
+        built = registry.build_as(KIND, RetrievalStrategy, "basic", {}, where="retrieval_strategy")
+        label = "basic"
     elif name in registry.known_names(KIND):
-        built, label = registry.build(KIND, name, {}, where="retrieval_strategy"), name
+        built = registry.build_as(KIND, RetrievalStrategy, name, {}, where="retrieval_strategy")
+        label = name
     else:
         configured = ", ".join(r.name for r in db.retrieval_strategies) or "(none)"
         types = ", ".join(sorted({p.name for p in registry.plugins(KIND)}))
@@ -105,7 +107,6 @@ def build_strategy(
             f"unknown retrieval_strategy {name!r} for database {db.name!r}; "
             f"configured strategies: {configured}; strategy types: {types}"
         )
-    assert isinstance(built, RetrievalStrategy)
     return label, built
 
 

@@ -103,6 +103,14 @@ def test_build_expands_environment_placeholders(monkeypatch: pytest.MonkeyPatch)
     assert parser.config.chunk_size == 321  # type: ignore[attr-defined]
 
 
+def test_build_as_narrows_or_names_the_mismatch() -> None:
+    reg = registry_of(plugin(EchoParser))
+    parser = reg.build_as(PluginKind.PARSER, EchoParser, "echo", {"shout": True})
+    assert type(parser) is EchoParser and parser.config.shout is True
+    with pytest.raises(PluginError, match=r"^x\.config: built a EchoParser, not a OtherEcho$"):
+        reg.build_as(PluginKind.PARSER, OtherEcho, "echo", {}, where="x.config")
+
+
 def test_nothing_is_loaded_at_import() -> None:
     """Importing the plugin packages must not import heavy libraries."""
     import subprocess
