@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Literal
 
 from pydantic import Field
@@ -17,6 +19,12 @@ from llamafarm_core.plugin_api import (
     weighted_mean,
 )
 from llamafarm_retrievers._common import VectorConfig, dense_search, threshold
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    """Threads for the BM25 side of concurrent queries (created on first use)."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="lf-bm25")
 
 
 class HybridConfig(VectorConfig):
@@ -57,12 +65,18 @@ class HybridStrategy(RetrievalStrategy[HybridConfig]):
         alpha = request.hybrid_alpha if request.hybrid_alpha is not None else cfg.alpha
         k = request.k(cfg.top_k)
         depth = max(cfg.candidate_k or max(10 * k, 50), k)
-        dense = self._dense(request, ctx, k if alpha == 1 else depth, cfg) if alpha > 0 else []
-        lexical = (
-            ctx.lexical_search(request.query, k if alpha == 0 else depth, request.filters)
-            if alpha < 1
-            else []
-        )
+        if 0 < alpha < 1:
+            # BM25 runs while the query is encoded and searched: SQLite and torch both release
+            # the GIL. The store is opened first, so its shared lock covers the BM25 read too.
+            ctx.store()
+            pending = _pool().submit(ctx.lexical_search, request.query, depth, request.filters)
+            try:
+                dense = self._dense(request, ctx, depth, cfg)
+            finally:
+                lexical = pending.result()  # never leave it running past the query's lock
+        else:
+            dense = self._dense(request, ctx, k, cfg) if alpha > 0 else []
+            lexical = ctx.lexical_search(request.query, k, request.filters) if alpha < 1 else []
         if alpha == 1:
             fused = dense[:k]
         elif alpha == 0:
