@@ -48,6 +48,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.background import BackgroundApp
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 VERSION = "0.6.3-fake"
 
@@ -525,42 +527,15 @@ def create_app(state: FakeOllamaState | None = None) -> web.Application:
     return app
 
 
-class FakeOllamaServer:
+class FakeOllamaServer(BackgroundApp):
     """The fake on 127.0.0.1 in a background thread with its own event loop."""
 
     def __init__(self, state: FakeOllamaState | None = None, port: int = 0) -> None:
+        super().__init__("fake-ollama", port)
         self.state = state or FakeOllamaState()
-        self._port = port
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-ollama", daemon=True)
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    def start(self) -> FakeOllamaServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
-        return self
-
-    async def _start(self) -> None:
-        self._runner = web.AppRunner(create_app(self.state), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
-            self._runner = None
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    def __enter__(self) -> FakeOllamaServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def make_app(self) -> web.Application:
+        return create_app(self.state)
 
 
 def main() -> None:

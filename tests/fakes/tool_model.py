@@ -21,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.background import BackgroundApp
 
 STEP = re.compile(r"\[\[([A-Za-z0-9_.-]+)\s*(\{.*?\})?\]\]", re.S)
 
@@ -188,31 +189,12 @@ def create_app(state: ToolModelState | None = None) -> web.Application:
     return app
 
 
-class ToolModelServer:
+class ToolModelServer(BackgroundApp):
     """The stand-in on 127.0.0.1 (a free port) in a background thread."""
 
     def __init__(self) -> None:
+        super().__init__("tool-model")
         self.state = ToolModelState()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="tool-model", daemon=True)
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    def __enter__(self) -> ToolModelServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
-        return self
-
-    async def _start(self) -> None:
-        self._runner = web.AppRunner(create_app(self.state), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
-
-    def __exit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+    def make_app(self) -> web.Application:
+        return create_app(self.state)
