@@ -3,6 +3,7 @@ and the machine description the result tables start with. Not a test fixture."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import socket
@@ -76,6 +77,44 @@ def check(resp: requests.Response) -> dict:
     if resp.status_code >= 400:
         sys.exit(f"{resp.request.method} {resp.url} -> {resp.status_code}: {resp.text[:2000]}")
     return resp.json()
+
+
+def rag_project(session: requests.Session, url: str, ns: str, project: str, dataset: str) -> str:
+    """Create ``ns/project`` from the ``rag`` template with ``dataset`` (``universal_processor``);
+    return the project's API base URL."""
+    check(session.post(f"{url}/v1/projects/{ns}", json={"name": project, "config_template": "rag"}))
+    base = f"{url}/v1/projects/{ns}/{project}"
+    body = {"name": dataset, "data_processing_strategy": "universal_processor"}
+    check(session.post(f"{base}/datasets", json=body))
+    return base
+
+
+def stream_chat(session: requests.Session, base: str, content: str) -> None:
+    """One streaming chat turn (8 tokens, temperature 0, no session) read to its end; a
+    non-200 answer, an error event or a stream without ``[DONE]`` raises RuntimeError."""
+    body = {
+        "messages": [{"role": "user", "content": content}],
+        "max_tokens": 8,
+        "stream": True,
+        "temperature": 0,
+    }
+    done = False
+    with session.post(
+        f"{base}/chat/completions",
+        data=json.dumps(body),
+        headers={"Content-Type": "application/json", "X-No-Session": "1"},
+        stream=True,
+        timeout=300,
+    ) as resp:
+        if resp.status_code != 200:
+            raise RuntimeError(f"chat -> {resp.status_code}: {resp.text[:200]}")
+        for line in resp.iter_lines():
+            if line == b"data: [DONE]":
+                done = True
+            elif line.startswith(b"data: ") and b'"error"' in line[:40]:
+                raise RuntimeError(f"chat stream error: {line[:200]!r}")
+    if not done:
+        raise RuntimeError("chat stream ended without [DONE]")
 
 
 def wait_task(session: requests.Session, base: str, answer: dict, timeout: float = 7200) -> dict:

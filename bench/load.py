@@ -29,7 +29,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cranfield import read_docs  # noqa: E402
-from lf_serve import Serve, check, machine, p50, pct  # noqa: E402
+from lf_serve import Serve, check, machine, p50, pct, rag_project, stream_chat  # noqa: E402
 from query_latency import read_queries  # noqa: E402
 
 NS, PROJECT, DATASET = "bench", "load", "docs"
@@ -63,25 +63,8 @@ def query(session: requests.Session, base: str, q: str) -> float:
 
 
 def chat(session: requests.Session, base: str, q: str) -> float:
-    body = {"messages": [{"role": "user", "content": q}], "max_tokens": 8, "stream": True, "temperature": 0}
     t0 = time.perf_counter()
-    done = False
-    with session.post(
-        f"{base}/chat/completions",
-        data=json.dumps(body),
-        headers={**JSON, "X-No-Session": "1"},
-        stream=True,
-        timeout=300,
-    ) as resp:
-        if resp.status_code != 200:
-            raise RuntimeError(f"chat -> {resp.status_code}: {resp.text[:200]}")
-        for line in resp.iter_lines():
-            if line == b"data: [DONE]":
-                done = True
-            elif line.startswith(b"data: ") and b'"error"' in line[:40]:
-                raise RuntimeError(f"chat stream error: {line[:200]!r}")
-    if not done:
-        raise RuntimeError("chat stream ended without [DONE]")
+    stream_chat(session, base, q)
     return (time.perf_counter() - t0) * 1000
 
 
@@ -130,18 +113,7 @@ def main() -> None:
         data_dir.mkdir()
         with Serve(data_dir) as serve:
             session = requests.Session()
-            check(
-                session.post(
-                    f"{serve.url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}
-                )
-            )
-            base = f"{serve.url}/v1/projects/{NS}/{PROJECT}"
-            check(
-                session.post(
-                    f"{base}/datasets",
-                    json={"name": DATASET, "data_processing_strategy": "universal_processor"},
-                )
-            )
+            base = rag_project(session, serve.url, NS, PROJECT, DATASET)
             task = upload_and_process(session, base, docs[: args.docs])
             while not task_done(session, base, task):
                 time.sleep(0.5)

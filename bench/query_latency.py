@@ -37,7 +37,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cranfield import QRY, read_docs  # noqa: E402
-from lf_serve import Serve, check, machine, p50, pct, wait_task  # noqa: E402
+from lf_serve import Serve, check, machine, p50, pct, rag_project, wait_task  # noqa: E402
 
 NS, PROJECT, DATASET = "bench", "cran", "docs"
 STRATEGIES = ("basic_search", "hybrid_search")
@@ -115,13 +115,7 @@ def read_queries() -> list[str]:
 
 
 def ingest_cranfield(serve: Serve, session: requests.Session) -> int:
-    check(session.post(f"{serve.url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
-    base = f"{serve.url}/v1/projects/{NS}/{PROJECT}"
-    check(
-        session.post(
-            f"{base}/datasets", json={"name": DATASET, "data_processing_strategy": "universal_processor"}
-        )
-    )
+    base = rag_project(session, serve.url, NS, PROJECT, DATASET)
     docs = read_docs()
     for i in range(0, len(docs), 200):
         files = [("files", (f"cran_{d}.txt", t.encode())) for d, t in docs[i : i + 200]]

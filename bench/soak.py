@@ -31,7 +31,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cranfield import read_docs  # noqa: E402
-from lf_serve import Serve, check, machine, p50, pct  # noqa: E402
+from lf_serve import Serve, machine, p50, pct, rag_project, stream_chat  # noqa: E402
 from query_latency import read_queries  # noqa: E402
 
 NS, PROJECT, DATASET = "bench", "soak", "docs"
@@ -90,29 +90,7 @@ class Soak:
             raise RuntimeError(f"rag/query without results: {str(answer)[:200]}")
 
     def chat(self, s: requests.Session, rng: random.Random) -> None:
-        body = {
-            "messages": [{"role": "user", "content": rng.choice(self.queries)}],
-            "max_tokens": 8,
-            "stream": True,
-            "temperature": 0,
-        }
-        done = False
-        with s.post(
-            f"{self.base}/chat/completions",
-            data=json.dumps(body),
-            headers={**JSON, "X-No-Session": "1"},
-            stream=True,
-            timeout=300,
-        ) as resp:
-            if resp.status_code != 200:
-                raise RuntimeError(f"chat -> {resp.status_code}: {resp.text[:200]}")
-            for line in resp.iter_lines():
-                if line == b"data: [DONE]":
-                    done = True
-                elif line.startswith(b"data: ") and b'"error"' in line[:40]:
-                    raise RuntimeError(f"chat stream error: {line[:200]!r}")
-        if not done:
-            raise RuntimeError("chat stream ended without [DONE]")
+        stream_chat(s, self.base, rng.choice(self.queries))
 
     def delete(self, s: requests.Session, rng: random.Random) -> None:
         with self.lock:
@@ -207,18 +185,7 @@ def main() -> None:
         data_dir.mkdir()
         with Serve(data_dir) as serve:
             session = requests.Session()
-            check(
-                session.post(
-                    f"{serve.url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}
-                )
-            )
-            base = f"{serve.url}/v1/projects/{NS}/{PROJECT}"
-            check(
-                session.post(
-                    f"{base}/datasets",
-                    json={"name": DATASET, "data_processing_strategy": "universal_processor"},
-                )
-            )
+            base = rag_project(session, serve.url, NS, PROJECT, DATASET)
             soak = Soak(base, docs, queries, args.max_files)
             rng = random.Random(0)
             for _ in range(max(1, args.seed_docs // 3)):
