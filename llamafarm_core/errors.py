@@ -84,6 +84,15 @@ class ServiceUnavailable(LlamaFarmError):
     status = 503
 
 
+class Busy(ComponentUnavailable):
+    """A shared component (the local model) has more work queued than it takes: 503 with a
+    ``Retry-After`` of ``retry_after`` seconds, at once rather than after a long wait."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class UpstreamError(LlamaFarmError):
     """A provider (LLM, embedder, remote store) answered with an error or not at all."""
 

@@ -28,6 +28,7 @@ from llamafarm_core.documents import PAGE, Chunk, ParseResult, SourceFile
 from llamafarm_core.egress import may_send_env_key
 from llamafarm_core.errors import (
     BadRequest,
+    Busy,
     ComponentUnavailable,
     Conflict,
     LlamaFarmError,
@@ -122,6 +123,7 @@ __all__ = [
     "RuntimeModel",
     # errors a component raises
     "BadRequest",
+    "Busy",
     "ComponentUnavailable",
     "Conflict",
     "LlamaFarmError",

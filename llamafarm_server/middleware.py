@@ -19,7 +19,9 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
     except LlamaFarmError as err:
         if err.status >= 500:
             log.warning("%s %s -> %s: %s", request.method, request.path, err.status, err.message)
-        return json_response({"detail": err.message}, status=err.status)
+        retry = getattr(err, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return json_response({"detail": err.message}, status=err.status, headers=headers)
     except web.HTTPException as err:
         if err.status < 400:
             raise

@@ -8,7 +8,10 @@ completion does; ``prompt_format: plain`` on the model forces the plain format. 
 model always uses the plain format.
 
 One ``Llama`` per (model file, context settings) per process, shared by every project and
-guarded by a lock: a llama.cpp context is not thread-safe, so generations take turns.
+guarded by a lock: a llama.cpp context is not thread-safe, so generations take turns. The
+queue of turns is bounded: at most ``LF_CHAT_QUEUE`` (default 8) turns wait for a model, for at
+most ``LF_CHAT_MAX_WAIT`` seconds (default 60); a turn beyond either is refused with
+:class:`Busy` (503 + ``Retry-After``) before its first token, instead of hanging clients.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from llamafarm_core.plugin_api import (
     GEMMA_NAMES,
     AnswerTrimmer,
     BadRequest,
+    Busy,
     ChatMessage,
     Completion,
     CompletionRequest,
@@ -67,6 +72,47 @@ class _Loaded:
     whitespace: frozenset[int]  # tokens that are only whitespace
     newlines: list[int]  # the whitespace tokens holding a line break
     template: ChatTemplate | None = None  # the GGUF's chat template, if it has one
+    waiting: int = 0  # turns waiting for ``lock`` (guarded by _MODELS_LOCK)
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ComponentUnavailable(f"{name} must be a number of seconds or turns, not {raw!r}") from None
+    return max(0.0, value)
+
+
+@contextmanager
+def _turn(loaded: _Loaded) -> Iterator[None]:
+    """Hold the model for one generation, waiting in a bounded queue (module doc)."""
+    queue = int(_env_number("LF_CHAT_QUEUE", 8))
+    max_wait = _env_number("LF_CHAT_MAX_WAIT", 60)
+    if not loaded.lock.acquire(blocking=False):
+        with _MODELS_LOCK:
+            if loaded.waiting >= queue:
+                raise Busy(
+                    f"the local model is busy: {loaded.waiting} chat turn(s) already wait for it "
+                    f"(LF_CHAT_QUEUE={queue}); retry in a few seconds",
+                    retry_after=5,
+                )
+            loaded.waiting += 1
+        try:
+            acquired = loaded.lock.acquire(timeout=max_wait)
+        finally:
+            with _MODELS_LOCK:
+                loaded.waiting -= 1
+        if not acquired:
+            raise Busy(
+                f"the local model is busy: this chat turn waited {max_wait:g} s for it "
+                f"(LF_CHAT_MAX_WAIT) without starting; retry later",
+                retry_after=max(1, int(max_wait)),
+            )
+    try:
+        yield
+    finally:
+        loaded.lock.release()
 
 
 @dataclass
@@ -201,7 +247,7 @@ class LlamaCppProvider(ModelProvider[LlamaCppConfig]):
         loaded = self._load()
         llm = loaded.llm
         template = self._template(loaded)
-        with loaded.lock:
+        with _turn(loaded):
             prompt, n_prompt, max_tokens = self._fit(llm, request, template)
             if template is None:
                 stops, processor = stop_sequences(request.stop), _no_leading_line_break(loaded)
