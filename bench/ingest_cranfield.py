@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,14 +28,9 @@ from pathlib import Path
 
 import requests
 from cranfield import CRAN, read_docs
+from lf_serve import free_port
 
 NS, PROJECT, DATASET = "bench", "cranfield", "cranfield"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(
