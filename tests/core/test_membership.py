@@ -106,3 +106,52 @@ def test_an_upload_into_a_missing_dataset_is_a_404_and_stores_nothing(
         datasets.add_members(REF, "nope", [stored])
     assert not (projects.project_dir(REF) / "files" / stored.record.hash).exists()
     assert projects.members(REF).all()[1] == {}
+
+
+def test_concurrent_uploads_all_become_members(settings: Settings, registry: Registry) -> None:
+    import threading
+
+    projects, datasets = _setup(settings, registry)
+    hashes: list[str] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        h = _upload(datasets, f"file {i}".encode(), f"f{i}.txt")
+        with lock:
+            hashes.append(h)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    members = projects.get(REF).config.dataset("docs").files  # type: ignore[union-attr]
+    assert sorted(members) == sorted(hashes) and len(set(members)) == 12
+
+
+async def test_the_api_reports_members_and_a_stale_put_is_a_412(client) -> None:  # type: ignore[no-untyped-def]
+    base = "/v1/projects/acme"
+    assert (await client.post(base, json={"name": "m", "config_template": "rag"})).status == 201
+    ds = await client.post(
+        f"{base}/m/datasets",
+        json={"name": "docs", "data_processing_strategy": "universal_processor", "database": "main_db"},
+    )
+    assert ds.status in (200, 201), await ds.text()
+    got = await client.get(f"{base}/m")
+    etag, config = got.headers["ETag"], (await got.json())["project"]["config"]
+    resp = await client.post(f"{base}/m/datasets/docs/data", data={"file": b"hello members"})
+    assert resp.status in (200, 201), await resp.text()
+    digest = (await resp.json())["hash"]
+    after = await client.get(f"{base}/m")
+    assert (await after.json())["project"]["config"]["datasets"][0]["files"] == [digest]
+    # a PUT of the config read before the upload would drop the new member: refused
+    stale = await client.put(f"{base}/m", json={"config": config}, headers={"If-Match": etag})
+    assert stale.status == 412, await stale.text()
+    current = await after.json()
+    ok = await client.put(
+        f"{base}/m",
+        json={"config": current["project"]["config"]},
+        headers={"If-Match": after.headers["ETag"]},
+    )
+    assert ok.status == 200, await ok.text()
+    assert (await ok.json())["project"]["config"]["datasets"][0]["files"] == [digest]
