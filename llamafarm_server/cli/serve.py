@@ -151,23 +151,7 @@ def _sweep(settings: Settings, own_data_dir: bool) -> None:
         log.warning("removed %d temporary file(s) left by interrupted writes", removed)
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas before any thread starts. Every streamed chat runs in a thread
-    of its own, and glibc gives threads new arenas that keep what they freed: measured in the
-    soak (docs/security.md), the default let the server's RSS climb with each chat, and two
-    arenas halved that growth and levelled it off. Same as MALLOC_ARENA_MAX=2, which a user's
-    own setting overrides; a no-op off glibc."""
-    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
-        return
-    import ctypes
-
-    m_arena_max = -8  # glibc's malloc.h
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(m_arena_max, arenas)
-
-
 def run(args: argparse.Namespace) -> int:
-    limit_malloc_arenas()
     from aiohttp import web
 
     from llamafarm_core.errors import ServiceUnavailable
