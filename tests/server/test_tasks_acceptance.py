@@ -98,7 +98,7 @@ def test_serve_from_scratch_processes_asynchronously(tmp_path: Path, registry: R
 def test_two_workers_share_fifty_files_each_processed_exactly_once(
     tmp_path: Path, own_redis: EmbeddedRedis, registry: Registry
 ) -> None:
-    data_dir = tmp_path / "shared"
+    data_dir = tmp_path / "common-data"
     data_dir.mkdir()
     env = {"LF_REDIS_URL": own_redis.url, "LF_JOB_BATCH_FILES": "5"}
     server = ServerProcess(data_dir, ["--workers", "0"], env=env).wait_ready()
@@ -142,7 +142,7 @@ def test_two_workers_share_fifty_files_each_processed_exactly_once(
 def test_a_worker_killed_mid_file_leaves_nothing_half_written(
     tmp_path: Path, own_redis: EmbeddedRedis, registry: Registry
 ) -> None:
-    data_dir = tmp_path / "shared"
+    data_dir = tmp_path / "common-data"
     data_dir.mkdir()
     server = ServerProcess(data_dir, ["--workers", "0"], env={"LF_REDIS_URL": own_redis.url}).wait_ready()
     victim = WorkerProcess(data_dir, own_redis.url)
