@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -16,6 +16,7 @@ from llamafarm_core.plugin_api import (
     minilm_path,
 )
 from llamafarm_embedders.model_cache import LoadedModel, get_model, resolve_device
+from llamafarm_embedders.precision import forward_precision
 
 BUNDLED_ID = "sentence-transformers:all-MiniLM-L6-v2"
 
@@ -29,6 +30,14 @@ class SentenceTransformerConfig(EmbedderConfig):
         "cpu", pattern=r"^(cpu|auto|mps|cuda(:\d+)?)$", description="cpu, auto, mps, cuda[:N]."
     )
     normalize_embeddings: bool = True
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description=(
+            "Arithmetic of the forward pass on cpu. auto: bfloat16 where the CPU computes it "
+            "natively (AVX512-BF16 or AMX; ~2.5x faster, vectors within 1e-4 cosine of float32), "
+            "else float32. Other devices always use their default."
+        ),
+    )
 
 
 class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
@@ -75,7 +84,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         loaded = self._model()
         items = [str(t) for t in texts]
         size = max(1, self.config.batch_size)
-        with loaded.lock:
+        with loaded.lock, forward_precision(loaded.device, self.config.precision):
             order = token_order(loaded.model, items) if len(items) > size else list(range(len(items)))
             out: list[list[float]] = [[] for _ in items]
             for start in range(0, len(order), size):

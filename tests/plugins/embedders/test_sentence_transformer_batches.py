@@ -23,7 +23,7 @@ TEXTS = [
 
 
 def test_batches_follow_word_pieces_and_vectors_keep_the_callers_order() -> None:
-    small = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=2))
+    small = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=2, precision="float32"))
     model = small._model().model
     order = token_order(model, TEXTS)
     pieces = [len(model.tokenizer(t)["input_ids"]) for t in TEXTS]

@@ -1,0 +1,55 @@
+"""The bundled embedder's forward precision: bfloat16 only where the CPU has it natively,
+and its vectors interchangeable with float32 ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from llamafarm_embedders.precision import cpu_has_native_bf16, resolve_precision
+from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
+from pydantic import ValidationError
+
+TEXTS = [
+    "Heat transfer in laminar flow over a flat plate at supersonic speed.",
+    "Drag.",
+    "An experimental study of boundary layer transition on a swept wing " * 8,
+]
+
+
+def flags(tmp_path: Path, line: str) -> Path:
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nmodel name\t: Some CPU\n{line}\n\nprocessor\t: 1\n")
+    return path
+
+
+def test_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
+    assert cpu_has_native_bf16.__wrapped__(flags(tmp_path, "flags\t: fpu sse2 avx2 avx512_bf16 avx512f"))
+    assert cpu_has_native_bf16.__wrapped__(flags(tmp_path, "flags\t: fpu avx2 amx_bf16 amx_tile"))
+    # AVX512BW alone only emulates bfloat16 (slower than float32): not native
+    assert not cpu_has_native_bf16.__wrapped__(flags(tmp_path, "flags\t: fpu avx2 avx512f avx512bw"))
+    assert not cpu_has_native_bf16.__wrapped__(tmp_path / "missing")
+
+
+def test_auto_follows_the_cpu_and_other_devices_keep_float32() -> None:
+    expected = "bfloat16" if cpu_has_native_bf16() else "float32"
+    assert resolve_precision("cpu", "auto") == expected
+    assert resolve_precision("cpu", "float32") == "float32"
+    assert resolve_precision("cpu", "bfloat16") == "bfloat16"
+    assert resolve_precision("cuda", "bfloat16") == "float32"
+
+
+def test_an_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValidationError, match="precision"):
+        SentenceTransformerConfig(precision="int4")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_bfloat16_vectors_match_float32_ones() -> None:
+    fp32 = np.array(SentenceTransformerEmbedder(SentenceTransformerConfig(precision="float32")).embed(TEXTS))
+    bf16 = np.array(SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16")).embed(TEXTS))
+    assert bf16.dtype == np.float64 and bf16.shape == fp32.shape == (3, 384)  # plain floats back
+    assert not np.array_equal(bf16, fp32)  # it did run in another precision
+    cosine = (fp32 * bf16).sum(axis=1) / np.linalg.norm(fp32, axis=1) / np.linalg.norm(bf16, axis=1)
+    assert cosine.min() > 0.999
