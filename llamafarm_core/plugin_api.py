@@ -83,7 +83,15 @@ from llamafarm_core.retrieval.scoring import (
     weighted_mean,
     with_score,
 )
-from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, Scalar, SearchHit, flatten_metadata
+from llamafarm_core.vectors import (
+    ChunkRecord,
+    FilterCondition,
+    FilterOp,
+    Scalar,
+    ScoredId,
+    SearchHit,
+    flatten_metadata,
+)
 
 __all__ = [
     # registration
@@ -111,6 +119,7 @@ __all__ = [
     "FilterOp",
     "Scalar",
     "SearchHit",
+    "ScoredId",
     "RetrievalContext",
     "RetrievalRequest",
     "ChatMessage",

@@ -30,6 +30,15 @@ class SearchHit:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ScoredId:
+    """A search result without its text and metadata (a candidate to be fused and ranked
+    before the few that are returned are fetched). ``score`` as in :class:`SearchHit`."""
+
+    id: str
+    score: float
+
+
 class FilterOp(str, Enum):
     EQ = "eq"
     NE = "ne"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from llamafarm_core.components.base import Component, ConfigT
-from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
+from llamafarm_core.vectors import ChunkRecord, FilterCondition, ScoredId, SearchHit
 
 
 class VectorStore(Component[ConfigT]):
@@ -45,6 +45,14 @@ class VectorStore(Component[ConfigT]):
     def search(
         self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
     ) -> list[SearchHit]: ...
+
+    def search_ids(
+        self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[ScoredId]:
+        """Like :meth:`search`, best first, without texts and metadata. A store that can
+        skip reading them (Chroma, Qdrant) overrides this; hybrid search takes its many
+        candidates this way and fetches only the ones it returns."""
+        return [ScoredId(h.id, h.score) for h in self.search(embedding, top_k, filters)]
 
     @abstractmethod
     def count(self) -> int: ...

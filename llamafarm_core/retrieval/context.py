@@ -10,7 +10,7 @@ from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.retrieval import RetrievalStrategy
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.retrieval.scoring import canonical_metric, metric_score, ranked, with_score
-from llamafarm_core.vectors import FilterCondition, SearchHit
+from llamafarm_core.vectors import FilterCondition, ScoredId, SearchHit
 
 if TYPE_CHECKING:
     from llamafarm_core.components.store import VectorStore
@@ -106,6 +106,20 @@ class RetrievalContext:
             return []
         vector = self.embed_query(query) if isinstance(query, str) else list(query)
         return self.store().search(vector, top_k, list(filters))
+
+    def vector_candidates(
+        self, query: str | Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[ScoredId]:
+        """Like :meth:`vector_search` without texts and metadata (cheaper for many
+        candidates); :meth:`fetch` the few that are kept."""
+        if top_k <= 0:
+            return []
+        vector = self.embed_query(query) if isinstance(query, str) else list(query)
+        return self.store().search_ids(vector, top_k, list(filters))
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, SearchHit]:
+        """Stored chunks by id (score 1.0); ids no longer stored are left out."""
+        return {h.id: h for h in self.store().get(ids)} if ids else {}
 
     def lexical_search(
         self, query: str, top_k: int, filters: Sequence[FilterCondition] = ()

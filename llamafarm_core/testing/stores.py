@@ -267,6 +267,18 @@ class VectorStoreContract:
             filled.search(self.query(dimension), 0)
 
     @pytest.mark.parametrize("case", FILTER_CASES, ids=[c[0] for c in FILTER_CASES])
+    def test_search_ids_ranks_like_search(
+        self, filled: VectorStore, dimension: int, case: tuple[str, list[FilterCondition], list[int]]
+    ) -> None:
+        _, filters, _expected = case
+        for top_k in (1, 3, len(ALL)):
+            full = filled.search(self.query(dimension), top_k, filters)
+            bare = filled.search_ids(self.query(dimension), top_k, filters)
+            assert [(s.id, round(s.score, 6)) for s in bare] == [(h.id, round(h.score, 6)) for h in full]
+        with pytest.raises(BadRequest):
+            filled.search_ids(self.query(dimension), 0)
+
+    @pytest.mark.parametrize("case", FILTER_CASES, ids=[c[0] for c in FILTER_CASES])
     def test_filters(
         self, filled: VectorStore, dimension: int, case: tuple[str, list[FilterCondition], list[int]]
     ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -17,6 +17,7 @@ from llamafarm_core.plugin_api import (
     Conflict,
     FilterCondition,
     PluginConfig,
+    ScoredId,
     SearchHit,
     UpstreamTimeout,
     VectorStore,
@@ -222,24 +223,10 @@ class ChromaStore(VectorStore[ChromaConfig]):
     def search(
         self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
     ) -> list[SearchHit]:
-        if top_k < 1:
-            raise BadRequest(f"top_k must be at least 1, got {top_k}")
-        conditions = check_filters(filters)
-        collection = self._get_collection(create=False)
-        if collection is None or matches_nothing(conditions):
+        found = self._query(embedding, top_k, filters, ["documents", "metadatas", "distances"])
+        if found is None:
             return []
-        with self._errors():
-            if self._empty is None or not self.is_local:
-                self._empty = collection.count() == 0
-            if self._empty:
-                return []
-            result = collection.query(
-                query_embeddings=[list(map(float, embedding))],  # type: ignore[arg-type]
-                n_results=top_k,
-                where=build_where(conditions),  # type: ignore[arg-type]
-                include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
-            )
-        to_score = scoring.from_squared_l2 if self._space(collection) == "l2" else _from_cosine_distance
+        result, to_score = found
         hits = [
             SearchHit(id=i, text=doc or "", score=to_score(float(d)), metadata=from_chroma_metadata(meta))
             for i, doc, meta, d in zip(
@@ -252,6 +239,44 @@ class ChromaStore(VectorStore[ChromaConfig]):
         ]
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits
+
+    def search_ids(
+        self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[ScoredId]:
+        found = self._query(embedding, top_k, filters, ["distances"])
+        if found is None:
+            return []
+        result, to_score = found
+        scored = [
+            ScoredId(i, to_score(float(d)))
+            for i, d in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)
+        ]
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+    def _query(
+        self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition], include: list[str]
+    ) -> tuple[Any, Callable[[float], float]] | None:
+        """Chroma's query result and the distance → score function; None when nothing can match."""
+        if top_k < 1:
+            raise BadRequest(f"top_k must be at least 1, got {top_k}")
+        conditions = check_filters(filters)
+        collection = self._get_collection(create=False)
+        if collection is None or matches_nothing(conditions):
+            return None
+        with self._errors():
+            if self._empty is None or not self.is_local:
+                self._empty = collection.count() == 0
+            if self._empty:
+                return None
+            result = collection.query(
+                query_embeddings=[list(map(float, embedding))],  # type: ignore[arg-type]
+                n_results=top_k,
+                where=build_where(conditions),  # type: ignore[arg-type]
+                include=include,  # type: ignore[arg-type]
+            )
+        to_score = scoring.from_squared_l2 if self._space(collection) == "l2" else _from_cosine_distance
+        return result, to_score
 
     def count(self) -> int:
         collection = self._get_collection(create=False)

@@ -17,6 +17,7 @@ from llamafarm_core.plugin_api import (
     Conflict,
     FilterCondition,
     PluginConfig,
+    ScoredId,
     SearchHit,
     UpstreamTimeout,
     VectorStore,
@@ -258,6 +259,26 @@ class QdrantStore(VectorStore[QdrantConfig]):
     def search(
         self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
     ) -> list[SearchHit]:
+        hits = [_hit(p.payload, score) for p, score in self._query(embedding, top_k, filters, True)]
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits
+
+    def search_ids(
+        self, embedding: Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
+    ) -> list[ScoredId]:
+        found = self._query(embedding, top_k, filters, [ID_FIELD])
+        scored = [ScoredId(str((p.payload or {}).get(ID_FIELD, "")), score) for p, score in found]
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+    def _query(
+        self,
+        embedding: Sequence[float],
+        top_k: int,
+        filters: Sequence[FilterCondition],
+        payload: bool | list[str],
+    ) -> list[tuple[Any, float]]:
+        """The nearest points (with ``payload``) and their scores in [0, 1]."""
         if top_k < 1:
             raise BadRequest(f"top_k must be at least 1, got {top_k}")
         conditions = check_filters(filters)
@@ -272,16 +293,14 @@ class QdrantStore(VectorStore[QdrantConfig]):
                     query=list(map(float, embedding)),
                     limit=top_k,
                     query_filter=build_filter(conditions),
-                    with_payload=True,
+                    with_payload=payload,
                 )
                 .points
             )
         to_score = (
             scoring.from_similarity if self.config.distance in ("Cosine", "Dot") else scoring.from_distance
         )
-        hits = [_hit(p.payload, to_score(float(p.score))) for p in points]
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits
+        return [(p, to_score(float(p.score))) for p in points]
 
     def count(self) -> int:
         if not self._collection_ready():

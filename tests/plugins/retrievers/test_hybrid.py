@@ -45,3 +45,22 @@ def test_alpha_moves_the_ranking(corpus: Corpus) -> None:
     # Chunks only the vector side finds gain with alpha, the one both find stays first.
     assert low[0].id == high[0].id
     assert sum(h.score for h in high[1:]) > sum(h.score for h in low[1:])
+
+
+@pytest.mark.parametrize("fusion", ["score", "rrf"])
+def test_fused_hits_carry_the_stored_text_and_metadata(corpus: Corpus, fusion: str) -> None:
+    """The vector side's candidates are fetched as ids and scores only; what is returned
+    still has each chunk's own text and metadata, as the full searches give them."""
+    lexical = {h.id: h for h in ask(corpus, QUERY, "bm25", top_k=50).hits}
+    full = {h.id: h for h in ask(corpus, QUERY, "basic", top_k=50).hits} | lexical
+    project = with_strategy(corpus, "HybridStrategy", {"fusion": fusion, "alpha": 0.7})
+    fused = ask(corpus, QUERY, "probe", project=project, top_k=8).hits
+    assert len(fused) == 8
+    assert any(h.id not in lexical for h in fused)  # some came from the vector side alone
+    for hit in fused:
+        assert (hit.text, hit.metadata) == (full[hit.id].text, full[hit.id].metadata)
+        assert hit.text and hit.metadata["filename"]
+    vector_only = ask(corpus, QUERY, "hybrid", top_k=6, hybrid_alpha=1.0).hits
+    assert [(h.id, h.text, h.metadata) for h in vector_only] == [
+        (h.id, h.text, h.metadata) for h in ask(corpus, QUERY, "basic", top_k=6).hits
+    ]
