@@ -9,9 +9,10 @@ model always uses the plain format.
 
 One ``Llama`` per (model file, context settings) per process, shared by every project and
 guarded by a lock: a llama.cpp context is not thread-safe, so generations take turns. The
-queue of turns is bounded: at most ``LF_CHAT_QUEUE`` (default 8) turns wait for a model, for at
-most ``LF_CHAT_MAX_WAIT`` seconds (default 60); a turn beyond either is refused with
-:class:`Busy` (503 + ``Retry-After``) before its first token, instead of hanging clients.
+queue of turns is first come, first served and bounded: at most ``LF_CHAT_QUEUE`` (default 32)
+turns wait for a model, for at most ``LF_CHAT_MAX_WAIT`` seconds (default 60); a turn beyond
+either is refused with :class:`Busy` (503 + ``Retry-After``) before its first token, instead of
+hanging clients.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,11 +71,49 @@ class LlamaCppConfig(PluginConfig):
 @dataclass
 class _Loaded:
     llm: Any
-    lock: threading.Lock
+    lock: FairLock
     whitespace: frozenset[int]  # tokens that are only whitespace
     newlines: list[int]  # the whitespace tokens holding a line break
     template: ChatTemplate | None = None  # the GGUF's chat template, if it has one
     waiting: int = 0  # turns waiting for ``lock`` (guarded by _MODELS_LOCK)
+
+
+class FairLock:
+    """A lock granted in arrival order. ``threading.Lock`` wakes its waiters in no set
+    order, so under load one chat turn could wait far longer than the turns behind it (and
+    time out while they are served); here the wait is bounded by the turns ahead."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._held = False
+        self._queue: deque[object] = deque()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        with self._cond:
+            if not self._held and not self._queue:
+                self._held = True
+                return True
+            if not blocking:
+                return False
+            ticket = object()
+            self._queue.append(ticket)
+            deadline = None if timeout < 0 else time.monotonic() + timeout
+            try:
+                while self._held or self._queue[0] is not ticket:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        return False
+                    self._cond.wait(remaining)
+                self._held = True
+                return True
+            finally:
+                self._queue.remove(ticket)
+                self._cond.notify_all()  # the next in line may go (or re-check its turn)
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
 
 
 def _env_number(name: str, default: float) -> float:
@@ -87,7 +128,7 @@ def _env_number(name: str, default: float) -> float:
 @contextmanager
 def _turn(loaded: _Loaded) -> Iterator[None]:
     """Hold the model for one generation, waiting in a bounded queue (module doc)."""
-    queue = int(_env_number("LF_CHAT_QUEUE", 8))
+    queue = int(_env_number("LF_CHAT_QUEUE", 32))
     max_wait = _env_number("LF_CHAT_MAX_WAIT", 60)
     if not loaded.lock.acquire(blocking=False):
         with _MODELS_LOCK:
@@ -200,9 +241,7 @@ class LlamaCppProvider(ModelProvider[LlamaCppConfig]):
                 whitespace = _whitespace_tokens(llm)
                 newlines = [t for t, text in whitespace.items() if b"\n" in text]
                 template = None if self.model.model in GEMMA_NAMES else ChatTemplate.of(llm)
-                loaded = _MODELS[key] = _Loaded(
-                    llm, threading.Lock(), frozenset(whitespace), newlines, template
-                )
+                loaded = _MODELS[key] = _Loaded(llm, FairLock(), frozenset(whitespace), newlines, template)
         return loaded
 
     def _template(self, loaded: _Loaded) -> ChatTemplate | None:
