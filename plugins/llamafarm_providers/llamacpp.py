@@ -115,6 +115,9 @@ class FairLock:
             self._held = False
             self._cond.notify_all()
 
+    def locked(self) -> bool:
+        return self._held
+
 
 def _env_number(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()

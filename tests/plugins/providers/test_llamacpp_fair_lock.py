@@ -58,6 +58,6 @@ def test_a_waiter_that_times_out_leaves_the_line() -> None:
     for t in (first, last):
         t.join(5)
     assert order == ["impatient gave up", "patient", "last"]
-    assert lock.acquire(blocking=False)  # free again, nobody waiting
-    assert not lock.acquire(blocking=False)
+    assert not lock.locked() and lock.acquire(blocking=False)  # free again, nobody waiting
+    assert lock.locked() and not lock.acquire(blocking=False)
     lock.release()
