@@ -16,7 +16,7 @@ from llamafarm_core.plugin_api import (
     minilm_path,
 )
 from llamafarm_embedders.model_cache import LoadedModel, get_model, resolve_device
-from llamafarm_embedders.precision import forward_precision
+from llamafarm_embedders.precision import encode_bucketed, resolve_precision
 
 BUNDLED_ID = "sentence-transformers:all-MiniLM-L6-v2"
 
@@ -84,18 +84,24 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         loaded = self._model()
         items = [str(t) for t in texts]
         size = max(1, self.config.batch_size)
-        with loaded.lock, forward_precision(loaded.device, self.config.precision):
+        bf16 = resolve_precision(loaded.device, self.config.precision) == "bfloat16"
+        with loaded.lock:
             order = token_order(loaded.model, items) if len(items) > size else list(range(len(items)))
             out: list[list[float]] = [[] for _ in items]
             for start in range(0, len(order), size):
                 batch = order[start : start + size]
-                vectors = loaded.model.encode(
-                    [items[i] for i in batch],
-                    batch_size=size,
-                    normalize_embeddings=self.config.normalize_embeddings,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+                chunk = [items[i] for i in batch]
+                normalize = self.config.normalize_embeddings
+                if bf16:
+                    vectors = encode_bucketed(loaded.model, chunk, normalize)
+                else:
+                    vectors = loaded.model.encode(
+                        chunk,
+                        batch_size=size,
+                        normalize_embeddings=normalize,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
                 for i, row in zip(batch, vectors.tolist(), strict=True):
                     out[i] = row
         return out

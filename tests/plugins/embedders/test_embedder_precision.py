@@ -53,3 +53,25 @@ def test_bfloat16_vectors_match_float32_ones() -> None:
     assert not np.array_equal(bf16, fp32)  # it did run in another precision
     cosine = (fp32 * bf16).sum(axis=1) / np.linalg.norm(fp32, axis=1) / np.linalg.norm(bf16, axis=1)
     assert cosine.min() > 0.999
+
+
+@pytest.mark.slow
+def test_bfloat16_batches_are_padded_to_a_few_shapes_without_changing_vectors() -> None:
+    """Batches run in bfloat16 are padded to a multiple of BUCKET word pieces (each new
+    shape costs oneDNN a cached copy of the weights); a text's vector does not depend on
+    the padding it got."""
+    from llamafarm_embedders.precision import BUCKET, encode_bucketed
+
+    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))
+    model = embedder._model().model
+    shapes: list[tuple[int, ...]] = []
+    hook = model[0].register_forward_pre_hook(
+        lambda _m, args: shapes.append(tuple(args[0]["input_ids"].shape))
+    )
+    try:
+        alone = encode_bucketed(model, [TEXTS[1]], normalize=True)
+        together = encode_bucketed(model, [TEXTS[1], TEXTS[2]], normalize=True)
+    finally:
+        hook.remove()
+    assert shapes[0] == (1, BUCKET) and shapes[1][1] % BUCKET == 0 and shapes[1][1] > BUCKET
+    assert float((alone[0] * together[0]).sum()) > 0.9999
