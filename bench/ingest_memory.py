@@ -8,7 +8,7 @@ For each size: generates that many megabytes of English-like text (seeded; parag
 words from a fixed vocabulary) as .txt files of ``--file-kb`` each into a temp dir, adds them
 to a dataset of a ``rag``-template project (embedded Chroma, bundled all-MiniLM-L6-v2), then
 runs ``process_files`` — what a worker runs for a job — in a fresh child process and reports
-its peak RSS (``ru_maxrss``) and the RSS after loading the model (the baseline every worker
+its peak RSS (``VmHWM``) and the RSS after loading the model (the baseline every worker
 pays). ``--mb 1024`` is the 1 GB run (hours on 2 cores: the embedder's ~40 chunks/s is the
 limit). ``--group-chunks`` lowers the pipeline's group size (default: the pipeline's) so a
 small corpus already spans many groups. Prints a table, writes bench/results/memory.json;
@@ -31,7 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest_cranfield import save_results  # noqa: E402
 
 CHILD = r"""
-import json, resource, sys
+import json, sys
+def hwm_kb():  # this process's own peak (VmHWM): ru_maxrss may carry the forking parent's
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 from llamafarm_core.ingest import pipeline
 from llamafarm_core.settings import Settings
 if int(sys.argv[1]):
@@ -41,9 +45,9 @@ registry = pipeline.default_registry()
 from llamafarm_embedders.model_cache import get_model, resolve_device
 from llamafarm_core.bundled import minilm_path
 get_model(minilm_path(), resolve_device("cpu")).model.encode(["warm up"])
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm_kb()
 report = pipeline.process_files(settings, "bench", "memory", "docs", registry=registry)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm_kb()
 chunks = sum(r.chunks for r in report.results if r.status.value == "processed")
 failed = sum(1 for r in report.results if r.status.value == "failed")
 print(json.dumps({"model_rss_mb": base / 1024, "peak_rss_mb": peak / 1024, "chunks": chunks, "failed": failed}))

@@ -42,7 +42,9 @@ class OpenAIEmbedderConfig(EmbedderConfig):
     )
 
 
-OpenAIConfigT = TypeVar("OpenAIConfigT", bound=OpenAIEmbedderConfig, default=OpenAIEmbedderConfig, covariant=True)
+OpenAIConfigT = TypeVar(
+    "OpenAIConfigT", bound=OpenAIEmbedderConfig, default=OpenAIEmbedderConfig, covariant=True
+)
 
 
 class OpenAIEmbedder(Embedder[OpenAIConfigT]):
