@@ -128,7 +128,10 @@ def main() -> None:
     ap.add_argument("--file-kb", type=int, default=64, help="size of each generated file")
     ap.add_argument("--group-chunks", type=int, default=0, help="pipeline GROUP_CHUNKS (0: default)")
     args = ap.parse_args()
-    rows = [measure(float(mb), args.file_kb, args.group_chunks) for mb in args.mb.split(",")]
+    rows = []
+    for mb in args.mb.split(","):
+        rows.append(measure(float(mb), args.file_kb, args.group_chunks))
+        print(f"  {mb} MB: {rows[-1]}", file=sys.stderr, flush=True)  # as each size ends
     group = args.group_chunks or "default"
     print(f"\nPeak RSS of one processing run (child process) vs corpus size (group of chunks: {group})\n")
     print("| corpus MB | files | chunks | RSS after model load MB | peak RSS MB | peak − model MB |")
