@@ -8,11 +8,15 @@ concurrent encodes on the same CPU cores only slow each other down.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from llamafarm_core.plugin_api import ComponentUnavailable
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -22,9 +26,23 @@ class LoadedModel:
     model: Any
     device: str
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="lf-encode"), repr=False
+    )
 
     def dimension(self) -> int:
         return int(self.model.get_embedding_dimension())
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (an encode) in this model's one thread, under its lock.
+
+        torch's OpenMP gives every calling thread its own team of worker threads, and a
+        team spins for a while after each use, so encodes arriving from a pool of request
+        threads leave several teams competing for the cores. Measured (Cranfield, 2 cores,
+        same machine): HTTP ``rag/query`` basic p50 28.7 -> 22.8 ms with one encode thread.
+        """
+        with self.lock:
+            return self._thread.submit(work).result()
 
 
 _lock = threading.Lock()

@@ -85,7 +85,8 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         items = [str(t) for t in texts]
         size = max(1, self.config.batch_size)
         bf16 = resolve_precision(loaded.device, self.config.precision) == "bfloat16"
-        with loaded.lock:
+
+        def encode_all() -> list[list[float]]:
             order = token_order(loaded.model, items) if len(items) > size else list(range(len(items)))
             out: list[list[float]] = [[] for _ in items]
             for start in range(0, len(order), size):
@@ -104,7 +105,9 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
                     )
                 for i, row in zip(batch, vectors.tolist(), strict=True):
                     out[i] = row
-        return out
+            return out
+
+        return loaded.run(encode_all)
 
     def dimension(self) -> int:
         return self._model().dimension()
