@@ -122,13 +122,18 @@ def encode_seconds(texts: list[str], batch: int = 32, precision: str = "float32"
     character length and cuts batches of ``batch``), model loaded and warmed up first.
     ``precision``: the forward pass's arithmetic (the product's embedder option; the issue's
     floor is plain float32)."""
-    from llamafarm_embedders.precision import forward_precision
+    import contextlib
+
+    import torch
     from sentence_transformers import SentenceTransformer
 
     from llamafarm_core.bundled import minilm_path
 
     model = SentenceTransformer(str(minilm_path()), device="cpu")
-    with forward_precision("cpu", precision):
+    bf16 = (
+        torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bfloat16" else contextlib.nullcontext()
+    )
+    with bf16:
         model.encode(texts[:32], batch_size=batch)  # warm-up
         start = time.perf_counter()
         model.encode(texts, batch_size=batch, normalize_embeddings=True)

@@ -19,8 +19,6 @@ masked attention and mean pooling ignore).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,18 +47,6 @@ def resolve_precision(device: str, precision: str) -> str:
     if precision == "auto":
         return "bfloat16" if cpu_has_native_bf16() else "float32"
     return precision
-
-
-@contextlib.contextmanager
-def forward_precision(device: str, precision: str) -> Iterator[None]:
-    """Run the enclosed forward passes in the resolved precision."""
-    if resolve_precision(device, precision) != "bfloat16":
-        yield
-        return
-    import torch
-
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        yield
 
 
 def encode_bucketed(model: Any, texts: list[str], normalize: bool) -> Any:

@@ -85,6 +85,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         items = [str(t) for t in texts]
         size = max(1, self.config.batch_size)
         bf16 = resolve_precision(loaded.device, self.config.precision) == "bfloat16"
+        normalize = self.config.normalize_embeddings
 
         def encode_all() -> list[list[float]]:
             order = token_order(loaded.model, items) if len(items) > size else list(range(len(items)))
@@ -92,7 +93,6 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
             for start in range(0, len(order), size):
                 batch = order[start : start + size]
                 chunk = [items[i] for i in batch]
-                normalize = self.config.normalize_embeddings
                 if bf16:
                     vectors = encode_bucketed(loaded.model, chunk, normalize)
                 else:

@@ -52,13 +52,19 @@ def threshold(hits: Sequence[SearchHit], minimum: float | None) -> list[SearchHi
     return list(hits) if minimum is None else [h for h in hits if h.score >= minimum]
 
 
+def wanted_metric(request: RetrievalRequest, ctx: RetrievalContext, configured: str | None) -> str | None:
+    """The metric to rescore the vector side with; None when it is the store's own ranking."""
+    metric = canonical_metric(request.distance_metric) or configured
+    return None if metric is None or metric == ctx.store_metric else metric
+
+
 def dense_search(
     request: RetrievalRequest, ctx: RetrievalContext, k: int, configured_metric: str | None = None
 ) -> list[SearchHit]:
     """Vector search honouring ``distance_metric``: when the wanted metric is not the
     store's, 4x the candidates (at least 20) are fetched and rescored with it."""
-    metric = canonical_metric(request.distance_metric) or configured_metric
-    if metric is None or metric == ctx.store_metric:
+    metric = wanted_metric(request, ctx, configured_metric)
+    if metric is None:
         return ctx.vector_search(request.query, k, request.filters)
     candidates = ctx.vector_search(request.query, max(4 * k, 20), request.filters)
     return ctx.rescore(request.query, candidates, metric)[:k]

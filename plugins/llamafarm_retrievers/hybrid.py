@@ -15,12 +15,11 @@ from llamafarm_core.plugin_api import (
     RetrievalStrategy,
     ScoredId,
     SearchHit,
-    canonical_metric,
     ranked,
     reciprocal_rank,
     weighted_mean,
 )
-from llamafarm_retrievers._common import VectorConfig, dense_search, threshold
+from llamafarm_retrievers._common import VectorConfig, dense_search, threshold, wanted_metric
 
 
 @cache
@@ -107,8 +106,7 @@ class HybridStrategy(RetrievalStrategy[HybridConfig]):
         """True when the vector side is the store's own ranking, which needs no texts."""
         if isinstance(self.context.get("inner"), RetrievalStrategy):
             return False
-        metric = canonical_metric(request.distance_metric) or cfg.distance_metric
-        return metric is None or metric == ctx.store_metric
+        return wanted_metric(request, ctx, cfg.distance_metric) is None
 
 
 def _bare(scored: ScoredId) -> SearchHit:
