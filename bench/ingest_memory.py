@@ -42,9 +42,8 @@ if int(sys.argv[1]):
     pipeline.GROUP_CHUNKS = int(sys.argv[1])
 settings = Settings.from_env()
 registry = pipeline.default_registry()
-from llamafarm_embedders.model_cache import get_model, resolve_device
-from llamafarm_core.bundled import minilm_path
-get_model(minilm_path(), resolve_device("cpu")).model.encode(["warm up"])
+from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
+SentenceTransformerEmbedder(SentenceTransformerConfig()).embed(["warm up"])  # the model the pipeline uses
 base = hwm_kb()
 report = pipeline.process_files(settings, "bench", "memory", "docs", registry=registry)
 peak = hwm_kb()

@@ -49,6 +49,24 @@ def resolve_precision(device: str, precision: str) -> str:
     return precision
 
 
+def store_linear_weights_in_bf16(model: Any) -> None:
+    """Keep the model's matrix-product weights in bfloat16, the rest (embeddings, layer norms)
+    in float32; for use under bfloat16 autocast only (:func:`encode_bucketed`).
+
+    Autocast otherwise casts every Linear weight to bfloat16 anew on each forward pass: for
+    MiniLM that is ~45 MB allocated, converted and freed per call. Vectors are bit-identical
+    (autocast would compute with the same bfloat16 values); a one-query encode is ~1 ms faster,
+    and far more where large allocations are mmapped (the server pins glibc's mmap threshold,
+    so each of those casts cost fresh page faults: HTTP ``rag/query`` p50 21.8 -> 14.6 ms when
+    they went). Half the memory for those weights, too.
+    """
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.to(torch.bfloat16)
+
+
 def encode_bucketed(model: Any, texts: list[str], normalize: bool) -> Any:
     """One batch through a sentence-transformers model under bfloat16 autocast, padded to
     a multiple of :data:`BUCKET` word pieces (module doc); float32 numpy rows."""

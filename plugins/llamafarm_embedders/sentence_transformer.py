@@ -76,7 +76,8 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         )
 
     def _model(self) -> LoadedModel:
-        return get_model(self.model_path(), resolve_device(self.config.device))
+        device = resolve_device(self.config.device)
+        return get_model(self.model_path(), device, resolve_precision(device, self.config.precision))
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -84,7 +85,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         loaded = self._model()
         items = [str(t) for t in texts]
         size = max(1, self.config.batch_size)
-        bf16 = resolve_precision(loaded.device, self.config.precision) == "bfloat16"
+        bf16 = resolve_precision(loaded.device, self.config.precision) == "bfloat16"  # as loaded
         normalize = self.config.normalize_embeddings
 
         def encode_all() -> list[list[float]]:

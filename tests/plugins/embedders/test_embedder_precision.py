@@ -75,3 +75,24 @@ def test_bfloat16_batches_are_padded_to_a_few_shapes_without_changing_vectors() 
         hook.remove()
     assert shapes[0] == (1, BUCKET) and shapes[1][1] % BUCKET == 0 and shapes[1][1] > BUCKET
     assert float((alone[0] * together[0]).sum()) > 0.9999
+
+
+@pytest.mark.slow
+def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vectors() -> None:
+    """Autocast would cast every Linear weight anew on each forward pass; the bfloat16 model
+    holds them cast once. Its vectors are exactly those of float32 weights under autocast,
+    and a float32 embedder in the same process keeps a float32 model of its own."""
+    import torch
+    from llamafarm_embedders.precision import encode_bucketed
+
+    bf16 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))._model().model
+    fp32 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="float32"))._model().model
+    assert bf16 is not fp32
+    linear = [m for m in bf16.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
+    assert all(m.weight.dtype == torch.float32 for m in fp32.modules() if isinstance(m, torch.nn.Linear))
+    layer_norms = [m for m in bf16.modules() if isinstance(m, torch.nn.LayerNorm)]
+    assert layer_norms and all(m.weight.dtype == torch.float32 for m in layer_norms)
+    np.testing.assert_array_equal(
+        encode_bucketed(bf16, TEXTS, normalize=True), encode_bucketed(fp32, TEXTS, normalize=True)
+    )
