@@ -73,18 +73,16 @@ def _response(result: RetrievalResult) -> RagQueryResponse:
 async def rag_query(request: web.Request, body: RagQueryBody) -> RagQueryResponse:
     """Search a database of the project with a retrieval strategy."""
     retrieval = _to_request(body)
-    project = await _project(request)
     app = request.app
-    result = await run_blocking(
-        service.query,
-        app[SETTINGS],
-        app[REGISTRY],
-        project,
-        retrieval,
-        body.database,
-        body.retrieval_strategy,
-    )
-    return _response(result)
+    ref = project_ref(request)
+
+    def query() -> RetrievalResult:  # one trip to a thread: the project, then the query
+        project = app[PROJECTS].get_bare(ref)
+        return service.query(
+            app[SETTINGS], app[REGISTRY], project, retrieval, body.database, body.retrieval_strategy
+        )
+
+    return _response(await run_blocking(query))
 
 
 @router.get(BASE + "/health", query=HealthQuery, response=inventory.RagHealth)
