@@ -26,6 +26,13 @@ def _env_int(name: str, default: int, minimum: int = 0) -> int:
     return int(raw)
 
 
+def _env_nice(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value > 19:
+        raise SettingsError(f"{name}={value}: expected a niceness from 0 to 19")
+    return value
+
+
 def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     """A comma-separated list of non-negative integers ("2,10,30"); the default when unset."""
     raw = os.environ.get(name) or ""
@@ -93,6 +100,10 @@ class Settings:
     # (synchronous processing, non-streaming chat), so long work cannot starve short requests.
     short_threads: int = 8
     long_threads: int = 4
+    # Workers lower their CPU priority by this much (``nice``; 0-19) so that on a shared
+    # machine the web process answers queries and chats first while they ingest; alone on a
+    # machine they run at full speed all the same.
+    worker_nice: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -121,6 +132,7 @@ class Settings:
             max_config_bytes=_env_int("LF_MAX_CONFIG_BYTES", 1 * MiB, 1024),
             short_threads=_env_int("LF_SHORT_THREADS", 8, 1),
             long_threads=_env_int("LF_LONG_THREADS", 4, 1),
+            worker_nice=_env_nice("LF_WORKER_NICE", 10),
         )
 
     @property

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     egress.configure(settings.allowed_egress)
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)  # the web process first (Settings.worker_nice)
     url = args.redis_url or settings.redis_url or embedded_url(settings.data_dir)
     if args.parent_pid:
         # SIGKILL, not SIGTERM: RQ answers SIGTERM by finishing the current job, which may be

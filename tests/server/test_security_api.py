@@ -223,6 +223,8 @@ def test_stop_sequences_dedup_is_linear() -> None:
         ("LF_JOB_RETRY_DELAYS", "2,x"),
         ("LF_CORS_ORIGINS", "evil.example"),
         ("LF_MAX_JSON_DEPTH", "1"),
+        ("LF_WORKER_NICE", "20"),
+        ("LF_WORKER_NICE", "-5"),
     ],
 )
 def test_bad_settings_are_errors_naming_the_variable(monkeypatch, name: str, value: str) -> None:

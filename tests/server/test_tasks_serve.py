@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -56,6 +57,10 @@ def test_serve_runs_redis_and_workers_that_process_tasks_and_stops_them_all(data
         assert health["details"]["redis"] == embedded_url(data_dir)
         redis, workers = children(data_dir)
         assert redis.is_running() and len(workers) == 2 and all(w.is_running() for w in workers)
+        # workers yield the CPU to the web process (LF_WORKER_NICE, default 10); serve does not
+        ours = psutil.Process().nice()
+        assert psutil.Process(server.proc.pid).nice() == ours
+        assert all(psutil.Process(w.pid).nice() == min(19, ours + 10) for w in workers)
 
         requests.post(f"{server.url}/v1/projects/{NS}", json={"name": PROJECT}).raise_for_status()
         service = JobService(Settings(data_dir=data_dir, redis_url=embedded_url(data_dir)), registry)
