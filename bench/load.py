@@ -42,8 +42,11 @@ def upload_and_process(session: requests.Session, base: str, docs: list[tuple[st
     for i in range(0, len(docs), 200):
         files = [("files", (f"cran_{d}.txt", t.encode())) for d, t in docs[i : i + 200]]
         check(session.post(f"{base}/datasets/{DATASET}/data/bulk", files=files, timeout=600))
-    answer = check(session.post(f"{base}/datasets/{DATASET}/process", timeout=600))
-    return str(answer.get("task_id") or "")
+    # async: answered at once with a task id, so queries can run while the worker ingests
+    answer = check(
+        session.post(f"{base}/datasets/{DATASET}/process", params={"async_processing": "true"}, timeout=600)
+    )
+    return str(answer["task_id"])
 
 
 def task_done(session: requests.Session, base: str, task_id: str) -> bool:

@@ -8,6 +8,7 @@ only slow each other down.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from llamafarm_core.plugin_api import ComponentUnavailable
 from llamafarm_embedders.precision import store_linear_weights_in_bf16
 
 T = TypeVar("T")
+ENCODE_THREADS_ENV = "LF_ENCODE_THREADS"
 
 
 @dataclass
@@ -85,7 +87,24 @@ def get_model(path: Path, device: str, precision: str = "float32") -> LoadedMode
         return loaded
 
 
+def encode_threads() -> int | None:
+    """``LF_ENCODE_THREADS``: torch's intra-op threads for this process's encodes; None (unset)
+    keeps torch's default, one per core. ``llamafarm serve`` sets 1 for itself
+    (``limit_own_encode_threads``); workers keep every core."""
+    raw = os.environ.get(ENCODE_THREADS_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ComponentUnavailable(f"{ENCODE_THREADS_ENV}={raw!r}: expected a whole number >= 1")
+    return int(raw)
+
+
 def _load(path: Path, device: str, precision: str) -> Any:
+    threads = encode_threads()
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
