@@ -48,7 +48,7 @@ from llamafarm_core.ingest.prepare import PreparedFile, PrepareFailed
 from llamafarm_core.ingest.results import FileResult, FileStatus, ProcessReport
 from llamafarm_core.ingest.selection import matching_extractors, matching_parsers
 from llamafarm_core.ingest.strategy_components import StrategyComponents
-from llamafarm_core.ingest.writing import WriteItem, write_items
+from llamafarm_core.ingest.writing import WriteItem, mark_pending, write_items
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project, ProjectRef, ProjectStore
@@ -380,13 +380,16 @@ class _Run:
             self._write(items, outcome.dimension)
 
     def _write(self, items: list[WriteItem], dimension: int) -> None:
+        mark_pending(self.handle.name, self.states, items)  # outside the lock (writing.py)
         with self.handle.writing() as store:
             # Membership is re-read under the lock: a file removed meanwhile is not written
-            # (the removal deletes chunks under the same lock, before or after us).
+            # (the removal deletes chunks under the same lock, before or after us), and the
+            # state just marked for it goes.
             current = self.projects.get(self.ref).config.dataset(self.dataset.name)
             members = set(current.files) if current else set()
             gone = [w for w in items if w.file_hash not in members]
             for w in gone:
+                self.states.delete(w.file_hash)
                 self.results[w.file_hash] = self._result(w.prepared, FileStatus.FAILED)
                 self.results[w.file_hash].reason = "removed from the dataset while it was being processed"
             items = [w for w in items if w.file_hash in members]

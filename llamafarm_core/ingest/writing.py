@@ -1,9 +1,12 @@
 """The last step: chunk records into the vector store and the lexical index, with the
-per-file state record written ahead and after, all under the database's write lock.
+per-file state record written ahead and after.
 
 Order per file: the state is first marked ``pending`` ("being written") with every id the
-file may own (old and new); the new records are upserted; the old ids the new run no longer produces are
-deleted; then the state says ``processed`` with exactly the new ids. A crash at any point
+file may own (old and new), by :func:`mark_pending`, before the database's write lock is
+taken (the run's claim on the file already keeps other runs off it, so the lock need not
+cover these fsyncs: two workers on one dataset wait less for each other). Then, under the
+lock, :func:`write_items` upserts the new records, deletes the old ids the new run no longer
+produces, and marks the state ``processed`` with exactly the new ids. A crash at any point
 leaves a record that names every chunk id to clean up, and the next run does so.
 """
 
@@ -53,30 +56,20 @@ class WriteItem:
         return [i for i in old if i not in keep]
 
 
-def write_items(
-    handle: DatabaseHandle,
-    store: VectorStore,
-    states: StateStore,
-    items: list[WriteItem],
-    embedder: str | None,
-) -> dict[str, str]:
-    """Write files into an open store (the caller holds ``handle.writing()``).
-
-    Tries the whole group at once; if that fails, file by file, so that one file's failure
-    stays its own. Returns the reasons of the files that failed (their chunks removed).
-    """
-    records = {item.file_hash: item.records() for item in items}
+def mark_pending(database: str, states: StateStore, items: list[WriteItem]) -> None:
+    """Record, for each file, every chunk id it may own once written (old and new); call
+    while holding the files' claims and before :func:`write_items`."""
     states.put_many(
         [
             FileState(
                 item.file_hash,
                 ProcessingStatus.PENDING,
                 item.fingerprint,
-                handle.name,
+                database,
                 chunk_ids=sorted(
                     {
                         *(item.previous.chunk_ids if item.previous else []),
-                        *(r.id for r in records[item.file_hash]),
+                        *(chunk_id(item.file_hash, i) for i in range(len(item.prepared.chunks))),
                     }
                 ),
                 reason=WRITING,
@@ -84,6 +77,22 @@ def write_items(
             for item in items
         ]
     )
+
+
+def write_items(
+    handle: DatabaseHandle,
+    store: VectorStore,
+    states: StateStore,
+    items: list[WriteItem],
+    embedder: str | None,
+) -> dict[str, str]:
+    """Write files marked by :func:`mark_pending` into an open store (the caller holds
+    ``handle.writing()``).
+
+    Tries the whole group at once; if that fails, file by file, so that one file's failure
+    stays its own. Returns the reasons of the files that failed (their chunks removed).
+    """
+    records = {item.file_hash: item.records() for item in items}
     failed: dict[str, str] = {}
     try:
         _write(

@@ -410,3 +410,35 @@ def test_an_unreachable_store_keeps_membership_and_dataset(env: Env) -> None:
     env.projects.update(REF, original)
     assert env.datasets.remove_file(REF, "docs", h, remove_from_disk=True).removed_chunks == 1
     assert env.counts() == (0, 0)
+
+
+@pytest.mark.parametrize("removed", ["before the pending mark", "after the pending mark"])
+def test_a_file_removed_while_being_written_is_not_written_and_leaves_no_state(
+    env: Env, monkeypatch: pytest.MonkeyPatch, removed: str
+) -> None:
+    """The pending state is written before the database's write lock is taken; a file
+    taken out of the dataset just before or after that is not written, and no state of it
+    is left (the removal deletes the state it sees; the run deletes the one it wrote)."""
+    from llamafarm_core.ingest import pipeline
+
+    files = good_files()
+    keep, drop = env.upload("chess.txt", files["chess.txt"]), env.upload("bees.html", files["bees.html"])
+    marked = pipeline.mark_pending
+
+    def remove_around_the_mark(database: str, states: StateStore, items: list[Any]) -> None:
+        if removed.startswith("before"):
+            env.datasets.remove_file(REF, "docs", drop, remove_from_disk=False)
+        marked(database, states, items)
+        assert states.get(drop) is not None and states.get(drop).status == ProcessingStatus.PENDING  # type: ignore[union-attr]
+        if removed.startswith("after"):
+            env.datasets.remove_file(REF, "docs", drop, remove_from_disk=False)
+
+    monkeypatch.setattr(pipeline, "mark_pending", remove_around_the_mark)
+    results = {r.hash: r for r in env.process().results}
+    assert results[keep].status == FileStatus.PROCESSED
+    assert results[drop].status == FileStatus.FAILED
+    assert "removed from the dataset" in (results[drop].reason or "")
+    assert env.states().get(drop) is None
+    assert env.states().get(keep).status == ProcessingStatus.PROCESSED  # type: ignore[union-attr]
+    with env.handle().reading() as store:
+        assert store.ids_for_file(drop) == [] and store.ids_for_file(keep)
