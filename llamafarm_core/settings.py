@@ -26,6 +26,18 @@ def _env_int(name: str, default: int, minimum: int = 0) -> int:
     return int(raw)
 
 
+def _env_switch(name: str, default: bool) -> bool:
+    """On or off: 1/true/yes/on or 0/false/no/off (any case); unset or blank is the default."""
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r}: expected 1 or 0 (true/false, yes/no, on/off)")
+
+
 def _env_nice(name: str, default: int) -> int:
     value = _env_int(name, default)
     if value > 19:
@@ -104,6 +116,8 @@ class Settings:
     # machine the web process answers queries and chats first while they ingest; alone on a
     # machine they run at full speed all the same.
     worker_nice: int = 10
+    # Workers load the bundled embedding model as they start (llamafarm_core/jobs/warm_up.py).
+    worker_warm_up: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -133,6 +147,7 @@ class Settings:
             short_threads=_env_int("LF_SHORT_THREADS", 8, 1),
             long_threads=_env_int("LF_LONG_THREADS", 4, 1),
             worker_nice=_env_nice("LF_WORKER_NICE", 10),
+            worker_warm_up=_env_switch("LF_WORKER_WARM_UP", True),
         )
 
     @property

@@ -1,0 +1,38 @@
+"""A worker loads the bundled embedding model in the background as it starts; a warm-up
+that cannot load anything is logged and leaves the worker as it was."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from llamafarm_core.jobs import warm_up
+from llamafarm_core.plugins.registry import Registry
+
+PROBE = """
+from llamafarm_core.jobs.warm_up import warm_up_in_background
+from llamafarm_core.plugins import build_registry, get_plugin_manager
+from llamafarm_embedders import model_cache
+assert not model_cache._models
+warm_up_in_background(build_registry(get_plugin_manager())).join(300)
+print(sorted(precision for _, _, precision in model_cache._models), len(model_cache._models))
+"""
+
+
+@pytest.mark.slow
+def test_the_warm_up_loads_the_bundled_model_once() -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "1"  # one model in the cache, loaded and encoded once
+
+
+def test_a_warm_up_that_cannot_load_is_logged_not_raised(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(warm_up, "BUNDLED_EMBEDDER", ("NoSuchEmbedder", {}))
+    with caplog.at_level(logging.INFO, logger="llamafarm.worker"):
+        warm_up.warm_up_in_background(registry).join(60)
+    assert "warm-up skipped" in caplog.text and "NoSuchEmbedder" in caplog.text
