@@ -177,8 +177,10 @@ def ingest(
 ) -> Run:
     """Upload ``docs`` as .txt files and process them through a fresh server (temp data dir).
 
-    The workers are warmed up first (a one-file dataset), so model loading is not timed —
-    the floor does not time it either. ``cores``: serve with ``--workers 0`` and one worker
+    Model loading is not timed (the floor does not time it either): each worker loads the
+    model as it starts (``LF_WORKER_WARM_UP``), and a one-file dataset is processed first.
+    (That one job warms one worker only: before workers warmed themselves, the second of two
+    workers loaded its model inside the timed run.) ``cores``: serve with ``--workers 0`` and one worker
     pinned to each core (taskset). ``code``: another checkout (e.g. the baseline).
     """
     with tempfile.TemporaryDirectory(prefix="lf-bench-") as tmp:
