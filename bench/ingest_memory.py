@@ -2,7 +2,7 @@
 chunks in flight, not by the corpus.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/ingest_memory.py [--mb 1,2,4] [--file-kb 64]
-        [--group-chunks N]
+        [--group-chunks N] [--chroma-server]
 
 For each size: generates that many megabytes of English-like text (seeded; paragraphs of
 words from a fixed vocabulary) as .txt files of ``--file-kb`` each into a temp dir, adds them
@@ -13,7 +13,9 @@ pays). ``--mb 1024`` is the 1 GB run (hours on 2 cores: the embedder's ~40 chunk
 limit). ``--group-chunks`` lowers the pipeline's group size (default: the pipeline's) so a
 small corpus already spans many groups. Prints a table, writes bench/results/memory.json;
 asserts nothing. (The embedded vector store's own index grows with the collection, as any
-HNSW index does; that is the store's memory, reported here as part of the peak.)
+HNSW index does; that is the store's memory, reported here as part of the peak.
+``--chroma-server`` keeps the same database in a ``chroma run`` server instead, the
+scale-out setup, where the index lives in that process and not in the worker.)
 """
 
 from __future__ import annotations
@@ -80,7 +82,30 @@ def generate(directory: Path, megabytes: float, file_kb: int, seed: int = 7) -> 
     return paths
 
 
-def measure(megabytes: float, file_kb: int, group_chunks: int) -> dict:
+def chroma_server(path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``chroma run`` (shipped in the chromadb wheel) on a free port, answering."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    chroma = Path(sys.executable).parent / "chroma"
+    argv = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
+            return proc, port
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    sys.exit("chroma run did not answer in 60 s")
+
+
+def measure(megabytes: float, file_kb: int, group_chunks: int, server_port: int | None = None) -> dict:
     from llamafarm_core.datasets import DatasetStore
     from llamafarm_core.ingest.pipeline import default_registry
     from llamafarm_core.projects import ProjectRef, ProjectStore
@@ -97,6 +122,10 @@ def measure(megabytes: float, file_kb: int, group_chunks: int) -> dict:
         projects = ProjectStore(settings, registry)
         ref = ProjectRef("bench", "memory")
         projects.create(ref, "rag")
+        if server_port is not None:  # the same database, kept by a Chroma server
+            config = projects.get(ref).config.model_dump(mode="json", exclude_unset=True)
+            config["rag"]["databases"][0]["config"] |= {"host": "127.0.0.1", "port": server_port}
+            projects.update(ref, config)
         datasets = DatasetStore(settings, projects, registry)
         datasets.create(ref, "docs", "universal_processor", "main_db")
         uploads = []
@@ -126,13 +155,31 @@ def main() -> None:
     ap.add_argument("--mb", default="1,2,4", help="corpus sizes in MB, comma-separated (1024 = 1 GB)")
     ap.add_argument("--file-kb", type=int, default=64, help="size of each generated file")
     ap.add_argument("--group-chunks", type=int, default=0, help="pipeline GROUP_CHUNKS (0: default)")
+    ap.add_argument(
+        "--chroma-server",
+        action="store_true",
+        help="keep the database in a `chroma run` server (the scale-out setup) instead of embedded Chroma",
+    )
     args = ap.parse_args()
     rows = []
     for mb in args.mb.split(","):
-        rows.append(measure(float(mb), args.file_kb, args.group_chunks))
+        server = None
+        with tempfile.TemporaryDirectory(prefix="lf-mem-chroma-") as chroma_dir:
+            if args.chroma_server:
+                server = chroma_server(Path(chroma_dir))
+            try:
+                rows.append(measure(float(mb), args.file_kb, args.group_chunks, server and server[1]))
+            finally:
+                if server is not None:
+                    server[0].kill()
+                    server[0].wait()
         print(f"  {mb} MB: {rows[-1]}", file=sys.stderr, flush=True)  # as each size ends
     group = args.group_chunks or "default"
-    print(f"\nPeak RSS of one processing run (child process) vs corpus size (group of chunks: {group})\n")
+    store = "a Chroma server (chroma run)" if args.chroma_server else "embedded Chroma"
+    print(
+        f"\nPeak RSS of one processing run (child process) vs corpus size (group of chunks: {group}; "
+        f"database: {store})\n"
+    )
     print("| corpus MB | files | chunks | RSS after model load MB | peak RSS MB | peak − model MB |")
     print("|---:|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -140,7 +187,8 @@ def main() -> None:
             f"| {r['mb']:g} | {r['files']} | {r['chunks']} | {r['model_rss_mb']:.0f} | {r['peak_rss_mb']:.0f} "
             f"| {r['peak_rss_mb'] - r['model_rss_mb']:.0f} |"
         )
-    print(f"\n(results: {save_results('memory', {'group_chunks': group, 'runs': rows})})")
+    name = "memory-chroma-server" if args.chroma_server else "memory"
+    print(f"\n(results: {save_results(name, {'group_chunks': group, 'store': store, 'runs': rows})})")
 
 
 if __name__ == "__main__":

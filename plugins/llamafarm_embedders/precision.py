@@ -14,7 +14,10 @@ few thousand texts (measured: 507 MB after loading, 1,091 MB after four passes o
 texts of random lengths). :func:`encode_bucketed` pads each batch to a multiple of
 :data:`BUCKET` word pieces, so at most ``max_seq_length / BUCKET`` shapes exist: the same
 four passes stay at ~690 MB, at the same speed (padding adds fewer than 32 positions per text, which the
-masked attention and mean pooling ignore).
+masked attention and mean pooling ignore). The number of rows is a shape too: the last,
+partial batch of every call had its own, and a worker's peak grew ~10 KB per stored chunk
+with the corpus (even with the index in a Chroma server). Partial batches are padded to a
+power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row counts exist.
 """
 
 from __future__ import annotations
@@ -67,22 +70,38 @@ def store_linear_weights_in_bf16(model: Any) -> None:
             module.to(torch.bfloat16)
 
 
-def encode_bucketed(model: Any, texts: list[str], normalize: bool) -> Any:
+def batch_rows(count: int, batch_size: int) -> int:
+    """The rows a batch of ``count`` texts is run with: a full batch as is, a partial one
+    padded to the next power of two (at most ``batch_size``), so that the last batch of
+    every call does not bring a new shape (module doc)."""
+    if count >= batch_size:
+        return count
+    return min(1 << max(0, count - 1).bit_length(), batch_size)
+
+
+def encode_bucketed(model: Any, texts: list[str], normalize: bool, batch_size: int | None = None) -> Any:
     """One batch through a sentence-transformers model under bfloat16 autocast, padded to
-    a multiple of :data:`BUCKET` word pieces (module doc); float32 numpy rows."""
+    a multiple of :data:`BUCKET` word pieces and, when ``batch_size`` is given, to
+    :func:`batch_rows` rows (copies of the last text, whose vectors are dropped); float32
+    numpy rows, one per text."""
     import torch
 
     features = model.preprocess(texts)
-    length = features["input_ids"].shape[1]
+    count, length = features["input_ids"].shape
     padded = min(-(-length // BUCKET) * BUCKET, max(length, model.max_seq_length or length))
+    rows = batch_rows(count, batch_size) if batch_size else count
     pad_id = model.tokenizer.pad_token_id or 0
     for key, value in features.items():
-        if isinstance(value, torch.Tensor) and value.dim() == 2 and padded > length:
-            fill = pad_id if key == "input_ids" else 0
-            features[key] = torch.nn.functional.pad(value, (0, padded - length), value=fill)
+        if isinstance(value, torch.Tensor) and value.dim() == 2:
+            if padded > length:
+                fill = pad_id if key == "input_ids" else 0
+                value = torch.nn.functional.pad(value, (0, padded - length), value=fill)
+            if rows > count:
+                value = torch.cat([value, value[-1:].expand(rows - count, -1)])
+            features[key] = value
     features = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-        vectors = model(features)["sentence_embedding"].float()
+        vectors = model(features)["sentence_embedding"][:count].float()
     if normalize:
         vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
     return vectors.cpu().numpy()

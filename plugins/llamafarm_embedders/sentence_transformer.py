@@ -95,7 +95,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
                 batch = order[start : start + size]
                 chunk = [items[i] for i in batch]
                 if bf16:
-                    vectors = encode_bucketed(loaded.model, chunk, normalize)
+                    vectors = encode_bucketed(loaded.model, chunk, normalize, size)
                 else:
                     vectors = loaded.model.encode(
                         chunk,

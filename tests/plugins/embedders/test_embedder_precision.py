@@ -96,3 +96,27 @@ def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vec
     np.testing.assert_array_equal(
         encode_bucketed(bf16, TEXTS, normalize=True), encode_bucketed(fp32, TEXTS, normalize=True)
     )
+
+
+def test_partial_batches_are_padded_to_a_power_of_two_rows() -> None:
+    from llamafarm_embedders.precision import batch_rows
+
+    assert [batch_rows(n, 32) for n in (1, 2, 3, 5, 17, 31, 32, 40)] == [1, 2, 4, 8, 32, 32, 32, 40]
+    assert [batch_rows(n, 24) for n in (13, 17, 24)] == [16, 24, 24]
+
+
+@pytest.mark.slow
+def test_row_padding_keeps_each_texts_vector_and_runs_few_row_counts() -> None:
+    from llamafarm_embedders.precision import encode_bucketed
+
+    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))
+    model = embedder._model().model
+    rows: list[int] = []
+    hook = model[0].register_forward_pre_hook(lambda _m, args: rows.append(args[0]["input_ids"].shape[0]))
+    try:
+        padded = encode_bucketed(model, TEXTS, normalize=True, batch_size=32)
+        plain = encode_bucketed(model, TEXTS, normalize=True)
+    finally:
+        hook.remove()
+    assert rows == [4, 3] and padded.shape == plain.shape == (3, 384)
+    assert float(np.min((padded * plain).sum(axis=1))) > 0.9999
