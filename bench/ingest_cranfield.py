@@ -177,12 +177,13 @@ def ingest(
 ) -> Run:
     """Upload ``docs`` as .txt files and process them through a fresh server (temp data dir).
 
-    Model loading is not timed (the floor does not time it either): each worker loads the
-    model as it starts (``LF_WORKER_WARM_UP``), and a one-file dataset is processed first.
-    (That one job warms one worker only: before workers warmed themselves, the second of two
-    workers loaded its model inside the timed run.) ``cores``: serve with ``--workers 0`` and one worker
+    Model loading is not timed (the floor does not time it either): workers are started with
+    ``LF_WORKER_WARM_UP=1`` (each loads the model as it starts; opt-in in the product), and a
+    one-file dataset is processed first. (That one job warms one worker only: without the
+    warm-up, the second of two workers loads its model inside the timed run.) ``cores``: serve with ``--workers 0`` and one worker
     pinned to each core (taskset). ``code``: another checkout (e.g. the baseline).
     """
+    os.environ.setdefault("LF_WORKER_WARM_UP", "1")  # inherited by the server's and pinned workers
     with tempfile.TemporaryDirectory(prefix="lf-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()

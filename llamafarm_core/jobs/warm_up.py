@@ -6,7 +6,9 @@ they do not shrink with more workers: measured, they were most of what kept two 
 workers from scaling, docs/performance.md). The load runs in a daemon thread, so the worker
 takes jobs at once; a job that needs the model meanwhile waits for the same load (the model
 cache loads each model once). Projects with another embedder lose nothing but the memory
-of a model they do not use; ``LF_WORKER_WARM_UP=0`` turns it off.
+of a model they do not use. Opt-in (``LF_WORKER_WARM_UP=1``): with it on, a worker whose
+Redis restarted during the warm-up stalled once in four tries under CPU load (its queue
+listener did not come back); until that is understood it stays off by default.
 """
 
 from __future__ import annotations
