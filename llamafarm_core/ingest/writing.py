@@ -39,15 +39,14 @@ class WriteItem:
     def file_hash(self) -> str:
         return self.prepared.source.file_hash
 
+    def chunk_ids(self) -> list[str]:
+        """The ids of the file's new chunks, in order."""
+        return [chunk_id(self.file_hash, i) for i in range(len(self.prepared.chunks))]
+
     def records(self) -> list[ChunkRecord]:
         return [
-            ChunkRecord(
-                id=chunk_id(self.file_hash, i),
-                text=chunk.text,
-                embedding=vector,
-                metadata=flatten_metadata(chunk.metadata),
-            )
-            for i, (chunk, vector) in enumerate(zip(self.prepared.chunks, self.vectors, strict=True))
+            ChunkRecord(id=cid, text=chunk.text, embedding=vector, metadata=flatten_metadata(chunk.metadata))
+            for cid, chunk, vector in zip(self.chunk_ids(), self.prepared.chunks, self.vectors, strict=True)
         ]
 
     def stale_ids(self, new_ids: Sequence[str]) -> list[str]:
@@ -69,7 +68,7 @@ def mark_pending(database: str, states: StateStore, items: list[WriteItem]) -> N
                 chunk_ids=sorted(
                     {
                         *(item.previous.chunk_ids if item.previous else []),
-                        *(chunk_id(item.file_hash, i) for i in range(len(item.prepared.chunks))),
+                        *item.chunk_ids(),
                     }
                 ),
                 reason=WRITING,

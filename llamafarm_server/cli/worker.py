@@ -66,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err.message}", file=sys.stderr)
         return 1
     if settings.worker_warm_up:
+        from llamafarm_core.jobs.context import current
         from llamafarm_core.jobs.warm_up import warm_up_in_background
-        from llamafarm_core.plugins import build_registry, get_plugin_manager
 
-        warm_up_in_background(build_registry(get_plugin_manager()))
+        warm_up_in_background(current().registry)  # the registry the jobs use: plugins found once
     worker = make_worker(connect(url, socket_timeout=None), name=args.name)
     print(
         f"LlamaFarm worker {worker.name} on {describe_url(url)} (data: {settings.data_dir})",

@@ -29,6 +29,7 @@ class LoadedModel:
 
     model: Any
     device: str
+    precision: str  # "bfloat16": its Linear weights are bfloat16 (precision.encode_bucketed only)
     _thread: ThreadPoolExecutor = field(repr=False)
 
     def dimension(self) -> int:
@@ -82,7 +83,7 @@ def get_model(path: Path, device: str, precision: str = "float32") -> LoadedMode
             except BaseException:
                 thread.shutdown(wait=False)
                 raise
-            loaded = LoadedModel(model, device, thread)
+            loaded = LoadedModel(model, device, precision, thread)
             _models[key] = loaded
         return loaded
 

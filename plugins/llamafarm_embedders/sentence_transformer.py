@@ -85,7 +85,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         loaded = self._model()
         items = [str(t) for t in texts]
         size = max(1, self.config.batch_size)
-        bf16 = resolve_precision(loaded.device, self.config.precision) == "bfloat16"  # as loaded
+        bf16 = loaded.precision == "bfloat16"
         normalize = self.config.normalize_embeddings
 
         def encode_all() -> list[list[float]]:
