@@ -177,13 +177,12 @@ def ingest(
 ) -> Run:
     """Upload ``docs`` as .txt files and process them through a fresh server (temp data dir).
 
-    Model loading is not timed (the floor does not time it either): workers are started with
-    ``LF_WORKER_WARM_UP=1`` (each loads the model as it starts; opt-in in the product), and a
-    one-file dataset is processed first. (That one job warms one worker only: without the
-    warm-up, the second of two workers loads its model inside the timed run.) ``cores``: serve with ``--workers 0`` and one worker
-    pinned to each core (taskset). ``code``: another checkout (e.g. the baseline).
+    Model loading is not timed (the floor does not time it either): workers load the model
+    before they take jobs (``LF_WORKER_WARM_UP``, on by default; the baseline's workers do not),
+    and a one-file dataset is processed first, which warms at least one worker of the
+    baseline. ``cores``: serve with ``--workers 0`` and one worker pinned to each core
+    (taskset). ``code``: another checkout (e.g. the baseline).
     """
-    os.environ.setdefault("LF_WORKER_WARM_UP", "1")  # inherited by the server's and pinned workers
     with tempfile.TemporaryDirectory(prefix="lf-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()

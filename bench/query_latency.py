@@ -8,7 +8,7 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
   ``rag`` template (embedded Chroma, bundled all-MiniLM-L6-v2), the 1,400 abstracts uploaded
   as .txt through the API and processed by the worker; then the 225 Cranfield queries
   (cycled) through ``POST …/rag/query`` with the template's ``basic_search`` and
-  ``hybrid_search`` strategies, one at a time on a keep-alive connection.
+  ``hybrid_search`` strategies, one at a time on a keep-alive ``http.client`` connection.
 - **synthetic**: ``--chunks`` chunks written straight into the project's database by this
   script (random unit vectors, texts drawn from a fixed vocabulary, same store, lexical
   index and model record as ingestion writes), then served the same way; queries are random
@@ -23,6 +23,7 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import random
 import shutil
@@ -32,6 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -210,21 +212,28 @@ class Floor:
 
 
 class Http:
-    """``POST …/rag/query`` with one strategy on a keep-alive connection."""
+    """``POST …/rag/query`` with one strategy on a keep-alive connection.
+
+    The client is the standard library's ``http.client``: the figure is the server's and the
+    wire's. ``requests`` spends ~0.9 ms of its own per call here (measured: 13.6 vs 12.7 ms
+    p50 on one server), which no server change can remove."""
 
     def __init__(self, url: str, strategy: str) -> None:
-        self.session = requests.Session()
-        self.endpoint = f"{url}/v1/projects/{NS}/{PROJECT}/rag/query"
+        parts = urlsplit(url)
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+        self.path = f"/v1/projects/{NS}/{PROJECT}/rag/query"
         self.strategy = strategy
 
     def __call__(self, query: str) -> float:
         body = json.dumps({"query": query, "retrieval_strategy": self.strategy, "top_k": 5})
         t0 = time.perf_counter()
-        resp = self.session.post(
-            self.endpoint, data=body, headers={"Content-Type": "application/json"}, timeout=60
-        )
+        self.conn.request("POST", self.path, body=body, headers={"Content-Type": "application/json"})
+        resp = self.conn.getresponse()
+        data = resp.read()
         elapsed = (time.perf_counter() - t0) * 1000
-        assert check(resp)["results"], f"{self.strategy} found nothing"
+        if resp.status >= 400:
+            sys.exit(f"POST {self.path} -> {resp.status}: {data[:2000]!r}")
+        assert json.loads(data)["results"], f"{self.strategy} found nothing"
         return elapsed
 
 

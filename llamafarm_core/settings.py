@@ -116,10 +116,8 @@ class Settings:
     # machine the web process answers queries and chats first while they ingest; alone on a
     # machine they run at full speed all the same.
     worker_nice: int = 10
-    # Workers load the bundled embedding model as they start (llamafarm_core/jobs/warm_up.py).
-    # Off by default: with it on, a worker whose Redis restarted during the warm-up stalled
-    # in one of four tries under CPU load (tests/core/jobs/test_workers.py); not yet found why.
-    worker_warm_up: bool = False
+    # Workers load the bundled embedding model before taking jobs (llamafarm_core/jobs/warm_up.py).
+    worker_warm_up: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -149,7 +147,7 @@ class Settings:
             short_threads=_env_int("LF_SHORT_THREADS", 8, 1),
             long_threads=_env_int("LF_LONG_THREADS", 4, 1),
             worker_nice=_env_nice("LF_WORKER_NICE", 10),
-            worker_warm_up=_env_switch("LF_WORKER_WARM_UP", False),
+            worker_warm_up=_env_switch("LF_WORKER_WARM_UP", True),
         )
 
     @property

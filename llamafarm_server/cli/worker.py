@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     except ServiceUnavailable as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 1
-    if settings.worker_warm_up:
+    if settings.worker_warm_up:  # before registering: no job waits on a half-started worker
         from llamafarm_core.jobs.context import current
-        from llamafarm_core.jobs.warm_up import warm_up_in_background
+        from llamafarm_core.jobs.warm_up import warm_up
 
-        warm_up_in_background(current().registry)  # the registry the jobs use: plugins found once
+        warm_up(current().registry)  # the registry the jobs use: plugins found once
     worker = make_worker(connect(url, socket_timeout=None), name=args.name)
     print(
         f"LlamaFarm worker {worker.name} on {describe_url(url)} (data: {settings.data_dir})",

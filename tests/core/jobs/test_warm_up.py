@@ -1,5 +1,5 @@
-"""A worker loads the bundled embedding model in the background as it starts; a warm-up
-that cannot load anything is logged and leaves the worker as it was."""
+"""A worker loads the bundled embedding model before it takes jobs; a warm-up that cannot
+load anything is logged and leaves the worker as it was."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from llamafarm_core.jobs import warm_up
 from llamafarm_core.plugins.registry import Registry
 
 PROBE = """
-from llamafarm_core.jobs.warm_up import warm_up_in_background
+from llamafarm_core.jobs.warm_up import warm_up
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_embedders import model_cache
 assert not model_cache._models
-warm_up_in_background(build_registry(get_plugin_manager())).join(300)
+assert warm_up(build_registry(get_plugin_manager()))
 print(sorted(precision for _, _, precision in model_cache._models), len(model_cache._models))
 """
 
@@ -34,5 +34,5 @@ def test_a_warm_up_that_cannot_load_is_logged_not_raised(
 ) -> None:
     monkeypatch.setattr(warm_up, "BUNDLED_EMBEDDER", ("NoSuchEmbedder", {}))
     with caplog.at_level(logging.INFO, logger="llamafarm.worker"):
-        warm_up.warm_up_in_background(registry).join(60)
+        assert warm_up.warm_up(registry) is False
     assert "warm-up skipped" in caplog.text and "NoSuchEmbedder" in caplog.text

@@ -183,3 +183,14 @@ def test_a_burst_worker_drains_the_queue_and_exits(
     finally:
         burst.stop()
     assert service.get(NS, PROJECT, sub.record.task_id).state == TaskState.SUCCESS
+
+
+def test_a_worker_loads_the_model_before_it_registers(
+    data_dir: Path, own_redis: EmbeddedRedis, registry, workers
+) -> None:  # type: ignore[no-untyped-def]
+    service = make_service(data_dir, own_redis, registry)
+    workers.append(WorkerProcess(data_dir, own_redis.url, LF_WORKER_WARM_UP="1"))
+    wait_until(lambda: service.alive_workers() >= 1, 120, what="a live worker")
+    log = workers[0].log(None)
+    assert "embedder warmed up" in log, log
+    assert log.index("embedder warmed up") < log.index("LlamaFarm worker")  # then it takes jobs
