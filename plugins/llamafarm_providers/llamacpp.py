@@ -75,26 +75,38 @@ class _Loaded:
     whitespace: frozenset[int]  # tokens that are only whitespace
     newlines: list[int]  # the whitespace tokens holding a line break
     template: ChatTemplate | None = None  # the GGUF's chat template, if it has one
-    waiting: int = 0  # turns waiting for ``lock`` (guarded by _MODELS_LOCK)
+
+
+class LineFull(Exception):
+    """:meth:`FairLock.acquire` found ``max_waiting`` others already in line."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(f"{waiting} already waiting")
+        self.waiting = waiting
 
 
 class FairLock:
     """A lock granted in arrival order. ``threading.Lock`` wakes its waiters in no set
     order, so under load one chat turn could wait far longer than the turns behind it (and
-    time out while they are served); here the wait is bounded by the turns ahead."""
+    time out while they are served); here the wait is bounded by the turns ahead, and the
+    line's length by ``max_waiting``."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._held = False
         self._queue: deque[object] = deque()
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+    def acquire(self, blocking: bool = True, timeout: float = -1, max_waiting: int | None = None) -> bool:
+        """True once held; False when not ``blocking`` or after ``timeout`` seconds; raises
+        :class:`LineFull` at once when ``max_waiting`` others are already in line."""
         with self._cond:
             if not self._held and not self._queue:
                 self._held = True
                 return True
             if not blocking:
                 return False
+            if max_waiting is not None and len(self._queue) >= max_waiting:
+                raise LineFull(len(self._queue))
             ticket = object()
             self._queue.append(ticket)
             deadline = None if timeout < 0 else time.monotonic() + timeout
@@ -133,26 +145,20 @@ def _turn(loaded: _Loaded) -> Iterator[None]:
     """Hold the model for one generation, waiting in a bounded queue (module doc)."""
     queue = int(_env_number("LF_CHAT_QUEUE", 32))
     max_wait = _env_number("LF_CHAT_MAX_WAIT", 60)
-    if not loaded.lock.acquire(blocking=False):
-        with _MODELS_LOCK:
-            if loaded.waiting >= queue:
-                raise Busy(
-                    f"the local model is busy: {loaded.waiting} chat turn(s) already wait for it "
-                    f"(LF_CHAT_QUEUE={queue}); retry in a few seconds",
-                    retry_after=5,
-                )
-            loaded.waiting += 1
-        try:
-            acquired = loaded.lock.acquire(timeout=max_wait)
-        finally:
-            with _MODELS_LOCK:
-                loaded.waiting -= 1
-        if not acquired:
-            raise Busy(
-                f"the local model is busy: this chat turn waited {max_wait:g} s for it "
-                f"(LF_CHAT_MAX_WAIT) without starting; retry later",
-                retry_after=max(1, int(max_wait)),
-            )
+    try:
+        acquired = loaded.lock.acquire(timeout=max_wait, max_waiting=queue)
+    except LineFull as full:
+        raise Busy(
+            f"the local model is busy: {full.waiting} chat turn(s) already wait for it "
+            f"(LF_CHAT_QUEUE={queue}); retry in a few seconds",
+            retry_after=5,
+        ) from None
+    if not acquired:
+        raise Busy(
+            f"the local model is busy: this chat turn waited {max_wait:g} s for it "
+            f"(LF_CHAT_MAX_WAIT) without starting; retry later",
+            retry_after=max(1, int(max_wait)),
+        )
     try:
         yield
     finally:
