@@ -42,6 +42,7 @@ from cranfield import QRY, read_docs  # noqa: E402
 from lf_serve import Serve, check, machine, p50, pct, rag_project, wait_task  # noqa: E402
 
 NS, PROJECT, DATASET = "bench", "cran", "docs"
+RESULTS = Path(__file__).resolve().parent / "results"
 STRATEGIES = ("basic_search", "hybrid_search")
 TARGETS = {
     ("cranfield", "basic_search"): 1.3,
@@ -352,6 +353,24 @@ def main() -> None:
     print("|---|---|---|---:|---:|---:|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    write_results(rows)
+
+
+def write_results(rows: list[tuple[str, ...]]) -> None:
+    """bench/results/query_latency.json: each HTTP row's p50 as a multiple of its corpus's
+    floor (for bench/peers/chart.py)."""
+    out = [
+        {
+            "label": f"{corpus}: {measure.removeprefix('HTTP rag/query, ')}",
+            "p50_ms": float(p50_ms),
+            "x_floor": float(ratio),
+            "target": float(target.removeprefix("≤ ")) if target.startswith("≤") else None,
+        }
+        for corpus, _size, measure, p50_ms, _p95, ratio, target in rows
+        if measure.startswith("HTTP rag/query")
+    ]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "query_latency.json").write_text(json.dumps({"machine": machine(), "rows": out}, indent=2))
 
 
 if __name__ == "__main__":
