@@ -17,6 +17,7 @@ hanging clients.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -207,6 +208,20 @@ _MODELS: dict[tuple[str, int, int, int], _Loaded] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def close_models() -> None:
+    """Free the loaded models that no turn is using (registered with ``atexit`` on the first
+    load). Left to the garbage collector at interpreter exit, llama-cpp-python's
+    ``Llama.__del__`` runs after its own C bindings are torn down and prints a
+    ``TypeError`` traceback on every exit of a process that chatted. A model in use by a
+    thread still running is left to the operating system."""
+    with _MODELS_LOCK:
+        loaded = list(_MODELS.values())
+        _MODELS.clear()
+    for item in loaded:
+        if item.lock.acquire(blocking=False):
+            item.llm.close()
+
+
 def default_threads() -> int:
     """Half the CPUs, as llama.cpp advises (physical cores). More threads than free cores is
     ruinous: llama.cpp's threads wait for each other on every token, and measured on this
@@ -246,6 +261,8 @@ class LlamaCppProvider(ModelProvider[LlamaCppConfig]):
         with _MODELS_LOCK:
             loaded = _MODELS.get(key)
             if loaded is None:
+                atexit.unregister(close_models)  # so it is registered once
+                atexit.register(close_models)
                 llm = self._open(path, threads)
                 whitespace = _whitespace_tokens(llm)
                 newlines = [t for t, text in whitespace.items() if b"\n" in text]

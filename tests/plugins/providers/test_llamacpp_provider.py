@@ -115,3 +115,22 @@ def test_bad_provider_config_names_the_key(registry: Registry) -> None:
         _build(registry, n_ctx=10)
     with pytest.raises(PluginError, match="unknown key"):
         _build(registry, contxt=1024)
+
+
+def test_models_are_freed_at_exit_unless_a_turn_holds_them(registry: Registry) -> None:
+    """``close_models`` (registered with atexit on a load) frees idle models before the
+    interpreter tears llama-cpp-python down; a model a turn still holds is left alone."""
+    from llamafarm_providers import llamacpp
+
+    idle = _build(registry)._load()
+    llamacpp.close_models()
+    assert idle.llm._model.model is None and not llamacpp._MODELS  # freed and forgotten
+
+    busy = _build(registry)._load()
+    assert busy is not idle  # loaded again
+    assert busy.lock.acquire(blocking=False)
+    try:
+        llamacpp.close_models()
+        assert busy.llm._model.model is not None  # in use: not freed under the turn
+    finally:
+        busy.lock.release()
