@@ -208,6 +208,21 @@ _MODELS: dict[tuple[str, int, int, int], _Loaded] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _free_sampler(llm: Any) -> None:
+    """Free the sampler chain of the generation that just ended.
+
+    llama-cpp-python builds a new chain for every generation and keeps the last one in
+    ``Llama._sampler``. Its cleanup closure refers back to it, a reference cycle, so a
+    replaced chain is freed only by a full garbage collection, which a process with the
+    server's heap runs rarely; meanwhile each chain holds its native token buffer. Measured
+    with heaptrack over a mixed soak: 47 MB in 106 such chains, the server's whole RSS growth.
+    ``Llama.sample`` and ``generate`` make a new chain when this one is gone."""
+    sampler = getattr(llm, "_sampler", None)
+    if sampler is not None:
+        llm._sampler = None
+        sampler.close()
+
+
 def close_models() -> None:
     """Free the loaded models that no turn is using (registered with ``atexit`` on the first
     load). Left to the garbage collector at interpreter exit, llama-cpp-python's
@@ -340,6 +355,7 @@ class LlamaCppProvider(ModelProvider[LlamaCppConfig]):
                     finish = choice.get("finish_reason") or finish
             finally:
                 chunks.close()
+                _free_sampler(llm)
             answer = "".join(text)
             n_answer = len(llm.tokenize(answer.encode("utf-8"), add_bos=False, special=True)) if answer else 0
         if request.cancelled():

@@ -134,3 +134,27 @@ def test_models_are_freed_at_exit_unless_a_turn_holds_them(registry: Registry) -
         assert busy.llm._model.model is not None  # in use: not freed under the turn
     finally:
         busy.lock.release()
+
+
+def test_each_generation_frees_its_sampler_chain(registry: Registry) -> None:
+    """llama-cpp-python's sampler chains sit in reference cycles; left to the garbage
+    collector, every chat turn kept one (and its native buffer) alive until a full collection."""
+    import gc
+
+    from llama_cpp._internals import LlamaSampler
+
+    provider = _build(registry)
+
+    def live_chains() -> int:
+        return sum(1 for o in gc.get_objects() if isinstance(o, LlamaSampler) and o.sampler is not None)
+
+    gc.collect()
+    before = live_chains()
+    gc.disable()  # as good as a server's rare full collections
+    try:
+        for i in range(4):
+            provider.complete(make_request(f"Say {i}.", max_tokens=2))
+        assert live_chains() == before  # none left behind, none waiting for the collector
+        assert provider._load().llm._sampler is None
+    finally:
+        gc.enable()
