@@ -146,7 +146,7 @@ def test_each_generation_frees_its_sampler_chain(registry: Registry) -> None:
     provider = _build(registry)
 
     def live_chains() -> int:
-        return sum(1 for o in gc.get_objects() if isinstance(o, LlamaSampler) and o.sampler is not None)
+        return sum(1 for o in gc.get_objects() if type(o) is LlamaSampler and o.sampler is not None)
 
     gc.collect()
     before = live_chains()
