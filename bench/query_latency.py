@@ -39,10 +39,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cranfield import QRY, read_docs  # noqa: E402
+from ingest_cranfield import save_results  # noqa: E402
 from lf_serve import Serve, check, machine, p50, pct, rag_project, wait_task  # noqa: E402
 
 NS, PROJECT, DATASET = "bench", "cran", "docs"
-RESULTS = Path(__file__).resolve().parent / "results"
 STRATEGIES = ("basic_search", "hybrid_search")
 TARGETS = {
     ("cranfield", "basic_search"): 1.3,
@@ -353,10 +353,10 @@ def main() -> None:
     print("|---|---|---|---:|---:|---:|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    write_results(rows)
+    print(f"\n(results: {write_results(rows)})")
 
 
-def write_results(rows: list[tuple[str, ...]]) -> None:
+def write_results(rows: list[tuple[str, ...]]) -> Path:
     """bench/results/query_latency.json: each HTTP row's p50 as a multiple of its corpus's
     floor (for bench/peers/chart.py)."""
     out = [
@@ -369,8 +369,7 @@ def write_results(rows: list[tuple[str, ...]]) -> None:
         for corpus, _size, measure, p50_ms, _p95, ratio, target in rows
         if measure.startswith("HTTP rag/query")
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "query_latency.json").write_text(json.dumps({"machine": machine(), "rows": out}, indent=2))
+    return save_results("query_latency", {"machine": machine(), "rows": out})
 
 
 if __name__ == "__main__":
