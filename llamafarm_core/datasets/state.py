@@ -6,18 +6,18 @@ The record survives workers and restarts: it is what decides whether a file is `
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from llamafarm_core.datasets.layout import ProjectLayout
-from llamafarm_core.fsutil import atomic_write_json, read_json
+from llamafarm_core.fsutil import atomic_write_bytes, atomic_write_many, read_json
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-PUT_THREADS = 8
 
 
 class ProcessingStatus(str, Enum):
@@ -48,10 +48,25 @@ class FileState:
         return len(self.chunk_ids)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = self.status.value
-        data["chunk_count"] = self.chunk_count
-        return data
+        return {
+            "file_hash": self.file_hash,
+            "status": self.status.value,
+            "fingerprint": self.fingerprint,
+            "database": self.database,
+            "parser": self.parser,
+            "embedder": self.embedder,
+            "extractors": list(self.extractors),
+            "chunk_size": self.chunk_size,
+            "chunk_ids": list(self.chunk_ids),
+            "reason": self.reason,
+            "warnings": list(self.warnings),
+            "updated_at": self.updated_at,
+            "chunk_count": self.chunk_count,
+        }
+
+    def to_json(self) -> bytes:
+        """The record as stored: compact JSON (json's C encoder; ``indent`` is pure Python)."""
+        return json.dumps(self.to_dict(), separators=(",", ":")).encode()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileState:
@@ -86,20 +101,13 @@ class StateStore:
             return None  # a hand-damaged record means "not processed"
 
     def put(self, state: FileState) -> None:
-        atomic_write_json(self.layout.state_path(self.dataset, state.file_hash), state.to_dict())
+        atomic_write_bytes(self.layout.state_path(self.dataset, state.file_hash), state.to_json())
 
     def put_many(self, states: list[FileState]) -> None:
-        """Write many records (each atomically, as :meth:`put`) from a few threads at once:
-        concurrent fsyncs share the file system's journal commits (one at a time: ~2–3 ms
-        each here; eight at a time: ~0.6 ms each)."""
-        if len(states) < 2:
-            for state in states:
-                self.put(state)
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(PUT_THREADS, len(states))) as pool:
-            list(pool.map(self.put, states))  # list(): re-raise the first failure
+        """Write many records, each atomically as :meth:`put`, made durable together (one
+        ``syncfs`` for the batch: 256 records in ~30 ms here, where per-file fsyncs from eight
+        threads and pretty-printed JSON took ~150 ms)."""
+        atomic_write_many([(self.layout.state_path(self.dataset, s.file_hash), s.to_json()) for s in states])
 
     def delete(self, file_hash: str) -> None:
         self.layout.state_path(self.dataset, file_hash).unlink(missing_ok=True)

@@ -31,3 +31,15 @@ def test_damaged_record_reads_as_unprocessed(tmp_path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text('{"file_hash": "x", "status": "weird"}')
     assert states.get(H1) is None
+
+
+def test_put_many_writes_every_record_whole_and_round_trips(tmp_path: Path) -> None:
+    states = StateStore(ProjectLayout(tmp_path), "docs")
+    states.put(FileState(H1, ProcessingStatus.PENDING, reason="being written"))
+    written = [
+        FileState(H1, ProcessingStatus.PROCESSED, "fp", "db", parser="p", extractors=["e"], chunk_ids=["x"]),
+        FileState(H2, ProcessingStatus.FAILED, reason="bad", warnings=["w"]),
+    ]
+    states.put_many(written)
+    assert states.all() == {s.file_hash: s for s in written}
+    assert not [p for p in states.layout.state_dir("docs").iterdir() if p.name.startswith(".tmp-")]
