@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -37,39 +36,58 @@ class _Term:
     score: float = 0.0
 
 
-def _chunks(text: str) -> list[tuple[int, list[str]]]:
-    """(sentence index, tokens) for each punctuation-free piece of each sentence."""
+def _chunks(text: str) -> list[tuple[int, list[str], list[str]]]:
+    """(sentence index, tokens, lower-cased tokens) for each punctuation-free piece of each
+    sentence."""
     out = []
     for s_index, sentence in enumerate(split_sentences(text)):
         for piece in PHRASE_BREAK_RE.split(sentence):
             tokens = WORD_RE.findall(piece)
             if tokens:
-                out.append((s_index, tokens))
+                out.append((s_index, tokens, [t.lower() for t in tokens]))
     return out
 
 
+def _median(values: list[int]) -> float:
+    """The median of sorted ``values`` (statistics.median, without its generality)."""
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def _term_scores(
-    pieces: list[tuple[int, list[str]]], window: int
+    pieces: list[tuple[int, list[str], list[str]]], window: int
 ) -> tuple[dict[str, _Term], Counter[tuple[str, str]]]:
-    terms: dict[str, _Term] = defaultdict(_Term)
+    tf: Counter[str] = Counter()  # in order of first occurrence, as the scores are summed
+    sentences: defaultdict[str, set[int]] = defaultdict(set)
+    capital: Counter[str] = Counter()
+    acronym: Counter[str] = Counter()
     edges: Counter[tuple[str, str]] = Counter()
     previous_sentence = -1
-    for s_index, tokens in pieces:
-        lows = [t.lower() for t in tokens]
+    for s_index, tokens, lows in pieces:
+        tf.update(lows)
+        for low in set(lows):
+            sentences[low].add(s_index)
         for i, (token, low) in enumerate(zip(tokens, lows, strict=True)):
-            term = terms[low]
-            if not term.tf:
-                term.number = is_number(low)
-                term.stopword = term.number or low in STOPWORDS or len(low) < 3
-            term.tf += 1
-            term.sentences.add(s_index)
+            if token == low:
+                continue  # no capital letter
             if token.isupper() and len(token) > 1:
-                term.tf_acronym += 1
+                acronym[low] += 1
             elif token[0].isupper() and not (i == 0 and s_index != previous_sentence):
-                term.tf_capital += 1  # capitalised, and not because it starts the sentence
-            for j in range(max(0, i - window), i):
-                edges[(lows[j], low)] += 1
+                capital[low] += 1  # capitalised, and not because it starts the sentence
         previous_sentence = s_index
+        for gap in range(1, window + 1):  # co-occurrences up to ``window`` words apart
+            edges.update(zip(lows, lows[gap:], strict=False))
+    terms: dict[str, _Term] = defaultdict(_Term)
+    for low, count in tf.items():
+        number = is_number(low)
+        terms[low] = _Term(
+            tf=count,
+            tf_capital=capital[low],
+            tf_acronym=acronym[low],
+            sentences=sentences[low],
+            stopword=number or low in STOPWORDS or len(low) < 3,
+            number=number,
+        )
     # Distinct neighbours and co-occurrence totals on each side of every term.
     left_n: Counter[str] = Counter()
     left_w: Counter[str] = Counter()
@@ -84,19 +102,42 @@ def _term_scores(
     mean_tf = sum(valid) / len(valid)
     std_tf = math.sqrt(sum((x - mean_tf) ** 2 for x in valid) / len(valid))
     max_tf = max(t.tf for t in terms.values())
-    n_sentences = max(1, len({s for s, _ in pieces}))
+    n_sentences = max(1, len({s for s, _, _ in pieces}))
     for word, t in terms.items():
         if t.stopword:
             continue  # stopwords inside a keyword are weighed by their bigrams instead
-        wl = left_n[word] / left_w[word] if left_w[word] else 0.0
-        wr = right_n[word] / right_w[word] if right_w[word] else 0.0
+        lw, rw = left_w.get(word, 0), right_w.get(word, 0)
+        wl = left_n[word] / lw if lw else 0.0
+        wr = right_n[word] / rw if rw else 0.0
         relatedness = 1 + (wl + wr) * t.tf / max_tf
         casing = max(t.tf_capital, t.tf_acronym) / (1 + math.log(t.tf))
-        position = math.log(math.log(3 + statistics.median(sorted(t.sentences))))
+        position = math.log(math.log(3 + _median(sorted(t.sentences))))
         frequency = t.tf / (mean_tf + std_tf)
         spread = len(t.sentences) / n_sentences
         t.score = (relatedness * position) / (casing + frequency / relatedness + spread / relatedness)
     return terms, edges
+
+
+def _candidates(
+    pieces: list[tuple[int, list[str], list[str]]], terms: dict[str, _Term], max_n: int
+) -> Counter[tuple[str, ...]]:
+    """How often each candidate n-gram occurs: up to ``max_n`` words, no stopword at either
+    edge, no number anywhere."""
+    stop = {w for w, t in terms.items() if t.stopword}
+    numbers = {w for w, t in terms.items() if t.number}
+    counts: Counter[tuple[str, ...]] = Counter()
+    for _, _, lows in pieces:
+        size = len(lows)
+        for i in range(size):
+            if lows[i] in stop:
+                continue
+            for end in range(i + 1, min(i + max_n, size) + 1):
+                last = lows[end - 1]
+                if last in numbers:
+                    break
+                if last not in stop:
+                    counts[tuple(lows[i:end])] += 1
+    return counts
 
 
 def yake(text: str, cfg: YakeConfig) -> Scored:
@@ -105,19 +146,8 @@ def yake(text: str, cfg: YakeConfig) -> Scored:
     if not pieces:
         return []
     terms, edges = _term_scores(pieces, cfg.window_size)
-    counts: Counter[tuple[str, ...]] = Counter()
-    for _, tokens in pieces:
-        lows = [t.lower() for t in tokens]
-        for i in range(len(lows)):
-            for n in range(1, cfg.max_ngram_size + 1):
-                gram = tuple(lows[i : i + n])
-                if len(gram) < n or terms[gram[-1]].stopword:
-                    continue
-                if terms[gram[0]].stopword or any(terms[w].number for w in gram):
-                    break
-                counts[gram] += 1
     scored = []
-    for gram, tf in counts.items():
+    for gram, tf in _candidates(pieces, terms, cfg.max_ngram_size).items():
         prod, total = 1.0, 0.0
         for k, word in enumerate(gram):
             t = terms[word]
@@ -136,20 +166,24 @@ def yake(text: str, cfg: YakeConfig) -> Scored:
     return _deduplicate(scored, cfg.deduplication_threshold, cfg.max_keywords)
 
 
-def _similar(a: str, b: str, threshold: float) -> bool:
-    """difflib's ratio ≥ threshold, trying its cheap upper bounds first."""
-    if 2 * min(len(a), len(b)) < threshold * (len(a) + len(b)):
+def _similar(phrase: str, kept: SequenceMatcher, threshold: float) -> bool:
+    """difflib's ratio of ``phrase`` to a kept keyword (the matcher's second sequence, whose
+    index difflib builds once) ≥ threshold, trying its cheap upper bounds first."""
+    a, b = len(phrase), len(kept.b)
+    if 2 * min(a, b) < threshold * (a + b):
         return False  # even a perfect match of the shorter one can't reach the threshold
-    matcher = SequenceMatcher(None, a, b)
-    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    kept.set_seq1(phrase)
+    return kept.quick_ratio() >= threshold and kept.ratio() >= threshold
 
 
 def _deduplicate(scored: Scored, threshold: float, limit: int) -> Scored:
     kept: Scored = []
+    matchers: list[SequenceMatcher] = []
     for phrase, score in scored:
-        if threshold < 1 and any(_similar(phrase, k, threshold) for k, _ in kept):
+        if threshold < 1 and any(_similar(phrase, m, threshold) for m in matchers):
             continue
         kept.append((phrase, score))
+        matchers.append(SequenceMatcher(None, "", phrase))
         if len(kept) >= limit:
             break
     return kept
