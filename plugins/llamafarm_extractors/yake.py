@@ -166,24 +166,26 @@ def yake(text: str, cfg: YakeConfig) -> Scored:
     return _deduplicate(scored, cfg.deduplication_threshold, cfg.max_keywords)
 
 
-def _similar(phrase: str, kept: SequenceMatcher, threshold: float) -> bool:
-    """difflib's ratio of ``phrase`` to a kept keyword (the matcher's second sequence, whose
-    index difflib builds once) ≥ threshold, trying its cheap upper bounds first."""
-    a, b = len(phrase), len(kept.b)
+def _similar(phrase: str, kept: tuple[str, SequenceMatcher[str]], threshold: float) -> bool:
+    """difflib's ratio of ``phrase`` to a kept keyword ≥ threshold, trying its cheap upper
+    bounds first. The kept keyword comes with a matcher holding it as the second sequence,
+    whose index difflib builds once."""
+    a, b = len(phrase), len(kept[0])
     if 2 * min(a, b) < threshold * (a + b):
         return False  # even a perfect match of the shorter one can't reach the threshold
-    kept.set_seq1(phrase)
-    return kept.quick_ratio() >= threshold and kept.ratio() >= threshold
+    matcher = kept[1]
+    matcher.set_seq1(phrase)
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def _deduplicate(scored: Scored, threshold: float, limit: int) -> Scored:
     kept: Scored = []
-    matchers: list[SequenceMatcher] = []
+    matchers: list[tuple[str, SequenceMatcher[str]]] = []
     for phrase, score in scored:
         if threshold < 1 and any(_similar(phrase, m, threshold) for m in matchers):
             continue
         kept.append((phrase, score))
-        matchers.append(SequenceMatcher(None, "", phrase))
+        matchers.append((phrase, SequenceMatcher(None, "", phrase)))
         if len(kept) >= limit:
             break
     return kept
