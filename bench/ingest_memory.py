@@ -21,16 +21,19 @@ scale-out setup, where the index lives in that process and not in the worker.)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest_cranfield import save_results  # noqa: E402
+from standin_embeddings import serve_standin  # noqa: E402
 
 CHILD = r"""
 import json, sys
@@ -44,8 +47,11 @@ if int(sys.argv[1]):
     pipeline.GROUP_CHUNKS = int(sys.argv[1])
 settings = Settings.from_env()
 registry = pipeline.default_registry()
-from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
-SentenceTransformerEmbedder(SentenceTransformerConfig()).embed(["warm up"])  # the model the pipeline uses
+if sys.argv[2] == "bundled":  # load the model the pipeline uses
+    from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
+    SentenceTransformerEmbedder(SentenceTransformerConfig()).embed(["warm up"])
+else:  # the stand-in server: import what a call needs
+    import chromadb, openai  # noqa: F401
 base = hwm_kb()
 report = pipeline.process_files(settings, "bench", "memory", "docs", registry=registry)
 peak = hwm_kb()
@@ -105,7 +111,13 @@ def chroma_server(path: Path) -> tuple[subprocess.Popen[bytes], int]:
     sys.exit("chroma run did not answer in 60 s")
 
 
-def measure(megabytes: float, file_kb: int, group_chunks: int, server_port: int | None = None) -> dict:
+def measure(
+    megabytes: float,
+    file_kb: int,
+    group_chunks: int,
+    server_port: int | None = None,
+    standin_url: str | None = None,
+) -> dict:
     from llamafarm_core.datasets import DatasetStore
     from llamafarm_core.ingest.pipeline import default_registry
     from llamafarm_core.projects import ProjectRef, ProjectStore
@@ -122,10 +134,17 @@ def measure(megabytes: float, file_kb: int, group_chunks: int, server_port: int 
         projects = ProjectStore(settings, registry)
         ref = ProjectRef("bench", "memory")
         projects.create(ref, "rag")
+        config = projects.get(ref).config.model_dump(mode="json", exclude_unset=True)
+        database = config["rag"]["databases"][0]
         if server_port is not None:  # the same database, kept by a Chroma server
-            config = projects.get(ref).config.model_dump(mode="json", exclude_unset=True)
-            config["rag"]["databases"][0]["config"] |= {"host": "127.0.0.1", "port": server_port}
-            projects.update(ref, config)
+            database["config"] |= {"host": "127.0.0.1", "port": server_port}
+        if standin_url is not None:  # the OpenAIEmbedder plugin, against the stand-in
+            database["embedding_strategies"][0] = {
+                "name": "default_embeddings",
+                "type": "OpenAIEmbedder",
+                "config": {"base_url": standin_url, "model": "stand-in", "dimension": 384, "batch_size": 256},
+            }
+        projects.update(ref, config)
         datasets = DatasetStore(settings, projects, registry)
         datasets.create(ref, "docs", "universal_processor", "main_db")
         uploads = []
@@ -137,7 +156,7 @@ def measure(megabytes: float, file_kb: int, group_chunks: int, server_port: int 
             uploads.append(datasets.store_upload(ref, writer, path.name, "text/plain"))
         datasets.add_members(ref, "docs", uploads)
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(group_chunks)],
+            [sys.executable, "-c", CHILD, str(group_chunks), "stand-in" if standin_url else "bundled"],
             env=env,
             capture_output=True,
             text=True,
@@ -150,6 +169,31 @@ def measure(megabytes: float, file_kb: int, group_chunks: int, server_port: int 
         return result
 
 
+def run_size(megabytes: float, args: argparse.Namespace, standin_url: str | None) -> dict:
+    """One corpus size, with a fresh Chroma server when asked (its peak RSS reported too)."""
+    with tempfile.TemporaryDirectory(prefix="lf-mem-chroma-") as chroma_dir:
+        server = chroma_server(Path(chroma_dir)) if args.chroma_server else None
+        started = time.perf_counter()
+        try:
+            row = measure(megabytes, args.file_kb, args.group_chunks, server and server[1], standin_url)
+            if server is not None:
+                row["store_peak_rss_mb"] = hwm_kb(server[0].pid) / 1024
+        finally:
+            if server is not None:
+                server[0].kill()
+                server[0].wait()
+    row["seconds"] = time.perf_counter() - started
+    return row
+
+
+def hwm_kb(pid: int) -> int:
+    """A process's peak RSS (VmHWM), kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mb", default="1,2,4", help="corpus sizes in MB, comma-separated (1024 = 1 GB)")
@@ -160,35 +204,46 @@ def main() -> None:
         action="store_true",
         help="keep the database in a `chroma run` server (the scale-out setup) instead of embedded Chroma",
     )
+    ap.add_argument(
+        "--embedder",
+        choices=("bundled", "stand-in"),
+        default="bundled",
+        help="stand-in: the OpenAIEmbedder plugin against bench/standin_embeddings.py (hash vectors, "
+        "~100× the model's speed), so 1 GB fits in an hour; measures the pipeline around the embedder",
+    )
     args = ap.parse_args()
     rows = []
-    for mb in args.mb.split(","):
-        server = None
-        with tempfile.TemporaryDirectory(prefix="lf-mem-chroma-") as chroma_dir:
-            if args.chroma_server:
-                server = chroma_server(Path(chroma_dir))
-            try:
-                rows.append(measure(float(mb), args.file_kb, args.group_chunks, server and server[1]))
-            finally:
-                if server is not None:
-                    server[0].kill()
-                    server[0].wait()
-        print(f"  {mb} MB: {rows[-1]}", file=sys.stderr, flush=True)  # as each size ends
+    standin = serve_standin() if args.embedder == "stand-in" else contextlib.nullcontext(None)
+    with standin as standin_url:
+        for mb in args.mb.split(","):
+            rows.append(run_size(float(mb), args, standin_url))
+            print(f"  {mb} MB: {rows[-1]}", file=sys.stderr, flush=True)  # as each size ends
     group = args.group_chunks or "default"
     store = "a Chroma server (chroma run)" if args.chroma_server else "embedded Chroma"
+    embedder = (
+        "bundled all-MiniLM-L6-v2"
+        if args.embedder == "bundled"
+        else "stand-in (OpenAIEmbedder → hash vectors)"
+    )
     print(
         f"\nPeak RSS of one processing run (child process) vs corpus size (group of chunks: {group}; "
-        f"database: {store})\n"
+        f"database: {store}; embedder: {embedder})\n"
     )
-    print("| corpus MB | files | chunks | RSS after model load MB | peak RSS MB | peak − model MB |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| corpus MB | files | chunks | RSS before the run MB | peak RSS MB | peak − before MB | store peak RSS MB | s |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
+        store_peak = f"{r['store_peak_rss_mb']:.0f}" if "store_peak_rss_mb" in r else "(in the run)"
         print(
             f"| {r['mb']:g} | {r['files']} | {r['chunks']} | {r['model_rss_mb']:.0f} | {r['peak_rss_mb']:.0f} "
-            f"| {r['peak_rss_mb'] - r['model_rss_mb']:.0f} |"
+            f"| {r['peak_rss_mb'] - r['model_rss_mb']:.0f} | {store_peak} | {r['seconds']:.0f} |"
         )
     name = "memory-chroma-server" if args.chroma_server else "memory"
-    print(f"\n(results: {save_results(name, {'group_chunks': group, 'store': store, 'runs': rows})})")
+    if args.embedder != "bundled":
+        name += "-standin"
+    results = {"group_chunks": group, "store": store, "embedder": embedder, "runs": rows}
+    print(f"\n(results: {save_results(name, results)})")
 
 
 if __name__ == "__main__":
