@@ -1,6 +1,7 @@
 """A worker loads the bundled embedding model before it takes its first job.
 
-Loading torch and all-MiniLM-L6-v2 and running a first encode take ~4 s of one core. Without
+Loading torch and all-MiniLM-L6-v2 and running a first encode take ~4 s of one core
+(importing the Chroma client, which the first write would otherwise do, ~0.5 s more). Without
 a warm-up the first job of every worker pays them, inside the user's processing time, and
 they do not shrink with more workers: measured, they were most of what kept two pinned
 workers from scaling (docs/performance.md). Projects with another embedder lose nothing but
@@ -15,6 +16,7 @@ in Redis for those seconds, which is what it would have spent loading the model 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 
@@ -26,6 +28,8 @@ log = logging.getLogger("llamafarm.worker")
 
 # The embedder of the rag template (llamafarm_core/config/templates/rag.yaml).
 BUNDLED_EMBEDDER = ("SentenceTransformerEmbedder", {"model_name": "all-MiniLM-L6-v2"})
+# ... and the client library of its vector store, imported on a job's first write otherwise.
+BUNDLED_STORE_CLIENT = "chromadb"
 
 
 def warm_up(registry: Registry) -> bool:
@@ -38,5 +42,9 @@ def warm_up(registry: Registry) -> bool:
     except Exception as err:  # no such plugin or model here: the first job will say why
         log.info("embedder warm-up skipped: %s", err)
         return False
+    try:
+        importlib.import_module(BUNDLED_STORE_CLIENT)
+    except Exception as err:  # not installed: the first job that needs it will say so
+        log.info("vector store client not imported: %s", err)
     log.info("embedder warmed up in %.1f s", time.perf_counter() - started)
     return True

@@ -16,14 +16,16 @@ PROBE = """
 from llamafarm_core.jobs.warm_up import warm_up
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_embedders import model_cache
-assert not model_cache._models
+import sys
+assert not model_cache._models and "chromadb" not in sys.modules
 assert warm_up(build_registry(get_plugin_manager()))
+assert "chromadb" in sys.modules  # the template's store client, imported ahead of a first write
 print(sorted(precision for _, _, precision in model_cache._models), len(model_cache._models))
 """
 
 
 @pytest.mark.slow
-def test_the_warm_up_loads_the_bundled_model_once() -> None:
+def test_the_warm_up_loads_the_bundled_model_once_and_the_store_client() -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == "1"  # one model in the cache, loaded and encoded once
