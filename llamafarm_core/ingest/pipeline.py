@@ -17,7 +17,7 @@ and reported with a reason; only request-level mistakes raise (unknown project o
 dataset mid-run is not written.
 
 Throughput structure: a producer thread parses and extracts files ahead (up to
-:data:`PREFETCH` files) while the calling thread embeds the previous group of up to
+:data:`PREFETCH` files, :data:`PREPARE_AHEAD` at once) while the calling thread embeds the previous group of up to
 :data:`GROUP_CHUNKS` chunks in one length-sorted pass and writes it in one batch under the
 database's write lock. Only that write is serialised between runs: several runs (workers)
 over one dataset parse and embed in parallel, and per-file claims
@@ -26,9 +26,12 @@ over one dataset parse and embed in parallel, and per-file claims
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -57,6 +60,7 @@ from llamafarm_core.settings import Settings
 GROUP_CHUNKS = 1024  # chunks embedded together in one length-sorted pass, written in one batch
 GROUP_FILES = 256  # ... and at most this many files (each holds a claim until written)
 PREFETCH = 64  # files parsed ahead of the embedder
+PREPARE_AHEAD = 2  # files parsed at once (one isolation child each)
 EMBED_CALL = 1024  # texts per embedder call (it batches them itself, sorted by length)
 Progress = Callable[[int, int], None]
 
@@ -256,27 +260,58 @@ class _Run:
     def _prepared(
         self, hashes: list[str], deferred: list[str] | None, stop: threading.Event
     ) -> Iterator[tuple[_Pending, PreparedFile]]:
-        """(producer thread) Claim, triage and prepare each file; yield those to embed, still
-        claimed. A file that ends here (failed, skipped) is released at once."""
-        for file_hash in hashes:
-            if stop.is_set():
-                return
-            if file_hash not in self.members:
-                self._triage(file_hash)  # records why
-                continue
-            if deferred is not None and not self.claims.try_claim(file_hash):
-                deferred.append(file_hash)
-                continue
+        """(producer thread) Claim, triage and prepare each file; yield those to embed, in
+        order, still claimed. A file that ends here (failed, skipped) is released at once.
+
+        Up to :data:`PREPARE_AHEAD` files are prepared at once (each in its own isolation
+        child): while the embedder waits for its first group, that uses the idle core."""
+        window: deque[tuple[_Pending, Future[PreparedFile | None]]] = deque()
+
+        def finish_oldest() -> tuple[_Pending, PreparedFile] | None:
+            item, future = window[0]
             try:
-                item = self._triage(file_hash)  # under the claim: the state read is current
-                prepared = self._prepare(item) if item is not None else None
+                prepared = future.result()
             except BaseException:
-                self.claims.release(file_hash)
+                window.popleft()
+                self.claims.release(item.source.file_hash)
                 raise
-            if item is None or prepared is None:
-                self.claims.release(file_hash)
-                continue
-            yield item, prepared
+            window.popleft()
+            if prepared is None:
+                self.claims.release(item.source.file_hash)
+                return None
+            return item, prepared
+
+        with ThreadPoolExecutor(PREPARE_AHEAD, thread_name_prefix="lf-prepare") as pool:
+            try:
+                for file_hash in hashes:
+                    if stop.is_set():
+                        return
+                    if file_hash not in self.members:
+                        self._triage(file_hash)  # records why
+                        continue
+                    if deferred is not None and not self.claims.try_claim(file_hash):
+                        deferred.append(file_hash)
+                        continue
+                    try:
+                        item = self._triage(file_hash)  # under the claim: the state read is current
+                    except BaseException:
+                        self.claims.release(file_hash)
+                        raise
+                    if item is None:
+                        self.claims.release(file_hash)
+                        continue
+                    window.append((item, pool.submit(self._prepare, item)))
+                    if len(window) >= PREPARE_AHEAD and (done := finish_oldest()) is not None:
+                        yield done
+                while window:
+                    if (done := finish_oldest()) is not None:
+                        yield done
+            finally:  # stopped or failed: what is still in the window is not embedded
+                for item, future in window:
+                    future.cancel()
+                    with contextlib.suppress(BaseException):
+                        future.result()
+                    self.claims.release(item.source.file_hash)
 
     def _flush(self, group: list[tuple[_Pending, PreparedFile]]) -> None:
         try:

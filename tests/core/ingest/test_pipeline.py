@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -331,6 +332,57 @@ def test_parser_fallback_and_failing_extractor_are_warnings(settings: Settings) 
     with env.handle().reading() as store:
         (hit,) = store.get(store.ids_for_file(result.hash))
     assert "half_done" not in hit.metadata and hit.metadata["file_extension"] == ".txt"
+
+
+def test_files_are_prepared_two_at_a_time_in_order_and_a_failure_stays_alone(settings: Settings) -> None:
+    from llamafarm_core.components.parser import Parser
+    from llamafarm_core.documents import Chunk, ParseResult, SourceFile
+    from llamafarm_core.plugins import build_registry, get_plugin_manager, hookimpl
+
+    lock, busy, peak = threading.Lock(), [0], [0]
+
+    class SlowParser(Parser):
+        """Takes 0.2 s per file and counts how many files it holds at once. Defined here, so
+        it cannot be pickled for an isolation child and runs in this process, where the
+        count is visible."""
+
+        name = "slow"
+
+        def parse(self, source: SourceFile) -> ParseResult:
+            with lock:
+                busy[0] += 1
+                peak[0] = max(peak[0], busy[0])
+            time.sleep(0.2)
+            with lock:
+                busy[0] -= 1
+            if source.filename.startswith("bad"):
+                raise ValueError("this file is broken")
+            return ParseResult([Chunk(f"The file {source.filename} talks about gliders.", {})])
+
+    class Plugin:
+        @hookimpl
+        def register_parsers(self) -> list[type]:
+            return [SlowParser]
+
+    registry = build_registry(get_plugin_manager(extra_plugins=[Plugin()]))
+    projects = ProjectStore(settings, registry)
+    env = Env(settings, registry, projects, DatasetStore(settings, projects, registry))
+    env.configure(make_config(parsers=[{"type": "slow", "file_include_patterns": ["*.slow"]}], extractors=[]))
+    names = ["a.slow", "b.slow", "bad.slow", "c.slow", "d.slow"]
+    hashes = [env.upload(name, name.encode()) for name in names]
+    report = env.process()
+    assert peak[0] == 2
+    assert [r.hash for r in report.results] == hashes
+    assert [r.status for r in report.results] == [FileStatus.PROCESSED] * 2 + [FileStatus.FAILED] + [
+        FileStatus.PROCESSED
+    ] * 2
+    assert "this file is broken" in (report.results[2].reason or "")
+    # Every claim was released: a second run takes each file again at once (a leaked claim
+    # would make it wait for that file forever).
+    again = env.process()
+    assert [r.status for r in again.results] == [FileStatus.SKIPPED] * 2 + [FileStatus.FAILED] + [
+        FileStatus.SKIPPED
+    ] * 2
 
 
 def test_missing_content_unknown_hash_and_unsupported_type(env: Env) -> None:
