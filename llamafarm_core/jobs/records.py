@@ -154,6 +154,11 @@ class TaskStore:
         path = self.outcomes_dir(namespace, project, task_id) / f"{outcome.job_id}.json"
         atomic_write_json(path, outcome.model_dump(mode="json"))
 
+    def all_ended(self, record: TaskRecord) -> bool:
+        """Whether every job of the task has written its outcome (a cheap check: no reads)."""
+        directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
+        return all((directory / f"{plan.job_id}.json").is_file() for plan in record.jobs)
+
     def outcomes(self, record: TaskRecord) -> dict[str, JobOutcome]:
         directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
         found: dict[str, JobOutcome] = {}

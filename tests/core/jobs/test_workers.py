@@ -172,6 +172,29 @@ def test_sync_waiting_uses_live_workers_instead_of_running_inline(
     assert {d.model_extra["worker"] for d in view.details if d.model_extra} == {workers[0].pid}
 
 
+def test_a_sync_wait_beside_a_worker_takes_few_full_views_and_returns_when_the_task_ends(
+    data_dir: Path, own_redis: EmbeddedRedis, registry, workers, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A full view reads every outcome and asks Redis; every 0.2 s beside a worker that
+    embeds on every core it cost that worker ~5% (docs/performance.md). Between full views
+    the wait only looks for the jobs' outcome files."""
+    service = make_service(data_dir, own_redis, registry)
+    start(workers, data_dir, own_redis, service, 1)
+    (data_dir / "sleep").write_text("3")
+    views: list[float] = []
+    full_view = service.view
+    monkeypatch.setattr(service, "view", lambda record: views.append(time.monotonic()) or full_view(record))
+    sub = service.submit(NS, PROJECT, DATASET, hashes(1), function=SLOW)
+    started = time.monotonic()
+    view = service.wait(sub.record, timeout=60)
+    assert view.state == TaskState.SUCCESS
+    # One view at once, one per FULL_VIEW_EVERY (2 s) while the job sleeps, one at its end;
+    # a view every poll (0.2 s) would be ~15.
+    assert len(views) <= 4, [round(t - started, 2) for t in views]
+    ended = max(p.stat().st_mtime for p in data_dir.rglob("*.jobs/*.json"))
+    assert time.time() - ended < 1.0  # answered within a poll or so of the outcome
+
+
 def test_a_burst_worker_drains_the_queue_and_exits(
     data_dir: Path, own_redis: EmbeddedRedis, registry
 ) -> None:  # type: ignore[no-untyped-def]
