@@ -29,9 +29,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_many(files: Sequence[tuple[Path, bytes]]) -> None:
     """:func:`atomic_write_bytes` for many files, with one durability barrier for all.
 
-    Each file is written to a temp file beside it; then one ``syncfs`` makes every temp
-    file durable (one journal commit, where a ``fsync`` per file costs a commit each); then
-    each is renamed into place and each parent directory is synced once. Readers see the
+    Each file is written to a temp file beside it; then one ``syncfs`` per directory makes
+    every temp file durable (one journal commit, where a ``fsync`` per file costs a commit
+    each); then each is renamed into place and each directory is synced once. Readers see the
     old file or the new one, never half; a crash leaves at most stray ``.tmp-*`` files
     (swept by :func:`sweep_temp_files`); on an error, no file not yet renamed changes.
     Where ``syncfs`` is missing (not Linux), each temp file is fsync'ed instead.
@@ -44,8 +44,9 @@ def atomic_write_many(files: Sequence[tuple[Path, bytes]]) -> None:
     try:
         for path, data in files:
             written.append((_write_temp(path, data, fsync=syncfs is None), path))
-        if syncfs is not None and written:
-            _run_syncfs(syncfs, written[0][1].parent)
+        if syncfs is not None:
+            for directory in directories:  # usually one: each may be on its own file system
+                _run_syncfs(syncfs, directory)
         while written:
             tmp, path = written[0]
             os.replace(tmp, path)

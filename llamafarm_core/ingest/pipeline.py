@@ -17,10 +17,10 @@ and reported with a reason; only request-level mistakes raise (unknown project o
 dataset mid-run is not written.
 
 Throughput structure: a producer thread parses and extracts files ahead (up to
-:data:`PREFETCH` files, :data:`PREPARE_AHEAD` at once) while the calling thread embeds the previous group of up to
-:data:`GROUP_CHUNKS` chunks in one length-sorted pass and writes it in one batch under the
-database's write lock. Only that write is serialised between runs: several runs (workers)
-over one dataset parse and embed in parallel, and per-file claims
+:data:`PREFETCH` files, :data:`PREPARE_AHEAD` at once) while the calling thread embeds the
+previous group of up to :data:`GROUP_CHUNKS` chunks in one length-sorted pass and writes it
+in one batch under the database's write lock. Only that write is serialised between runs:
+several runs (workers) over one dataset parse and embed in parallel, and per-file claims
 (:mod:`llamafarm_core.ingest.claims`) keep two of them from working on the same file.
 """
 
@@ -268,15 +268,13 @@ class _Run:
         window: deque[tuple[_Pending, Future[PreparedFile | None]]] = deque()
 
         def finish_oldest() -> tuple[_Pending, PreparedFile] | None:
-            item, future = window[0]
+            item, future = window.popleft()
             try:
                 prepared = future.result()
             except BaseException:
-                window.popleft()
                 self.claims.release(item.source.file_hash)
                 raise
-            window.popleft()
-            if prepared is None:
+            if prepared is None:  # failed, and recorded why
                 self.claims.release(item.source.file_hash)
                 return None
             return item, prepared
