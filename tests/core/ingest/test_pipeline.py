@@ -135,6 +135,15 @@ def env(settings: Settings, registry: Registry) -> Env:
     return e
 
 
+def env_with_plugins(settings: Settings, *plugins: object) -> Env:
+    """An Env whose registry is the installed plugins plus ``plugins`` (pluggy hook objects)."""
+    from llamafarm_core.plugins import build_registry, get_plugin_manager
+
+    registry = build_registry(get_plugin_manager(extra_plugins=list(plugins)))
+    projects = ProjectStore(settings, registry)
+    return Env(settings, registry, projects, DatasetStore(settings, projects, registry))
+
+
 def by_name(report: ProcessReport) -> dict[str, Any]:
     return {r.filename: r for r in report.results}
 
@@ -298,7 +307,7 @@ def test_another_model_in_a_filled_database_says_reindex(env: Env) -> None:
 
 def test_parser_fallback_and_failing_extractor_are_warnings(settings: Settings) -> None:
     from llamafarm_core.components.extractor import Extractor
-    from llamafarm_core.plugins import build_registry, get_plugin_manager, hookimpl
+    from llamafarm_core.plugins import hookimpl
 
     class BrokenExtractor(Extractor):
         """Raises halfway through, after touching the first chunk."""
@@ -314,9 +323,7 @@ def test_parser_fallback_and_failing_extractor_are_warnings(settings: Settings) 
         def register_extractors(self) -> list[type]:
             return [BrokenExtractor]
 
-    registry = build_registry(get_plugin_manager(extra_plugins=[Plugin()]))
-    projects = ProjectStore(settings, registry)
-    env = Env(settings, registry, projects, DatasetStore(settings, projects, registry))
+    env = env_with_plugins(settings, Plugin())
     parsers = [
         {"type": "PDFParser_PyPDF2", "file_include_patterns": ["*.txt"], "priority": 100},
         {"type": "TextParser_Python", "file_include_patterns": ["*.txt"], "priority": 10},
@@ -337,7 +344,7 @@ def test_parser_fallback_and_failing_extractor_are_warnings(settings: Settings) 
 def test_files_are_prepared_two_at_a_time_in_order_and_a_failure_stays_alone(settings: Settings) -> None:
     from llamafarm_core.components.parser import Parser
     from llamafarm_core.documents import Chunk, ParseResult, SourceFile
-    from llamafarm_core.plugins import build_registry, get_plugin_manager, hookimpl
+    from llamafarm_core.plugins import hookimpl
 
     lock, busy, peak = threading.Lock(), [0], [0]
 
@@ -364,9 +371,7 @@ def test_files_are_prepared_two_at_a_time_in_order_and_a_failure_stays_alone(set
         def register_parsers(self) -> list[type]:
             return [SlowParser]
 
-    registry = build_registry(get_plugin_manager(extra_plugins=[Plugin()]))
-    projects = ProjectStore(settings, registry)
-    env = Env(settings, registry, projects, DatasetStore(settings, projects, registry))
+    env = env_with_plugins(settings, Plugin())
     env.configure(make_config(parsers=[{"type": "slow", "file_include_patterns": ["*.slow"]}], extractors=[]))
     names = ["a.slow", "b.slow", "bad.slow", "c.slow", "d.slow"]
     hashes = [env.upload(name, name.encode()) for name in names]
