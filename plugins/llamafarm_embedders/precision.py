@@ -11,10 +11,12 @@ bfloat16 matrix products run through oneDNN, which caches a primitive (with its 
 the weights in a blocked layout) for every input shape it meets. Length-sorted batches have
 as many shapes as there are text lengths, and that cache grew a process by ~600 MB over a
 few thousand texts (measured: 507 MB after loading, 1,091 MB after four passes over 700
-texts of random lengths). :func:`encode_bucketed` pads each batch to a multiple of
-:data:`BUCKET` word pieces, so at most ``max_seq_length / BUCKET`` shapes exist: the same
-four passes stay at ~690 MB, at the same speed (padding adds fewer than 32 positions per text, which the
-masked attention and mean pooling ignore). The number of rows is a shape too: the last,
+texts of random lengths). :func:`encode_batch` pads each batch to a multiple of
+:data:`BUCKET` word pieces, so at most ``max_seq_length / BUCKET`` shapes exist (the
+masked attention and mean pooling ignore the padding). A bucket of 32 kept those passes at
+~690 MB, but padded Cranfield's chunks by 20 % (simulated with the real tokenizer, 360-chunk
+groups of batches of 32); 16 pads them by 13 % and encodes them 8-10 % faster (16.3-17.9 s
+against 18.4-20.8 s, alternating processes), for ~100 MB more (760-835 against 650-700 MB). The number of rows is a shape too: the last,
 partial batch of every call had its own, and a worker's peak grew ~10 KB per stored chunk
 with the corpus (even with the index in a Chroma server). Partial batches are padded to a
 power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row counts exist.
@@ -22,12 +24,13 @@ power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-BUCKET = 32  # word pieces: batches are padded to a multiple of this in bfloat16
+BUCKET = 16  # word pieces: batches are padded to a multiple of this in bfloat16
 
 
 @cache
@@ -54,7 +57,7 @@ def resolve_precision(device: str, precision: str) -> str:
 
 def store_linear_weights_in_bf16(model: Any) -> None:
     """Keep the model's matrix-product weights in bfloat16, the rest (embeddings, layer norms)
-    in float32; for use under bfloat16 autocast only (:func:`encode_bucketed`).
+    in float32; for use under bfloat16 autocast only (:func:`encode_batch`).
 
     Autocast otherwise casts every Linear weight to bfloat16 anew on each forward pass: for
     MiniLM that is ~45 MB allocated, converted and freed per call. Vectors are bit-identical
@@ -79,28 +82,43 @@ def batch_rows(count: int, batch_size: int) -> int:
     return min(1 << max(0, count - 1).bit_length(), batch_size)
 
 
-def encode_bucketed(model: Any, texts: list[str], normalize: bool, batch_size: int | None = None) -> Any:
-    """One batch through a sentence-transformers model under bfloat16 autocast, padded to
-    a multiple of :data:`BUCKET` word pieces and, when ``batch_size`` is given, to
-    :func:`batch_rows` rows (copies of the last text, whose vectors are dropped); float32
-    numpy rows, one per text."""
+def encode_batch(
+    model: Any,
+    texts: list[str],
+    normalize: bool,
+    batch_size: int | None = None,
+    *,
+    bf16: bool = True,
+    tokenizing: AbstractContextManager[Any] | None = None,
+) -> Any:
+    """One batch through a sentence-transformers model; float32 numpy rows, one per text.
+
+    ``bf16``: under bfloat16 autocast, padded to a multiple of :data:`BUCKET` word pieces and,
+    when ``batch_size`` is given, to :func:`batch_rows` rows (copies of the last text, whose
+    vectors are dropped); else plain float32, as sentence-transformers' ``encode`` computes
+    it. ``tokenizing`` is held while the tokenizer runs (see ``LoadedModel.tokenizing``):
+    batches may run in several threads at once.
+    """
     import torch
 
-    features = model.preprocess(texts)
+    with tokenizing or nullcontext():
+        features = model.preprocess(texts)
     count, length = features["input_ids"].shape
-    padded = min(-(-length // BUCKET) * BUCKET, max(length, model.max_seq_length or length))
-    rows = batch_rows(count, batch_size) if batch_size else count
-    pad_id = model.tokenizer.pad_token_id or 0
-    for key, value in features.items():
-        if isinstance(value, torch.Tensor) and value.dim() == 2:
-            if padded > length:
-                fill = pad_id if key == "input_ids" else 0
-                value = torch.nn.functional.pad(value, (0, padded - length), value=fill)
-            if rows > count:
-                value = torch.cat([value, value[-1:].expand(rows - count, -1)])
-            features[key] = value
+    if bf16:
+        padded = min(-(-length // BUCKET) * BUCKET, max(length, model.max_seq_length or length))
+        rows = batch_rows(count, batch_size) if batch_size else count
+        pad_id = model.tokenizer.pad_token_id or 0
+        for key, value in features.items():
+            if isinstance(value, torch.Tensor) and value.dim() == 2:
+                if padded > length:
+                    fill = pad_id if key == "input_ids" else 0
+                    value = torch.nn.functional.pad(value, (0, padded - length), value=fill)
+                if rows > count:
+                    value = torch.cat([value, value[-1:].expand(rows - count, -1)])
+                features[key] = value
     features = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+    arithmetic = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext()
+    with torch.inference_mode(), arithmetic:
         vectors = model(features)["sentence_embedding"][:count].float()
     if normalize:
         vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)

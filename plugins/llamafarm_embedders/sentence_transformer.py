@@ -16,7 +16,7 @@ from llamafarm_core.plugin_api import (
     minilm_path,
 )
 from llamafarm_embedders.model_cache import LoadedModel, get_model, resolve_device
-from llamafarm_embedders.precision import encode_bucketed, resolve_precision
+from llamafarm_embedders.precision import encode_batch, resolve_precision
 
 BUNDLED_ID = "sentence-transformers:all-MiniLM-L6-v2"
 
@@ -44,8 +44,8 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
     """Embeds with a sentence-transformers model loaded from disk (never from a hub).
 
     The loaded model is shared by every instance in the process (see ``model_cache``).
-    ``encode`` sorts each call's texts by length internally and restores their order, so
-    one call per :meth:`embed` gets length-sorted batches of ``batch_size``.
+    :meth:`embed` sorts a call's texts by word pieces, cuts batches of ``batch_size`` and
+    runs them in the model's lanes (side by side in a worker), restoring the texts' order.
     """
 
     name: ClassVar[str] = "sentence_transformers"
@@ -85,30 +85,28 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         loaded = self._model()
         items = [str(t) for t in texts]
         size = max(1, self.config.batch_size)
-        bf16 = loaded.precision == "bfloat16"
-        normalize = self.config.normalize_embeddings
+        if len(items) > size:
+            with loaded.tokenizing:
+                order = token_order(loaded.model, items)
+        else:
+            order = list(range(len(items)))
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
 
-        def encode_all() -> list[list[float]]:
-            order = token_order(loaded.model, items) if len(items) > size else list(range(len(items)))
-            out: list[list[float]] = [[] for _ in items]
-            for start in range(0, len(order), size):
-                batch = order[start : start + size]
-                chunk = [items[i] for i in batch]
-                if bf16:
-                    vectors = encode_bucketed(loaded.model, chunk, normalize, size)
-                else:
-                    vectors = loaded.model.encode(
-                        chunk,
-                        batch_size=size,
-                        normalize_embeddings=normalize,
-                        convert_to_numpy=True,
-                        show_progress_bar=False,
-                    )
-                for i, row in zip(batch, vectors.tolist(), strict=True):
-                    out[i] = row
-            return out
+        def encode(batch: list[int]) -> Any:
+            return encode_batch(
+                loaded.model,
+                [items[i] for i in batch],
+                self.config.normalize_embeddings,
+                size,
+                bf16=loaded.precision == "bfloat16",
+                tokenizing=loaded.tokenizing,
+            )
 
-        return loaded.run(encode_all)
+        out: list[list[float]] = [[] for _ in items]
+        for batch, vectors in zip(batches, loaded.map(encode, batches), strict=True):
+            for i, row in zip(batch, vectors.tolist(), strict=True):
+                out[i] = row
+        return out
 
     def dimension(self) -> int:
         return self._model().dimension()

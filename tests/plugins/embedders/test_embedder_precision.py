@@ -60,7 +60,7 @@ def test_bfloat16_batches_are_padded_to_a_few_shapes_without_changing_vectors() 
     """Batches run in bfloat16 are padded to a multiple of BUCKET word pieces (each new
     shape costs oneDNN a cached copy of the weights); a text's vector does not depend on
     the padding it got."""
-    from llamafarm_embedders.precision import BUCKET, encode_bucketed
+    from llamafarm_embedders.precision import BUCKET, encode_batch
 
     embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))
     model = embedder._model().model
@@ -69,8 +69,8 @@ def test_bfloat16_batches_are_padded_to_a_few_shapes_without_changing_vectors() 
         lambda _m, args: shapes.append(tuple(args[0]["input_ids"].shape))
     )
     try:
-        alone = encode_bucketed(model, [TEXTS[1]], normalize=True)
-        together = encode_bucketed(model, [TEXTS[1], TEXTS[2]], normalize=True)
+        alone = encode_batch(model, [TEXTS[1]], normalize=True)
+        together = encode_batch(model, [TEXTS[1], TEXTS[2]], normalize=True)
     finally:
         hook.remove()
     assert shapes[0] == (1, BUCKET) and shapes[1][1] % BUCKET == 0 and shapes[1][1] > BUCKET
@@ -83,7 +83,7 @@ def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vec
     holds them cast once. Its vectors are exactly those of float32 weights under autocast,
     and a float32 embedder in the same process keeps a float32 model of its own."""
     import torch
-    from llamafarm_embedders.precision import encode_bucketed
+    from llamafarm_embedders.precision import encode_batch
 
     bf16 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))._model().model
     fp32 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="float32"))._model().model
@@ -94,7 +94,7 @@ def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vec
     layer_norms = [m for m in bf16.modules() if isinstance(m, torch.nn.LayerNorm)]
     assert layer_norms and all(m.weight.dtype == torch.float32 for m in layer_norms)
     np.testing.assert_array_equal(
-        encode_bucketed(bf16, TEXTS, normalize=True), encode_bucketed(fp32, TEXTS, normalize=True)
+        encode_batch(bf16, TEXTS, normalize=True), encode_batch(fp32, TEXTS, normalize=True)
     )
 
 
@@ -107,15 +107,15 @@ def test_partial_batches_are_padded_to_a_power_of_two_rows() -> None:
 
 @pytest.mark.slow
 def test_row_padding_keeps_each_texts_vector_and_runs_few_row_counts() -> None:
-    from llamafarm_embedders.precision import encode_bucketed
+    from llamafarm_embedders.precision import encode_batch
 
     embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))
     model = embedder._model().model
     rows: list[int] = []
     hook = model[0].register_forward_pre_hook(lambda _m, args: rows.append(args[0]["input_ids"].shape[0]))
     try:
-        padded = encode_bucketed(model, TEXTS, normalize=True, batch_size=32)
-        plain = encode_bucketed(model, TEXTS, normalize=True)
+        padded = encode_batch(model, TEXTS, normalize=True, batch_size=32)
+        plain = encode_batch(model, TEXTS, normalize=True)
     finally:
         hook.remove()
     assert rows == [4, 3] and padded.shape == plain.shape == (3, 384)

@@ -1,0 +1,77 @@
+"""Encode lanes: a worker (LF_ENCODE_THREADS unset) runs a call's batches side by side, one
+torch thread per usable core; LF_ENCODE_THREADS (serve sets 1) keeps one lane."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from llamafarm_embedders.model_cache import encode_lanes
+
+
+def test_unset_gives_one_one_thread_lane_per_usable_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LF_ENCODE_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    assert encode_lanes("cpu") == (3, 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {5}, raising=False)
+    assert encode_lanes("cpu") == (1, None)  # pinned to one core: torch's default, one thread
+
+
+def test_a_thread_count_or_an_accelerator_gives_one_lane(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LF_ENCODE_THREADS", "2")
+    assert encode_lanes("cpu") == (1, 2)
+    monkeypatch.delenv("LF_ENCODE_THREADS")
+    assert encode_lanes("cuda") == (1, None)
+
+
+PROBE = """
+import json, threading
+import numpy as np
+import torch
+from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
+embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=4))
+model = embedder._model().model
+seen = []
+model[0].register_forward_pre_hook(
+    lambda _m, _a: seen.append((threading.current_thread().name, torch.get_num_threads()))
+)
+texts = [("wing flutter at supersonic speed " * (1 + i % 7)).strip() for i in range(40)]
+together = np.array(embedder.embed(texts))
+alone = np.array([embedder.embed([t])[0] for t in texts])
+# Many callers at once: every tokenizer use is serialised, every answer is the right one.
+answers = {}
+def call(k):
+    answers[k] = np.array(embedder.embed(texts[k : k + 9]))
+callers = [threading.Thread(target=call, args=(k,)) for k in range(0, 32, 4)]
+[t.start() for t in callers]
+[t.join() for t in callers]
+print(json.dumps({
+    "lanes": sorted({name for name, _ in seen}),
+    "threads": sorted({n for _, n in seen}),
+    "order_kept": float(np.min((together * alone).sum(axis=1))),
+    "concurrent": min(float(np.min((answers[k] * together[k : k + 9]).sum(axis=1))) for k in answers),
+    "answered": len(answers),
+}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="lanes need two usable cores")
+def test_a_workers_batches_run_in_one_thread_lanes_with_each_texts_vector() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("LF_ENCODE_THREADS", "OMP_NUM_THREADS")}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env={**env, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert len(got["lanes"]) >= 2 and all(name.startswith("lf-encode") for name in got["lanes"])
+    assert got["threads"] == [1]
+    assert got["order_kept"] > 0.9999  # each text gets its own vector back, in order
+    assert got["concurrent"] > 0.9999 and got["answered"] == 8
