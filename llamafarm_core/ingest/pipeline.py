@@ -413,7 +413,7 @@ class _Run:
             self._write(items, outcome.dimension)
 
     def _write(self, items: list[WriteItem], dimension: int) -> None:
-        mark_pending(self.handle.name, self.states, items)  # outside the lock (writing.py)
+        journal = mark_pending(self.handle.name, self.states, items)  # outside the lock (writing.py)
         with self.handle.writing() as store:
             # Membership is re-read under the lock: a file removed meanwhile is not written
             # (the removal deletes chunks under the same lock, before or after us), and the
@@ -426,13 +426,15 @@ class _Run:
                 self.results[w.file_hash] = self._result(w.prepared, FileStatus.FAILED)
                 self.results[w.file_hash].reason = "removed from the dataset while it was being processed"
             items = [w for w in items if w.file_hash in members]
-            if not items:
-                return
-            try:
-                self.handle.ensure_model(store, dimension)
-            except LlamaFarmError as err:
-                raise EmbedderFailed(err.message) from err
-            failed = write_items(self.handle, store, self.states, items, self.embedder)
+            if items:
+                try:
+                    self.handle.ensure_model(store, dimension)
+                except LlamaFarmError as err:
+                    raise EmbedderFailed(err.message) from err
+                failed = write_items(self.handle, store, self.states, items, self.embedder)
+            # Every file of the group now has a newer record, or is gone. (On an exception the
+            # journal stays: its ids are what the next run cleans up.)
+            self.states.clear_pending(journal)
         for w in items:
             result = self._result(
                 w.prepared, FileStatus.FAILED if w.file_hash in failed else FileStatus.PROCESSED

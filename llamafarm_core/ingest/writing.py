@@ -2,11 +2,11 @@
 per-file state record written ahead and after.
 
 Order per file: the state is first marked ``pending`` ("being written") with every id the
-file may own (old and new), by :func:`mark_pending`, before the database's write lock is
-taken (the run's claim on the file already keeps other runs off it, so the lock need not
+file may own (old and new), by :func:`mark_pending` (one journal for the group, see
+:mod:`llamafarm_core.datasets.state`), before the database's write lock is taken (the run's claim on the file already keeps other runs off it, so the lock need not
 cover these fsyncs: two workers on one dataset wait less for each other). Then, under the
 lock, :func:`write_items` upserts the new records, deletes the old ids the new run no longer
-produces, and marks the state ``processed`` with exactly the new ids. A crash at any point
+produces, and marks the state ``processed`` with exactly the new ids; then the journal goes. A crash at any point
 leaves a record that names every chunk id to clean up, and the next run does so.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from llamafarm_core.components.store import VectorStore
 from llamafarm_core.databases import DatabaseHandle
@@ -55,10 +56,11 @@ class WriteItem:
         return [i for i in old if i not in keep]
 
 
-def mark_pending(database: str, states: StateStore, items: list[WriteItem]) -> None:
+def mark_pending(database: str, states: StateStore, items: list[WriteItem]) -> Path:
     """Record, for each file, every chunk id it may own once written (old and new); call
-    while holding the files' claims and before :func:`write_items`."""
-    states.put_many(
+    while holding the files' claims and before :func:`write_items`. Returns the journal to
+    clear (``states.clear_pending``) once :func:`write_items` has returned."""
+    return states.put_pending(
         [
             FileState(
                 item.file_hash,

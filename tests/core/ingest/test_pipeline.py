@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -482,13 +483,14 @@ def test_a_file_removed_while_being_written_is_not_written_and_leaves_no_state(
     keep, drop = env.upload("chess.txt", files["chess.txt"]), env.upload("bees.html", files["bees.html"])
     marked = pipeline.mark_pending
 
-    def remove_around_the_mark(database: str, states: StateStore, items: list[Any]) -> None:
+    def remove_around_the_mark(database: str, states: StateStore, items: list[Any]) -> Path:
         if removed.startswith("before"):
             env.datasets.remove_file(REF, "docs", drop, remove_from_disk=False)
-        marked(database, states, items)
+        journal = marked(database, states, items)
         assert states.get(drop) is not None and states.get(drop).status == ProcessingStatus.PENDING  # type: ignore[union-attr]
         if removed.startswith("after"):
             env.datasets.remove_file(REF, "docs", drop, remove_from_disk=False)
+        return journal
 
     monkeypatch.setattr(pipeline, "mark_pending", remove_around_the_mark)
     results = {r.hash: r for r in env.process().results}
