@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +37,6 @@ class LoadedModel:
     device: str
     precision: str  # "bfloat16": its Linear weights are bfloat16 (precision.encode_batch only)
     _lanes: ThreadPoolExecutor = field(repr=False)
-    lanes: int = 1
     # Hugging Face fast tokenizers set their truncation and padding on the shared Rust
     # object at every call, and two threads calling at once can fail ("Already borrowed"):
     # every use of this model's tokenizer holds this lock (it is ~2% of an encode).
@@ -48,8 +47,10 @@ class LoadedModel:
 
     def map(self, work: Callable[[U], T], items: Sequence[U]) -> list[T]:
         """``work`` on each item, in this model's lanes (side by side when it has several);
-        results in order. The first exception is raised once every item has ended."""
+        results in order. An exception is raised once every item has ended (none is left
+        running behind the caller's back)."""
         futures = [self._lanes.submit(work, item) for item in items]
+        wait(futures)
         return [f.result() for f in futures]
 
     def run(self, work: Callable[[], T]) -> T:
@@ -103,7 +104,7 @@ def get_model(path: Path, device: str, precision: str = "float32") -> LoadedMode
             except BaseException:
                 pool.shutdown(wait=False)
                 raise
-            loaded = LoadedModel(model, device, precision, pool, lanes)
+            loaded = LoadedModel(model, device, precision, pool)
             _models[key] = loaded
         return loaded
 

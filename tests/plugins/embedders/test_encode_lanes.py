@@ -75,3 +75,28 @@ def test_a_workers_batches_run_in_one_thread_lanes_with_each_texts_vector() -> N
     assert got["threads"] == [1]
     assert got["order_kept"] > 0.9999  # each text gets its own vector back, in order
     assert got["concurrent"] > 0.9999 and got["answered"] == 8
+
+
+def test_map_keeps_order_and_raises_only_once_every_item_has_ended() -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from llamafarm_embedders.model_cache import LoadedModel
+
+    lanes = ThreadPoolExecutor(2)
+    loaded = LoadedModel(None, "cpu", "float32", lanes)
+    assert loaded.map(lambda n: n * n, [3, 1, 2]) == [9, 1, 4]
+    ended = threading.Event()
+
+    def work(item: int) -> int:
+        if item == 0:
+            raise ValueError("bad batch")
+        time.sleep(0.3)
+        ended.set()
+        return item
+
+    with pytest.raises(ValueError, match="bad batch"):
+        loaded.map(work, [0, 1])
+    assert ended.is_set()  # the other batch was not left running behind the caller
+    lanes.shutdown()
