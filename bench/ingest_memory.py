@@ -44,7 +44,7 @@ def hwm_kb():  # this process's own peak (VmHWM): ru_maxrss may carry the forkin
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
-from llamafarm_core.malloc_arenas import limit_malloc_arenas
+from llamafarm_core.malloc_tuning import limit_malloc_arenas
 limit_malloc_arenas()  # as a worker does
 from llamafarm_core.ingest import pipeline
 from llamafarm_core.settings import Settings

@@ -151,35 +151,6 @@ def _sweep(settings: Settings, own_data_dir: bool) -> None:
         log.warning("removed %d temporary file(s) left by interrupted writes", removed)
 
 
-# Set in the environment, any of these fixes glibc's thresholds itself (and so disables the
-# dynamic mmap threshold): the user's choice wins over fix_malloc_mmap_threshold.
-_MALLOC_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
-
-
-def fix_malloc_mmap_threshold(threshold: int = 128 * 1024) -> bool:
-    """Pin glibc's mmap threshold at its default (128 KiB) before any thread starts; True when set.
-
-    By default glibc raises the threshold each time a large mmapped block is freed (up to
-    32 MiB), so later blocks below that size come from the threads' heap arenas, which keep
-    and fragment what is freed. The chat path makes many such blocks (llama.cpp's sampler
-    alone copies the 262,144 logits of the bundled Gemma into a new 3 MiB array for every
-    token). Measured with streamed chats side by side, the pinned threshold cut the server's
-    growth after warm-up by three quarters and its arena heaps by ~110 MiB (figures in
-    docs/security.md, "Soak"). Same as MALLOC_MMAP_THRESHOLD_=131072; any of the
-    MALLOC_*_ settings above, or a glibc.malloc tunable, overrides it. A no-op off glibc."""
-    if not sys.platform.startswith("linux") or any(name in os.environ for name in _MALLOC_ENV):
-        return False
-    if "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""):
-        return False
-    import ctypes
-
-    m_mmap_threshold = -3  # glibc's malloc.h
-    try:
-        return bool(ctypes.CDLL("libc.so.6").mallopt(m_mmap_threshold, threshold))
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
-
-
 def limit_own_encode_threads() -> None:
     """One torch thread for this process's encodes, unless ``LF_ENCODE_THREADS`` is set.
 
@@ -192,7 +163,9 @@ def limit_own_encode_threads() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fix_malloc_mmap_threshold()
+    from llamafarm_core.malloc_tuning import fix_malloc_mmap_threshold
+
+    fix_malloc_mmap_threshold()  # before any thread (llamafarm_core/malloc_tuning.py)
     from aiohttp import web
 
     from llamafarm_core.errors import ServiceUnavailable

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from llamafarm_core.jobs.connection import connect, describe_url, embedded_url, ping
     from llamafarm_core.jobs.processes import watch_parent
     from llamafarm_core.jobs.worker import make_worker
-    from llamafarm_core.malloc_arenas import limit_malloc_arenas
+    from llamafarm_core.malloc_tuning import limit_malloc_arenas
     from llamafarm_core.offline import enforce_offline
     from llamafarm_core.settings import Settings, SettingsError
 

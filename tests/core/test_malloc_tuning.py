@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-PROBE = "from llamafarm_core.malloc_arenas import limit_malloc_arenas; print(limit_malloc_arenas())"
+PROBE = "from llamafarm_core.malloc_tuning import limit_malloc_arenas; print(limit_malloc_arenas())"
 
 
 def _probe(**env: str) -> str:
@@ -25,4 +25,3 @@ def test_the_cap_is_set_unless_the_user_chose_arenas() -> None:
     assert _probe() == "True"
     assert _probe(MALLOC_ARENA_MAX="4") == "False"
     assert _probe(GLIBC_TUNABLES="glibc.malloc.arena_max=2") == "False"
-
