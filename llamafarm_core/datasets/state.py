@@ -158,13 +158,7 @@ class StateStore:
         """Drop a journal once every file in it has a newer record (or is gone); also any
         journal an interrupted run left whose every entry now has a newer record."""
         journal.unlink(missing_ok=True)
-        try:
-            others = [Path(e.path) for e in os.scandir(self._pending_dir()) if e.name.endswith(".json")]
-        except FileNotFoundError:
-            return
-        for other in others:
-            if other.name.startswith("."):
-                continue
+        for other in self._journals():
             if all(_newer(self._record(s.file_hash), s) for s in _read_journal(other)):
                 other.unlink(missing_ok=True)
 
@@ -174,17 +168,20 @@ class StateStore:
     def _pending(self) -> dict[str, FileState]:
         """The latest journal entry of each file marked pending (usually none: a journal
         lives while its group is written)."""
+        out: dict[str, FileState] = {}
+        for journal in self._journals():
+            for state in _read_journal(journal):
+                if _newer(state, out.get(state.file_hash)):
+                    out[state.file_hash] = state
+        return out
+
+    def _journals(self) -> list[Path]:
+        """The journals there are now (not the temp files of one being written)."""
         try:
             entries = list(os.scandir(self._pending_dir()))
         except FileNotFoundError:
-            return {}
-        out: dict[str, FileState] = {}
-        for entry in entries:
-            if entry.name.endswith(".json") and not entry.name.startswith("."):
-                for state in _read_journal(Path(entry.path)):
-                    if _newer(state, out.get(state.file_hash)):
-                        out[state.file_hash] = state
-        return out
+            return []
+        return [Path(e.path) for e in entries if e.name.endswith(".json") and not e.name.startswith(".")]
 
     def _record(self, file_hash: str) -> FileState | None:
         data = read_json(self.layout.state_path(self.dataset, file_hash))

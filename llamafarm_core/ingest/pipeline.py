@@ -426,6 +426,7 @@ class _Run:
                 self.results[w.file_hash] = self._result(w.prepared, FileStatus.FAILED)
                 self.results[w.file_hash].reason = "removed from the dataset while it was being processed"
             items = [w for w in items if w.file_hash in members]
+            failed: dict[str, str] = {}
             if items:
                 try:
                     self.handle.ensure_model(store, dimension)

@@ -1,13 +1,15 @@
-"""The last step: chunk records into the vector store and the lexical index, with the
-per-file state record written ahead and after.
+"""The last step: chunk records into the vector store and the lexical index, with a
+pending mark written ahead and each file's state record after.
 
 Order per file: the state is first marked ``pending`` ("being written") with every id the
 file may own (old and new), by :func:`mark_pending` (one journal for the group, see
-:mod:`llamafarm_core.datasets.state`), before the database's write lock is taken (the run's claim on the file already keeps other runs off it, so the lock need not
-cover these fsyncs: two workers on one dataset wait less for each other). Then, under the
-lock, :func:`write_items` upserts the new records, deletes the old ids the new run no longer
-produces, and marks the state ``processed`` with exactly the new ids; then the journal goes. A crash at any point
-leaves a record that names every chunk id to clean up, and the next run does so.
+:mod:`llamafarm_core.datasets.state`), before the database's write lock is taken (the run's
+claim on the file already keeps other runs off it, so the lock need not cover these fsyncs:
+two workers on one dataset wait less for each other). Then, under the lock,
+:func:`write_items` upserts the new records, deletes the old ids the new run no longer
+produces, and marks the state ``processed`` with exactly the new ids; then the journal goes.
+A crash at any point leaves a record or a journal entry that names every chunk id to clean
+up, and the next run does so.
 """
 
 from __future__ import annotations

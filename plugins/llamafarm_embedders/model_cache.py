@@ -31,7 +31,7 @@ ENCODE_THREADS_ENV = "LF_ENCODE_THREADS"
 
 @dataclass
 class LoadedModel:
-    """A loaded model and the lanes (threads) its load and encodes run in (see :meth:`run`)."""
+    """A loaded model and the lanes (threads) its load and encodes run in (see :meth:`map`)."""
 
     model: Any
     device: str
@@ -48,24 +48,21 @@ class LoadedModel:
     def map(self, work: Callable[[U], T], items: Sequence[U]) -> list[T]:
         """``work`` on each item, in this model's lanes (side by side when it has several);
         results in order. An exception is raised once every item has ended (none is left
-        running behind the caller's back)."""
+        running behind the caller's back).
+
+        Never in the callers' threads: torch's OpenMP (libgomp) gives every calling thread
+        its own team of worker threads. A team spins for a while after each use, so encodes
+        arriving from a pool of request threads leave several teams competing for the
+        cores; and once a process's teams hold more threads than it has cores, libgomp cuts
+        every team's spinning short, so each parallel region pays futex sleeps and wake-ups.
+        Measured (Cranfield, 2 cores, same machine): HTTP ``rag/query`` basic p50 28.7 ->
+        22.8 ms with one encode thread; a one-query encode 8.3 -> 4.2 ms when the load ran
+        in that thread too (the load's weight copies had left a second team in the loading
+        thread).
+        """
         futures = [self._lanes.submit(work, item) for item in items]
         wait(futures)
         return [f.result() for f in futures]
-
-    def run(self, work: Callable[[], T]) -> T:
-        """Run ``work`` (an encode) in one of this model's lanes, after the ones queued before.
-
-        torch's OpenMP (libgomp) gives every calling thread its own team of worker threads.
-        A team spins for a while after each use, so encodes arriving from a pool of request
-        threads leave several teams competing for the cores; and once a process's teams
-        hold more threads than it has cores, libgomp cuts every team's spinning short, so
-        each parallel region pays futex sleeps and wake-ups. Measured (Cranfield, 2 cores,
-        same machine): HTTP ``rag/query`` basic p50 28.7 -> 22.8 ms with one encode thread;
-        a one-query encode 8.3 -> 4.2 ms when the load ran in that thread too (the load's
-        weight copies had left a second team in the loading thread).
-        """
-        return self._lanes.submit(work).result()
 
 
 _lock = threading.Lock()

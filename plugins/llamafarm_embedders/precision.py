@@ -16,8 +16,8 @@ texts of random lengths). :func:`encode_batch` pads each batch to a multiple of
 masked attention and mean pooling ignore the padding). A bucket of 32 kept those passes at
 ~690 MB, but padded Cranfield's chunks by 20 % (simulated with the real tokenizer, 360-chunk
 groups of batches of 32); 16 pads them by 13 % and encodes them 8-10 % faster (16.3-17.9 s
-against 18.4-20.8 s, alternating processes), for ~100 MB more (760-835 against 650-700 MB). The number of rows is a shape too: the last,
-partial batch of every call had its own, and a worker's peak grew ~10 KB per stored chunk
+against 18.4-20.8 s, alternating processes), for ~100 MB more (760-835 against 650-700 MB).
+The number of rows is a shape too: the last, partial batch of every call had its own, and a worker's peak grew ~10 KB per stored chunk
 with the corpus (even with the index in a Chroma server). Partial batches are padded to a
 power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row counts exist.
 """

@@ -17,7 +17,7 @@ import torch
 from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
 embedder = SentenceTransformerEmbedder(SentenceTransformerConfig())
 assert len(embedder.embed(["a query"])[0]) == 384
-print(embedder._model().run(torch.get_num_threads))
+print(embedder._model().map(lambda _: torch.get_num_threads(), [0])[0])
 """
 
 
