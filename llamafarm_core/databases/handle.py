@@ -152,68 +152,62 @@ class DatabaseHandle:
     def _open(self, *, write: bool) -> Iterator[VectorStore]:
         """The store, called under the lock (see :mod:`llamafarm_core.databases`).
 
-        Reads reuse a store that may stay open (``stays_open``) while the database's
-        generation is the one it was opened at. Writes always open their own store and close
-        it (so the data is flushed to disk), then replace the generation: every process's
-        readers reopen before their next read.
+        A store that may stay open (``stays_open``) is kept, one per database directory, and
+        reused by reads and writes alike while the database's generation is the one it has
+        seen (a remote store: always). A write replaces the generation and, when it ends
+        without an error, records the new one as seen by the store it wrote through: that
+        store's view holds its own write, the only one since. So a worker that writes job
+        after job keeps its embedded client (and its in-memory index) instead of reopening
+        it and replaying Chroma's log every time; every other process reopens before its
+        next read or write. A store that cannot stay open is opened for the block only.
         """
         config_key = f"{self.database.type}:" + json.dumps(self.database.config, sort_keys=True, default=str)
         stores = open_stores()
         key = str(self.path)
         with stores.lock:
             entry = stores.items.get(key)
-        if write:
-            remote = entry is not None and entry.config_key == config_key and not entry.store.is_local
-            if not remote:
-                self._drop_cached()
-                store = self._build()
-                if store.is_local or not store.stays_open:
-                    try:
-                        yield store
-                    finally:
-                        try:
-                            store.close()
-                        finally:
-                            bump_generation(self.path)
-                    return
-                with stores.lock:
-                    entry = stores.items[key] = OpenStore(store, config_key, "")
-            assert entry is not None
-            try:
-                yield entry.store  # a remote store: one client per process
-            finally:
-                bump_generation(self.path)
-            return
         if entry is None or entry.config_key != config_key or entry.store.is_local:
             token = read_generation(self.path)
             with stores.lock:
                 entry = stores.items.get(key)
-                if entry is not None and (entry.config_key != config_key or entry.token != token):
-                    # Nobody in this process is reading it: a write happened since (which
+                if entry is not None and (
+                    entry.config_key != config_key or (entry.store.is_local and entry.token != token)
+                ):
+                    # Nobody in this process is using it: a write happened since (which
                     # waited for every shared lock), or the config changed.
                     del stores.items[key]
                     entry.store.close()
                     entry = None
                 if entry is None:
                     store = self._build()
-                    if not store.stays_open:
-                        entry = None
-                    else:
+                    if store.stays_open:
                         entry = stores.items[key] = OpenStore(store, config_key, token)
             if entry is None:  # opened for this block only
                 try:
                     yield store
                 finally:
-                    store.close()
+                    try:
+                        store.close()
+                    finally:
+                        if write:
+                            bump_generation(self.path)
                 return
-        yield entry.store
-
-    def _drop_cached(self) -> None:
-        stores = open_stores()
-        with stores.lock:
-            entry = stores.items.pop(str(self.path), None)
-        if entry is not None:
-            entry.store.close()
+        if not write:
+            yield entry.store
+            return
+        wrote = False
+        try:
+            yield entry.store
+            wrote = True
+        finally:
+            token = bump_generation(self.path)
+            with stores.lock:
+                if wrote:
+                    entry.token = token
+                elif entry.store.is_local and stores.items.get(key) is entry:
+                    # A write that failed part-way: what its client holds is not trusted.
+                    del stores.items[key]
+                    entry.store.close()
 
     def _build(self) -> VectorStore:
         self.path.mkdir(parents=True, exist_ok=True)

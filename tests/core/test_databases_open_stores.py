@@ -1,6 +1,7 @@
-"""Embedded stores kept open for reads: reused while nothing is written, reopened after a
-write by this process or another one (the generation token), so searches never serve stale
-vectors (an open Chroma client does not see another process's new vectors by itself)."""
+"""Embedded stores kept open: reused by reads and writes while no other process has written,
+reopened after another process's write (the generation token), so searches never serve
+stale vectors (an open Chroma client does not see another process's new vectors by itself)
+and a write never goes through a client that missed one."""
 
 from __future__ import annotations
 
@@ -32,10 +33,12 @@ h = sys.argv[2]
 recs = [ChunkRecord(chunk_id(h, 0), "from the child", [0.0, 0.0, 1.0], {"file_hash": h})]
 with handle.writing() as store:
     store.add(recs)
+    print(store.count())
 """
 
 
-def _child_writes(settings: Settings, file_hash: str) -> None:
+def _child_writes(settings: Settings, file_hash: str) -> int:
+    """Another process writes one chunk of ``file_hash``; returns the count it saw after."""
     out = subprocess.run(
         [sys.executable, "-c", WRITER, str(settings.data_dir), file_hash],
         capture_output=True,
@@ -43,6 +46,7 @@ def _child_writes(settings: Settings, file_hash: str) -> None:
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-3000:]
+    return int(out.stdout.split()[-1])
 
 
 def test_reads_reuse_the_open_store_until_another_process_writes(
@@ -78,12 +82,61 @@ def test_a_write_in_this_process_is_seen_by_the_next_read(
     handle = open_database(registry, project, "main_db")
     with handle.reading() as store:
         assert store.count() == 0
+    token = read_generation(handle.path)
     with handle.writing() as writer:
-        assert writer is not store  # writes use their own client, closed (flushed) after
+        assert writer is store  # nobody wrote since it was opened: the write goes through it
         writer.add([ChunkRecord(chunk_id("d" * 64, 0), "new", [0.0, 1.0, 0.0], {"file_hash": "d" * 64})])
+    assert read_generation(handle.path) != token  # other processes' stores reopen
     with handle.reading() as reader:
+        assert reader is store  # its view holds its own write: no reopen here
         assert [h.id for h in reader.search([0.0, 1.0, 0.0], 1)] == [chunk_id("d" * 64, 0)]
     removed = handle.delete_files(["d" * 64])
     assert removed == {"d" * 64: 1}
     with handle.reading() as reader:
         assert reader.search([0.0, 1.0, 0.0], 1) == []
+
+
+def test_a_kept_writer_is_seen_by_other_processes_and_reopens_after_theirs(
+    settings: Settings,
+    registry: Registry,
+    project: Project,  # noqa: F811
+) -> None:
+    handle = open_database(registry, project, "main_db")
+    with handle.writing() as first:
+        first.add(records("a" * 64, 2))
+    with handle.writing() as second:
+        assert second is first  # job after job through one client (no log replay per job)
+        second.add(records("b" * 64, 1))
+    # Nothing was closed or flushed here, yet another process sees both writes...
+    assert _child_writes(settings, "c" * 64) == 4
+    # ... and our next write does not go through the client that missed the child's.
+    with handle.writing() as third:
+        assert third is not first
+        assert third.count() == 4
+        third.add(records("e" * 64, 1))
+    with handle.reading() as reader:
+        assert reader is third
+        assert reader.count() == 5
+        assert [h.id for h in reader.search([0.0, 0.0, 1.0], 1)] == [chunk_id("c" * 64, 0)]
+
+
+def test_a_failed_write_drops_the_kept_store(
+    settings: Settings,
+    registry: Registry,
+    project: Project,  # noqa: F811
+) -> None:
+    handle = open_database(registry, project, "main_db")
+    with handle.writing() as store:
+        store.add(records("a" * 64, 1))
+    token = read_generation(handle.path)
+    try:
+        with handle.writing() as failing:
+            assert failing is store
+            failing.add(records("b" * 64, 1))
+            raise RuntimeError("the disk filled up half-way")
+    except RuntimeError:
+        pass
+    assert read_generation(handle.path) != token  # readers elsewhere reopen
+    with handle.reading() as reader:
+        assert reader is not store  # what the failed write's client holds is not trusted
+        assert reader.count() == 2  # Chroma's log had committed the chunk before the error
