@@ -90,6 +90,10 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
                 order = token_order(loaded.model, items)
         else:
             order = list(range(len(items)))
+        # Longest first: the lanes take batches in this order, so a call ends on its shortest
+        # (a partial batch among them) and no lane waits long for another's last one
+        # (Cranfield chunks, 2 lanes: 15.8-16.1 s against 16.2-16.5 s shortest first).
+        order.reverse()
         batches = [order[start : start + size] for start in range(0, len(order), size)]
 
         def encode(batch: list[int]) -> Any:
