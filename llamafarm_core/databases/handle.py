@@ -166,22 +166,27 @@ class DatabaseHandle:
         key = str(self.path)
         with stores.lock:
             entry = stores.items.get(key)
-        if entry is None or entry.config_key != config_key or entry.store.is_local:
+            if entry is not None and entry.config_key == config_key and not entry.store.is_local:
+                stores.use(key, entry)  # a remote store: shared by every process, no token
+            else:
+                entry = None
+        if entry is None:
             token = read_generation(self.path)
             with stores.lock:
                 entry = stores.items.get(key)
                 if entry is not None and (
                     entry.config_key != config_key or (entry.store.is_local and entry.token != token)
                 ):
-                    # Nobody in this process is using it: a write happened since (which
-                    # waited for every shared lock), or the config changed.
-                    del stores.items[key]
-                    entry.store.close()
+                    # Written by another process since (its write waited for every shared
+                    # lock, so no block here is reading it), or the config changed.
+                    stores.retire(key, entry)
                     entry = None
                 if entry is None:
                     store = self._build()
                     if store.stays_open:
-                        entry = stores.items[key] = OpenStore(store, config_key, token)
+                        entry = OpenStore(store, config_key, token)
+                if entry is not None:
+                    stores.use(key, entry)
             if entry is None:  # opened for this block only
                 try:
                     yield store
@@ -192,22 +197,24 @@ class DatabaseHandle:
                         if write:
                             bump_generation(self.path)
                 return
-        if not write:
-            yield entry.store
-            return
-        wrote = False
         try:
-            yield entry.store
-            wrote = True
+            if not write:
+                yield entry.store
+                return
+            wrote = False
+            try:
+                yield entry.store
+                wrote = True
+            finally:
+                token = bump_generation(self.path)
+                with stores.lock:
+                    if wrote:
+                        entry.token = token
+                    elif entry.store.is_local:
+                        # A write that failed part-way: what its client holds is not trusted.
+                        stores.retire(key, entry)
         finally:
-            token = bump_generation(self.path)
-            with stores.lock:
-                if wrote:
-                    entry.token = token
-                elif entry.store.is_local and stores.items.get(key) is entry:
-                    # A write that failed part-way: what its client holds is not trusted.
-                    del stores.items[key]
-                    entry.store.close()
+            stores.done(entry)
 
     def _build(self) -> VectorStore:
         self.path.mkdir(parents=True, exist_ok=True)

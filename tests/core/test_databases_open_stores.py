@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from llamafarm_core.databases import open_database
 from llamafarm_core.databases.handle import GENERATION_FILE, read_generation
+from llamafarm_core.open_stores import open_stores
 from llamafarm_core.plugins.registry import Registry
-from llamafarm_core.projects import Project
+from llamafarm_core.projects import Project, ProjectStore
 from llamafarm_core.settings import Settings
 from llamafarm_core.vectors import ChunkRecord, chunk_id
-from tests.core.test_databases import project, records  # noqa: F401 (fixture)
+from tests.core.test_databases import REF, chroma_db, config, project, records  # noqa: F401 (fixture)
 
 WRITER = """
 import sys
@@ -140,3 +144,33 @@ def test_a_failed_write_drops_the_kept_store(
     with handle.reading() as reader:
         assert reader is not store  # what the failed write's client holds is not trusted
         assert reader.count() == 2  # Chroma's log had committed the chunk before the error
+
+
+def test_only_the_most_recently_used_stores_stay_open_and_none_closes_in_use(
+    settings: Settings,
+    registry: Registry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stores = open_stores()
+    stores.close_all()
+    monkeypatch.setattr(stores, "limit", 3)
+    names = [f"db_{i}" for i in range(6)]
+    projects = ProjectStore(settings, registry)
+    projects.create(REF, "server")
+    many = projects.update(REF, config([chroma_db(n) for n in names]))
+    handles = [open_database(registry, many, n) for n in names]
+    for i, handle in enumerate(handles):
+        with handle.writing() as store:
+            store.add(records(f"{i:x}" * 64, 1))
+    with handles[0].reading() as held:  # in use while five other stores are opened
+        for handle in handles[1:]:
+            with handle.reading() as store:
+                assert store.count() == 1
+        kept = {Path(k).name for k in stores.items}
+        assert kept == {"db_0", "db_4", "db_5"}  # the one in use and the two most recent
+        assert held.count() == 1  # still open and usable
+    with handles[0].reading() as again:
+        assert again is held
+    with handles[1].reading() as reopened:  # closed as least recently used: opened anew
+        assert reopened.count() == 1
+    assert len(stores.items) == 3
