@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from llamafarm_core.databases import open_database
+from llamafarm_core.components.store import VectorStore
+from llamafarm_core.databases import DatabaseHandle, open_database
 from llamafarm_core.databases.handle import GENERATION_FILE, read_generation
 from llamafarm_core.open_stores import open_stores
 from llamafarm_core.plugins.registry import Registry
@@ -23,7 +24,8 @@ from tests.core.test_databases import REF, chroma_db, config, project, records  
 WRITER = """
 import sys
 from pathlib import Path
-from llamafarm_core.databases import open_database
+from llamafarm_core.components.store import VectorStore
+from llamafarm_core.databases import DatabaseHandle, open_database
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_core.projects import ProjectRef, ProjectStore
 from llamafarm_core.settings import Settings
@@ -53,14 +55,22 @@ def _child_writes(settings: Settings, file_hash: str) -> int:
     return int(out.stdout.split()[-1])
 
 
+def _written(
+    registry: Registry, owner: Project, file_hash: str, n: int
+) -> tuple[DatabaseHandle, VectorStore]:
+    """main_db's handle after writing ``n`` chunks of ``file_hash``, and the store written through."""
+    handle = open_database(registry, owner, "main_db")
+    with handle.writing() as store:
+        store.add(records(file_hash, n))
+    return handle, store
+
+
 def test_reads_reuse_the_open_store_until_another_process_writes(
     settings: Settings,
     registry: Registry,
     project: Project,  # noqa: F811
 ) -> None:
-    handle = open_database(registry, project, "main_db")
-    with handle.writing() as store:
-        store.add(records("a" * 64, 2))
+    handle, _ = _written(registry, project, "a" * 64, 2)
     token = read_generation(handle.path)
     assert token and (handle.path / GENERATION_FILE).is_file()
     with handle.reading() as first:
@@ -105,9 +115,7 @@ def test_a_kept_writer_is_seen_by_other_processes_and_reopens_after_theirs(
     registry: Registry,
     project: Project,  # noqa: F811
 ) -> None:
-    handle = open_database(registry, project, "main_db")
-    with handle.writing() as first:
-        first.add(records("a" * 64, 2))
+    handle, first = _written(registry, project, "a" * 64, 2)
     with handle.writing() as second:
         assert second is first  # job after job through one client (no log replay per job)
         second.add(records("b" * 64, 1))
@@ -129,9 +137,7 @@ def test_a_failed_write_drops_the_kept_store(
     registry: Registry,
     project: Project,  # noqa: F811
 ) -> None:
-    handle = open_database(registry, project, "main_db")
-    with handle.writing() as store:
-        store.add(records("a" * 64, 1))
+    handle, store = _written(registry, project, "a" * 64, 1)
     token = read_generation(handle.path)
     try:
         with handle.writing() as failing:
