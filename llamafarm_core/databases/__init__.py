@@ -22,14 +22,16 @@ Rules:
   ones; a project without ``rag`` → BadRequest.
 - Every ``reading()``/``writing()`` block holds an fcntl lock file in ``stores/{db}/``
   (shared for reads, exclusive for writes), across threads and processes.
-- Reads reuse an open store when it ``stays_open`` (embedded Chroma, any remote store) and
-  nothing was written since it was opened: ``stores/{db}/generation`` holds a random token
-  that every write block replaces (under the exclusive lock). A reader compares it, under
-  the shared lock, with the token its open store was opened at and reopens on a change, so
-  a read never runs beside a write and never serves vectors older than the last write (an
-  embedded Chroma client does not see another process's new vectors by itself). Local
-  stores that lock their directory while open (local Qdrant) are opened and closed in every
-  block, as are all local stores in write blocks (closing flushes them for other processes).
+- Reads and writes reuse an open store when it ``stays_open`` (embedded Chroma, any remote
+  store) and nobody else wrote since: ``stores/{db}/generation`` holds a random token that
+  every write block replaces (under the exclusive lock). A block compares it, under its
+  lock, with the token its open store has seen and reopens on a change, so a read never
+  runs beside a write and never serves vectors older than the last write (an embedded
+  Chroma client does not see another process's new vectors by itself), and a write never
+  goes through a client that missed one. A write that succeeds records its new token as
+  seen by its store (its view holds that write); a failed one drops the store. At most
+  ``open_stores.MAX_OPEN_STORES`` stay open, least recently used closed first. Local stores
+  that lock their directory while open (local Qdrant) are opened and closed in every block.
 - Embedders are built once per process per (class, config) (:mod:`.embedders`) — loading a
   model is expensive. ``handle.embedder()`` gives the instance.
 - ``stores/{db}/collection.json`` records the embedder's ``model_id`` and vector dimension
