@@ -5,8 +5,10 @@ and a write never goes through a client that missed one."""
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -180,3 +182,56 @@ def test_only_the_most_recently_used_stores_stay_open_and_none_closes_in_use(
     with handles[1].reading() as reopened:  # closed as least recently used: opened anew
         assert reopened.count() == 1
     assert len(stores.items) == 3
+
+
+ALTERNATING_WRITER = """
+import sys, zlib
+from pathlib import Path
+from llamafarm_core.databases import open_database
+from llamafarm_core.plugins import build_registry, get_plugin_manager
+from llamafarm_core.projects import ProjectRef, ProjectStore
+from llamafarm_core.settings import Settings
+from llamafarm_core.vectors import ChunkRecord, chunk_id
+
+settings = Settings(data_dir=Path(sys.argv[1]))
+registry = build_registry(get_plugin_manager())
+handle = open_database(registry, ProjectStore(settings, registry).get(ProjectRef("ns", "dbs")), "main_db")
+for block in range(int(sys.argv[3])):
+    h = f"{sys.argv[2]}{block:02d}".ljust(64, "0")
+    with handle.writing() as store:  # kept open while the other writer leaves it alone
+        store.add([ChunkRecord(chunk_id(h, i), h, _vector(h, i), {"file_hash": h}) for i in range(int(sys.argv[4]))])
+        store.delete([chunk_id(h, 0)])
+"""
+
+
+def _vector(file_hash: str, i: int) -> list[float]:
+    """A vector of its own for each chunk, the same in every process."""
+    seed = zlib.crc32(f"{file_hash}/{i}".encode())
+    return [((seed >> shift) & 0xFF) / 255.0 - 0.5 for shift in range(0, 24, 3)]
+
+
+def test_two_processes_writing_in_turns_keep_every_write(
+    settings: Settings,
+    registry: Registry,
+    project: Project,  # noqa: F811
+) -> None:
+    """Enough writes to make Chroma save its index files: a writer that kept its client past
+    the other's write (no token check) loses vectors from the index here (tried)."""
+    source = "import zlib\n" + inspect.getsource(_vector) + ALTERNATING_WRITER
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", source, str(settings.data_dir), tag, "12", "100"], stderr=subprocess.PIPE
+        )
+        for tag in ("aa", "bb")
+    ]
+    for writer in writers:
+        _, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0, err.decode()[-3000:]
+    handle = open_database(registry, project, "main_db")
+    with handle.reading() as store:
+        assert store.count() == 2 * 12 * 99  # each block: 100 written, its first deleted
+        for tag in ("aa", "bb"):
+            for block in range(12):
+                h = f"{tag}{block:02d}".ljust(64, "0")
+                assert [hit.id for hit in store.search(_vector(h, 1), 1)] == [chunk_id(h, 1)]
+                assert store.get([chunk_id(h, 0)]) == []
