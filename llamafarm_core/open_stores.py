@@ -77,20 +77,18 @@ class OpenStores:
             gone.store.close()
 
     def close_all(self) -> None:
+        """Close every store (one a block is using: when that block is done)."""
         with self.lock:
-            items, self.items = list(self.items.values()), {}
-        for entry in items:
-            entry.store.close()
+            for key, entry in list(self.items.items()):
+                self.retire(key, entry)
 
     def close_under(self, directory: Path) -> None:
         """Close the stores of databases under ``directory`` (a deleted project: a project
-        re-created with its name must not see them)."""
+        re-created with its name must not see them), each once no block uses it."""
         prefix = str(directory).rstrip("/") + "/"
         with self.lock:
-            gone = [k for k in self.items if k.startswith(prefix)]
-            items = [self.items.pop(k) for k in gone]
-        for entry in items:
-            entry.store.close()
+            for key in [k for k in self.items if k.startswith(prefix)]:
+                self.retire(key, self.items[key])
 
 
 @cache

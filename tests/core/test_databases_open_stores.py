@@ -235,3 +235,21 @@ def test_two_processes_writing_in_turns_keep_every_write(
                 h = f"{tag}{block:02d}".ljust(64, "0")
                 assert [hit.id for hit in store.search(_vector(h, 1), 1)] == [chunk_id(h, 1)]
                 assert store.get([chunk_id(h, 0)]) == []
+
+
+def test_closing_a_deleted_projects_stores_waits_for_the_block_using_one(
+    settings: Settings,
+    registry: Registry,
+    project: Project,  # noqa: F811
+) -> None:
+    handle, _ = _written(registry, project, "a" * 64, 2)
+    with handle.reading() as held:
+        open_stores().close_under(project.path)  # what deleting the project does
+        assert str(handle.path) not in open_stores().items  # no longer handed out...
+        assert held.count() == 2  # ... but still open for the block that has it
+    # Closed once that block is done (closed under it, Chroma's client would have reopened
+    # on its next call and stayed open, unowned, with the deleted project's cached system).
+    assert held._client is None  # type: ignore[attr-defined]
+    with handle.reading() as fresh:
+        assert fresh is not held
+        assert fresh.count() == 2
