@@ -66,15 +66,11 @@ class OpenStores:
         least recently used idle stores past :attr:`limit`."""
         with self.lock:
             entry.users -= 1
-            closing = [entry] if entry.retired and entry.users == 0 else []
+            if entry.retired and entry.users == 0:
+                entry.store.close()
             excess = len(self.items) - self.limit
-            if excess > 0:
-                for key in [k for k, e in self.items.items() if e.users == 0][:excess]:
-                    gone = self.items.pop(key)
-                    gone.retired = True
-                    closing.append(gone)
-        for gone in closing:
-            gone.store.close()
+            for key in [k for k, e in self.items.items() if e.users == 0][: max(0, excess)]:
+                self.retire(key, self.items[key])
 
     def close_all(self) -> None:
         """Close every store (one a block is using: when that block is done)."""

@@ -197,24 +197,22 @@ class DatabaseHandle:
                         if write:
                             bump_generation(self.path)
                 return
+        ended = False
         try:
-            if not write:
-                yield entry.store
-                return
-            wrote = False
-            try:
-                yield entry.store
-                wrote = True
-            finally:
-                token = bump_generation(self.path)
-                with stores.lock:
-                    if wrote:
-                        entry.token = token
-                    elif entry.store.is_local:
-                        # A write that failed part-way: what its client holds is not trusted.
-                        stores.retire(key, entry)
+            yield entry.store
+            ended = True
         finally:
-            stores.done(entry)
+            try:
+                if write:
+                    token = bump_generation(self.path)
+                    with stores.lock:
+                        if ended:
+                            entry.token = token
+                        elif entry.store.is_local:
+                            # A write that failed part-way: what its client holds is not trusted.
+                            stores.retire(key, entry)
+            finally:
+                stores.done(entry)
 
     def _build(self) -> VectorStore:
         self.path.mkdir(parents=True, exist_ok=True)
