@@ -23,11 +23,11 @@ from llamafarm_core.settings import Settings
 from llamafarm_core.vectors import ChunkRecord, chunk_id
 from tests.core.test_databases import REF, chroma_db, config, project, records  # noqa: F401 (fixture)
 
-WRITER = """
+# A child process's main_db handle (argv[1]: the data dir); the scripts below go on from it.
+CHILD_HANDLE = """
 import sys
 from pathlib import Path
-from llamafarm_core.components.store import VectorStore
-from llamafarm_core.databases import DatabaseHandle, open_database
+from llamafarm_core.databases import open_database
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_core.projects import ProjectRef, ProjectStore
 from llamafarm_core.settings import Settings
@@ -35,14 +35,19 @@ from llamafarm_core.vectors import ChunkRecord, chunk_id
 
 settings = Settings(data_dir=Path(sys.argv[1]))
 registry = build_registry(get_plugin_manager())
-project = ProjectStore(settings, registry).get(ProjectRef("ns", "dbs"))
-handle = open_database(registry, project, "main_db")
+handle = open_database(registry, ProjectStore(settings, registry).get(ProjectRef("ns", "dbs")), "main_db")
+"""
+
+WRITER = (
+    CHILD_HANDLE
+    + """
 h = sys.argv[2]
 recs = [ChunkRecord(chunk_id(h, 0), "from the child", [0.0, 0.0, 1.0], {"file_hash": h})]
 with handle.writing() as store:
     store.add(recs)
     print(store.count())
 """
+)
 
 
 def _child_writes(settings: Settings, file_hash: str) -> int:
@@ -184,24 +189,16 @@ def test_only_the_most_recently_used_stores_stay_open_and_none_closes_in_use(
     assert len(stores.items) == 3
 
 
-ALTERNATING_WRITER = """
-import sys, zlib
-from pathlib import Path
-from llamafarm_core.databases import open_database
-from llamafarm_core.plugins import build_registry, get_plugin_manager
-from llamafarm_core.projects import ProjectRef, ProjectStore
-from llamafarm_core.settings import Settings
-from llamafarm_core.vectors import ChunkRecord, chunk_id
-
-settings = Settings(data_dir=Path(sys.argv[1]))
-registry = build_registry(get_plugin_manager())
-handle = open_database(registry, ProjectStore(settings, registry).get(ProjectRef("ns", "dbs")), "main_db")
+ALTERNATING_WRITER = (
+    CHILD_HANDLE
+    + """
 for block in range(int(sys.argv[3])):
     h = f"{sys.argv[2]}{block:02d}".ljust(64, "0")
     with handle.writing() as store:  # kept open while the other writer leaves it alone
         store.add([ChunkRecord(chunk_id(h, i), h, _vector(h, i), {"file_hash": h}) for i in range(int(sys.argv[4]))])
         store.delete([chunk_id(h, 0)])
 """
+)
 
 
 def _vector(file_hash: str, i: int) -> list[float]:
