@@ -202,8 +202,8 @@ def _newer(candidate: FileState | None, current: FileState | None) -> bool:
 
 # Parsed journals by path, kept while the file is unchanged: a run reads every file's state
 # (1,400 gets for Cranfield), and a journal of another run may exist meanwhile.
-_journals: dict[str, tuple[tuple[int, int], list[FileState]]] = {}
-_journals_lock = threading.Lock()
+_parsed_journals: dict[str, tuple[tuple[int, int], list[FileState]]] = {}
+_parsed_journals_lock = threading.Lock()
 
 
 def _read_journal(path: Path) -> list[FileState]:
@@ -212,8 +212,8 @@ def _read_journal(path: Path) -> list[FileState]:
     except FileNotFoundError:
         return []
     key = (stat.st_mtime_ns, stat.st_size)
-    with _journals_lock:
-        cached = _journals.get(str(path))
+    with _parsed_journals_lock:
+        cached = _parsed_journals.get(str(path))
     if cached is not None and cached[0] == key:
         return cached[1]
     try:
@@ -224,8 +224,8 @@ def _read_journal(path: Path) -> list[FileState]:
     for item in data.get("states", []) if isinstance(data, dict) else []:
         with contextlib.suppress(KeyError, ValueError, TypeError, AttributeError):
             states.append(FileState.from_dict(item))
-    with _journals_lock:
-        if len(_journals) > 256:  # journals come and go: keep the cache small
-            _journals.clear()
-        _journals[str(path)] = (key, states)
+    with _parsed_journals_lock:
+        if len(_parsed_journals) > 256:  # journals come and go: keep the cache small
+            _parsed_journals.clear()
+        _parsed_journals[str(path)] = (key, states)
     return states
