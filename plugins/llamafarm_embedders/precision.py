@@ -15,8 +15,12 @@ texts of random lengths). :func:`encode_batch` pads each batch to a multiple of
 :data:`BUCKET` word pieces, so at most ``max_seq_length / BUCKET`` shapes exist (the
 masked attention and mean pooling ignore the padding). A bucket of 32 kept those passes at
 ~690 MB, but padded Cranfield's chunks by 20 % (simulated with the real tokenizer, 360-chunk
-groups of batches of 32); 16 pads them by 13 % and encodes them 8-10 % faster (16.3-17.9 s
-against 18.4-20.8 s, alternating processes), for ~100 MB more (760-835 against 650-700 MB).
+groups of batches of 32); 16 padded them by 13 %. Now batches hold at most
+:data:`BATCH_ROWS` texts and the bucket is 8: a cost model of the same chunks (the real
+tokenizer, the six calls a worker makes) pads them by 8 % instead of 16 % of the forward
+passes' work, and the embedder encodes them 7-10 % faster (14.5-15.2 s against 16.1-16.5 s,
+30 against 31.5 CPU seconds, one process taking turns; fewer rows also keep a layer's
+activations in the core's cache).
 The number of rows is a shape too: the last, partial batch of every call had its own, and a worker's peak grew ~10 KB per stored chunk
 with the corpus (even with the index in a Chroma server). Partial batches are padded to a
 power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row counts exist.
@@ -30,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-BUCKET = 16  # word pieces: batches are padded to a multiple of this in bfloat16
+BUCKET = 8  # word pieces: batches are padded to a multiple of this in bfloat16
+BATCH_ROWS = 16  # at most this many texts per bfloat16 batch (a config's batch_size may be smaller)
 
 
 @cache
@@ -80,6 +85,12 @@ def batch_rows(count: int, batch_size: int) -> int:
     if count >= batch_size:
         return count
     return min(1 << max(0, count - 1).bit_length(), batch_size)
+
+
+def batch_size_for(batch_size: int, bf16: bool) -> int:
+    """Texts per batch for a config's ``batch_size``: at most :data:`BATCH_ROWS` in bfloat16."""
+    size = max(1, batch_size)
+    return min(size, BATCH_ROWS) if bf16 else size
 
 
 def encode_batch(

@@ -16,7 +16,7 @@ from llamafarm_core.plugin_api import (
     minilm_path,
 )
 from llamafarm_embedders.model_cache import LoadedModel, get_model, resolve_device
-from llamafarm_embedders.precision import encode_batch, resolve_precision
+from llamafarm_embedders.precision import batch_size_for, encode_batch, resolve_precision
 
 BUNDLED_ID = "sentence-transformers:all-MiniLM-L6-v2"
 
@@ -44,8 +44,8 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
     """Embeds with a sentence-transformers model loaded from disk (never from a hub).
 
     The loaded model is shared by every instance in the process (see ``model_cache``).
-    :meth:`embed` sorts a call's texts by word pieces, cuts batches of ``batch_size`` and
-    runs them in the model's lanes (side by side in a worker), restoring the texts' order.
+    :meth:`embed` sorts a call's texts by word pieces, cuts batches of ``batch_size`` (at most
+    ``precision.BATCH_ROWS`` in bfloat16) and runs them in the model's lanes (side by side in a worker), restoring the texts' order.
     """
 
     name: ClassVar[str] = "sentence_transformers"
@@ -84,7 +84,8 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
             return []
         loaded = self._model()
         items = [str(t) for t in texts]
-        size = max(1, self.config.batch_size)
+        bf16 = loaded.precision == "bfloat16"
+        size = batch_size_for(self.config.batch_size, bf16)
         if len(items) > size:
             with loaded.tokenizing:
                 order = token_order(loaded.model, items)
@@ -102,7 +103,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
                 [items[i] for i in batch],
                 self.config.normalize_embeddings,
                 size,
-                bf16=loaded.precision == "bfloat16",
+                bf16=bf16,
                 tokenizing=loaded.tokenizing,
             )
 

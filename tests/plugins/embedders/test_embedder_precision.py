@@ -120,3 +120,31 @@ def test_row_padding_keeps_each_texts_vector_and_runs_few_row_counts() -> None:
         hook.remove()
     assert rows == [4, 3] and padded.shape == plain.shape == (3, 384)
     assert float(np.min((padded * plain).sum(axis=1))) > 0.9999
+
+
+def test_bfloat16_batches_hold_at_most_batch_rows_texts() -> None:
+    from llamafarm_embedders.precision import BATCH_ROWS, batch_size_for
+
+    assert batch_size_for(32, bf16=True) == BATCH_ROWS == 16
+    assert batch_size_for(8, bf16=True) == 8  # a smaller batch_size stands
+    assert batch_size_for(32, bf16=False) == 32  # float32 keeps the config's
+    assert batch_size_for(0, bf16=False) == 1
+
+
+@pytest.mark.slow
+def test_a_bfloat16_embed_call_runs_batches_of_batch_rows_whatever_the_config_says() -> None:
+    from llamafarm_embedders.precision import BATCH_ROWS
+
+    texts = [f"boundary layer {i} " * (1 + i % 7) for i in range(3 * BATCH_ROWS + 5)]
+    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=32, precision="bfloat16"))
+    model = embedder._model().model
+    rows: list[int] = []
+    hook = model[0].register_forward_pre_hook(lambda _m, args: rows.append(args[0]["input_ids"].shape[0]))
+    try:
+        vectors = np.array(embedder.embed(texts))
+    finally:
+        hook.remove()
+    # three full batches and a partial one of 5 texts run as 8 rows (batch_rows)
+    assert sorted(rows) == [8, BATCH_ROWS, BATCH_ROWS, BATCH_ROWS]
+    alone = np.array(embedder.embed(texts[:1]))
+    assert vectors.shape == (len(texts), 384) and float((vectors[0] * alone[0]).sum()) > 0.9999
