@@ -11,7 +11,10 @@ Redis restart (or loss).
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Container
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -100,11 +103,21 @@ class TaskRecord(BaseModel):
     final: TaskView | None = None
 
 
+RECORDS_KEPT = 32  # parsed task records a store keeps (by file identity), for polling
+
+
 class TaskStore:
-    """Reads and writes task records and job outcomes (atomic writes)."""
+    """Reads and writes task records and job outcomes (atomic writes).
+
+    A record lists every file of its task twice (the files and each job's), so a 100,000-file
+    task's record is megabytes of JSON: :meth:`load` keeps the last :data:`RECORDS_KEPT`
+    parsed records and parses again only when the file's identity (inode, size, mtime)
+    changed. Each caller gets its own copy."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._parsed: OrderedDict[Path, tuple[tuple[int, int, int], TaskRecord]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def tasks_dir(self, namespace: str, project: str) -> Path:
         return self.settings.projects_dir / namespace / project / "tasks"
@@ -123,13 +136,30 @@ class TaskStore:
         """The record, or NotFound (also for ids that can't be ours)."""
         if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
             raise NotFound(f"task {task_id[:80]!r} not found in project {namespace}/{project}")
-        data = read_json(self.record_path(namespace, project, task_id))
+        path = self.record_path(namespace, project, task_id)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise NotFound(f"task {task_id} not found in project {namespace}/{project}") from None
+        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with self._lock:
+            kept = self._parsed.get(path)
+            if kept is not None and kept[0] == identity:
+                self._parsed.move_to_end(path)
+                return kept[1].model_copy()
+        data = read_json(path)
         if data is None:
             raise NotFound(f"task {task_id} not found in project {namespace}/{project}")
         try:
-            return TaskRecord.model_validate(data)
+            record = TaskRecord.model_validate(data)
         except ValidationError:
             raise NotFound(f"task {task_id} has an unreadable record; it cannot be shown") from None
+        with self._lock:
+            self._parsed[path] = (identity, record)
+            self._parsed.move_to_end(path)
+            while len(self._parsed) > RECORDS_KEPT:
+                self._parsed.popitem(last=False)
+        return record.model_copy()
 
     def recent(self, namespace: str, project: str, limit: int) -> list[TaskRecord]:
         """The project's ``limit`` newest task records (unreadable ones are left out)."""
@@ -159,10 +189,13 @@ class TaskStore:
         directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
         return all((directory / f"{plan.job_id}.json").is_file() for plan in record.jobs)
 
-    def outcomes(self, record: TaskRecord) -> dict[str, JobOutcome]:
+    def outcomes(self, record: TaskRecord, skip: Container[str] = ()) -> dict[str, JobOutcome]:
+        """The outcomes the task's jobs have written (readable ones), but those in ``skip``."""
         directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
         found: dict[str, JobOutcome] = {}
         for plan in record.jobs:
+            if plan.job_id in skip:
+                continue
             data: Any = read_json(directory / f"{plan.job_id}.json")
             if data is not None:
                 try:

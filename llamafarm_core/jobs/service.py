@@ -5,8 +5,10 @@ cancel it, and report on Redis and workers. Blocking; the server calls it off th
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,8 +24,17 @@ from llamafarm_core.jobs.queues import (
     get_queue,
 )
 from llamafarm_core.jobs.records import FileStatus, JobPlan, TaskRecord, TaskStore, TaskView
+from llamafarm_core.jobs.status import (
+    JobPhase,
+    JobState,
+    JobSummary,
+    describe_summary,
+    job_states,
+    rq_states,
+    summarize_job,
+    summary_of,
+)
 from llamafarm_core.jobs.status import describe as describe_states
-from llamafarm_core.jobs.status import job_states
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.settings import Settings
 
@@ -31,6 +42,7 @@ if TYPE_CHECKING:
     from redis import Redis
     from rq.queue import EnqueueData
 
+ENDED_JOBS_KEPT = 4096  # ended jobs' summaries kept for polling (~1M files at 256 a job)
 FULL_VIEW_EVERY = 2.0  # seconds between full task views while a request waits (see wait)
 
 log = logging.getLogger("llamafarm.jobs")
@@ -76,6 +88,9 @@ class JobService:
         self.url = redis_url(settings)
         self.store = TaskStore(settings)
         self._redis: Redis | None = None
+        # Summaries of ended jobs (an outcome never changes), for polling (see summary).
+        self._ended: OrderedDict[str, JobSummary] = OrderedDict()
+        self._ended_lock = threading.Lock()
 
     @property
     def redis(self) -> Redis:
@@ -202,8 +217,40 @@ class JobService:
 
     # -- read --------------------------------------------------------------------------
 
-    def get(self, namespace: str, project: str, task_id: str) -> TaskView:
-        return self.view(self.store.load(namespace, project, task_id))
+    def get(self, namespace: str, project: str, task_id: str, *, summary: bool = False) -> TaskView:
+        record = self.store.load(namespace, project, task_id)
+        return self.summary(record) if summary else self.view(record)
+
+    def summary(self, record: TaskRecord) -> TaskView:
+        """The task's state and counts for a progress poll (``status.describe_summary``):
+        each ended job's outcome is read once per process, so a poll costs a few ``stat``
+        calls and one Redis round trip, not a parse of every file's detail. Once the task
+        has ended, its full view is saved (by :meth:`view`) and summarised."""
+        if record.final is not None:
+            return summary_of(record.final)
+        with self._ended_lock:
+            known = {plan.job_id: s for plan in record.jobs if (s := self._ended.get(plan.job_id))}
+        fresh = self.store.outcomes(record, skip=known)
+        summaries = dict(known)
+        for plan in record.jobs:
+            if (outcome := fresh.get(plan.job_id)) is not None:
+                summaries[plan.job_id] = summarize_job(plan, JobState(JobPhase.DONE, outcome=outcome))
+        with self._ended_lock:
+            for job_id in fresh:
+                self._ended[job_id] = summaries[job_id]
+            for job_id in known:
+                self._ended.move_to_end(job_id)
+            while len(self._ended) > ENDED_JOBS_KEPT:
+                self._ended.popitem(last=False)
+        if len(summaries) == len(record.jobs):
+            return summary_of(self.view(record))  # every job ended: settle and save the final view
+        with redis_errors(self.url):
+            states = rq_states(self.redis, record, set(summaries))
+        for plan in record.jobs:
+            if plan.job_id in states:
+                summaries[plan.job_id] = summarize_job(plan, states[plan.job_id])
+        view = describe_summary(record, summaries)
+        return summary_of(self.view(record)) if view.state.terminal else view
 
     def view(self, record: TaskRecord) -> TaskView:
         """The task's state (kept on disk once it has ended)."""

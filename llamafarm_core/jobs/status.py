@@ -1,6 +1,9 @@
 """A task's state, from its jobs' outcomes on disk and their status in RQ.
 
 :func:`job_states` reads RQ; :func:`describe` is pure (records in, view out).
+:func:`describe_summary` is the view for polling a large task: the same state and counts
+from one :class:`JobSummary` per job (an ended job's is built once from its outcome and can
+be kept, since an outcome never changes), so its cost grows with the jobs, not the files.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from llamafarm_core.jobs.records import (
     FileDetail,
     FileStatus,
     JobOutcome,
+    JobPlan,
     TaskRecord,
     TaskState,
     TaskView,
@@ -90,10 +94,17 @@ def _rq_state(job: object) -> JobState:
 
 def job_states(connection: Redis, record: TaskRecord, outcomes: dict[str, JobOutcome]) -> dict[str, JobState]:
     """Each job's state: its outcome file when it has one, else what RQ knows."""
+    states = {job_id: JobState(JobPhase.DONE, outcome=o) for job_id, o in outcomes.items()}
+    states.update(rq_states(connection, record, set(states)))
+    return states
+
+
+def rq_states(connection: Redis, record: TaskRecord, ended: set[str]) -> dict[str, JobState]:
+    """What RQ knows of each job not in ``ended`` (the jobs that have an outcome)."""
     from rq.job import Job
 
-    states = {job_id: JobState(JobPhase.DONE, outcome=o) for job_id, o in outcomes.items()}
-    pending = [plan.job_id for plan in record.jobs if plan.job_id not in states]
+    states: dict[str, JobState] = {}
+    pending = [plan.job_id for plan in record.jobs if plan.job_id not in ended]
     if pending:
         jobs = Job.fetch_many(pending, connection=connection, serializer=SERIALIZER)
         for job_id, job in zip(pending, jobs, strict=True):
@@ -115,22 +126,56 @@ _FILE_STATUS = {
 }
 
 
-def _details(record: TaskRecord, states: dict[str, JobState]) -> list[FileDetail]:
+def _job_details(plan: JobPlan, state: JobState) -> list[FileDetail]:
+    outcome = state.outcome
+    reported = {d.hash: d for d in outcome.files} if outcome else {}
     details: list[FileDetail] = []
-    for plan in record.jobs:
-        state = states[plan.job_id]
-        outcome = state.outcome
-        reported = {d.hash: d for d in outcome.files} if outcome else {}
-        for file_hash in plan.files:
-            if file_hash in reported:
-                details.append(reported[file_hash])
-            elif outcome is not None:  # the job ended with an error before reaching this file
-                reason = outcome.error or "the job ended without reporting this file"
-                details.append(FileDetail(hash=file_hash, status=FileStatus.FAILED, reason=reason))
-            else:
-                status = _FILE_STATUS[state.phase]
-                details.append(FileDetail(hash=file_hash, status=status, reason=state.error))
+    for file_hash in plan.files:
+        if file_hash in reported:
+            details.append(reported[file_hash])
+        elif outcome is not None:  # the job ended with an error before reaching this file
+            reason = outcome.error or "the job ended without reporting this file"
+            details.append(FileDetail(hash=file_hash, status=FileStatus.FAILED, reason=reason))
+        else:
+            status = _FILE_STATUS[state.phase]
+            details.append(FileDetail(hash=file_hash, status=status, reason=state.error))
     return details
+
+
+def _details(record: TaskRecord, states: dict[str, JobState]) -> list[FileDetail]:
+    return [d for plan in record.jobs for d in _job_details(plan, states[plan.job_id])]
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """One job's share of a task summary: its files by status, its failed files' details,
+    and its state with the outcome's error and traceback but without its file list."""
+
+    state: JobState
+    counts: dict[FileStatus, int]
+    failed: list[FileDetail]
+
+
+def summarize_job(plan: JobPlan, state: JobState) -> JobSummary:
+    """The job's summary; for a job without an outcome, without a detail per file."""
+    light = state
+    if state.outcome is not None:
+        details = _job_details(plan, state)
+        counts = {s: 0 for s in FileStatus}
+        for d in details:
+            counts[d.status] += 1
+        failed = [d for d in details if d.status == FileStatus.FAILED]
+        outcome = state.outcome
+        light = JobState(state.phase, error=outcome.error, traceback=outcome.traceback)
+        return JobSummary(light, counts, failed)
+    status = _FILE_STATUS[state.phase]
+    counts = {s: len(plan.files) if s == status else 0 for s in FileStatus}
+    failed = (
+        [FileDetail(hash=h, status=status, reason=state.error) for h in plan.files]
+        if status == FileStatus.FAILED
+        else []
+    )
+    return JobSummary(light, counts, failed)
 
 
 def _state(record: TaskRecord, states: dict[str, JobState]) -> tuple[TaskState, str | None, str | None]:
@@ -154,6 +199,49 @@ def _state(record: TaskRecord, states: dict[str, JobState]) -> tuple[TaskState, 
             trace = state.traceback or (state.outcome.traceback if state.outcome else None)
             return TaskState.FAILURE, error, trace
     return TaskState.SUCCESS, None, None
+
+
+def describe_summary(record: TaskRecord, summaries: dict[str, JobSummary]) -> TaskView:
+    """The task's view as :func:`describe` gives it, with the same state, counts and
+    ``current``, but ``files`` only lists the files being processed now (and retried ones)
+    and ``details`` only the failed files."""
+    states = {job_id: s.state for job_id, s in summaries.items()}
+    state, error, trace = _state(record, states)
+    count = {s: sum(summary.counts[s] for summary in summaries.values()) for s in FileStatus}
+    busy = (FileStatus.PROCESSING, FileStatus.RETRY)
+    files = {
+        file_hash: status
+        for plan in record.jobs
+        if (status := _FILE_STATUS.get(summaries[plan.job_id].state.phase)) in busy
+        for file_hash in plan.files
+    }
+    return TaskView(
+        task_id=record.task_id,
+        state=state,
+        namespace=record.namespace,
+        project=record.project,
+        dataset=record.dataset,
+        total=len(record.files),
+        current=sum(n for s, n in count.items() if s.done) + sum(s.done for s in states.values()),
+        files=files,
+        details=[d for plan in record.jobs for d in summaries[plan.job_id].failed],
+        processed_files=count[FileStatus.PROCESSED],
+        skipped_files=count[FileStatus.SKIPPED],
+        failed_files=count[FileStatus.FAILED],
+        error=error,
+        traceback=trace,
+    )
+
+
+def summary_of(view: TaskView) -> TaskView:
+    """:func:`describe_summary`'s shape for a full view (a task that has ended)."""
+    busy = (FileStatus.PROCESSING, FileStatus.RETRY)
+    return view.model_copy(
+        update={
+            "files": {h: s for h, s in view.files.items() if s in busy},
+            "details": [d for d in view.details if d.status == FileStatus.FAILED],
+        }
+    )
 
 
 def describe(record: TaskRecord, states: dict[str, JobState]) -> TaskView:

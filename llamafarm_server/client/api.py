@@ -191,13 +191,17 @@ class LlamaFarmClient:
         poll: float = 0.5,
         timeout: float | None = None,
     ) -> TaskProgress:
-        """Poll the task until it ends (or ``timeout`` seconds pass); its last state."""
+        """Poll the task until it ends (or ``timeout`` seconds pass); its last state, in full
+        once it has ended (the polls ask for summaries: their cost does not grow with the
+        task's files)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            progress = self.task(namespace, project, task_id)
+            progress = self.task(namespace, project, task_id, summary=True)
             if on_progress:
                 on_progress(progress)
-            if progress.finished or (deadline is not None and time.monotonic() > deadline):
+            if progress.finished:
+                return self.task(namespace, project, task_id)
+            if deadline is not None and time.monotonic() > deadline:
                 return progress
             time.sleep(poll)
 
@@ -215,9 +219,11 @@ class LlamaFarmClient:
 
     # -- tasks ---------------------------------------------------------------------------
 
-    def task(self, namespace: str, project: str, task_id: str) -> TaskProgress:
+    def task(self, namespace: str, project: str, task_id: str, *, summary: bool = False) -> TaskProgress:
+        """The task's state; ``summary``: only the failed files' details (for polling)."""
+        params = {"summary": "true"} if summary else None
         return TaskProgress.from_response(
-            self.request("GET", self._project(namespace, project) + f"/tasks/{task_id}")
+            self.request("GET", self._project(namespace, project) + f"/tasks/{task_id}", params=params)
         )
 
     def cancel_task(self, namespace: str, project: str, task_id: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from llamafarm_server.schemas.tasks import (
     CancelResponse,
     TaskList,
     TaskListQuery,
+    TaskQuery,
     TaskResponse,
     TaskSummary,
 )
@@ -59,12 +60,16 @@ async def list_tasks(request: web.Request, query: TaskListQuery) -> TaskList:
     return TaskList(tasks=summaries, total=len(summaries))
 
 
-@router.get(ONE, response=TaskResponse, responses={404: "no such task", 503: "Redis unreachable"})
-async def get_task(request: web.Request) -> TaskResponse:
-    """Get an asynchronous task's state, per-file progress and result."""
+@router.get(
+    ONE, query=TaskQuery, response=TaskResponse, responses={404: "no such task", 503: "Redis unreachable"}
+)
+async def get_task(request: web.Request, query: TaskQuery) -> TaskResponse:
+    """Get an asynchronous task's state, per-file progress and result (``?summary=true`` to
+    poll: the same counts, only the failed files' details)."""
     ref = project_ref(request)
     await run_blocking(request.app[PROJECTS].get, ref)
-    view = await run_blocking(request.app[JOBS].get, ref.namespace, ref.name, request.match_info["task_id"])
+    task_id = request.match_info["task_id"]
+    view = await run_blocking(request.app[JOBS].get, ref.namespace, ref.name, task_id, summary=query.summary)
     return TaskResponse.of(view)
 
 

@@ -73,3 +73,15 @@ class TaskList(BaseModel):
 
 class TaskListQuery(BaseModel):
     limit: int = Field(20, ge=1, le=500, description="how many of the newest tasks")
+
+
+class TaskQuery(BaseModel):
+    summary: bool = Field(
+        False,
+        description=(
+            "true: for polling a large task. Same state, counts and progress, but meta.files "
+            "lists only the files being processed now and result.details only the failed "
+            "files; the server reads each ended job's outcome once, so a poll costs the "
+            "same for 100 or 100,000 files."
+        ),
+    )

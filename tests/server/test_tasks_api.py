@@ -45,6 +45,29 @@ async def test_a_task_goes_from_pending_to_success_with_per_file_status(client) 
     assert {d["status"] for d in result["details"]} == {"processed"}
 
 
+async def test_a_summary_poll_has_the_counts_and_only_busy_files_and_failures(client) -> None:  # type: ignore[no-untyped-def]
+    await project(client)
+    bad = "bad".ljust(64, "0")
+    sub = await submit(client, files=[*FILES, bad])
+    url = f"/v1/projects/{NS}/{PROJECT}/tasks/{sub.record.task_id}"
+
+    pending = await (await client.get(url, params={"summary": "true"})).json()
+    assert pending["state"] == "PENDING"
+    assert pending["meta"] == {"current": 0, "total": 6, "files": {}}  # nothing is being processed
+    assert pending["result"]["details"] == []
+
+    await asyncio.to_thread(client.app[JOBS].wait, sub.record, 60)
+    done = await (await client.get(url, params={"summary": "true"})).json()
+    assert done["state"] == "SUCCESS" and done["meta"]["current"] == 6
+    assert (done["result"]["processed_files"], done["result"]["failed_files"]) == (5, 1)
+    assert [(d["hash"], d["reason"]) for d in done["result"]["details"]] == [(bad, "unsupported file type")]
+    full = await (await client.get(url, params={"summary": "false"})).json()
+    assert len(full["result"]["details"]) == len(full["meta"]["files"]) == 6
+
+    wrong = await client.get(url, params={"summary": "maybe"})
+    assert wrong.status == 400 and "summary" in (await wrong.json())["detail"]
+
+
 async def test_unknown_malformed_and_foreign_task_ids_are_404(client) -> None:  # type: ignore[no-untyped-def]
     await project(client)
     for task_id in ("0b1c1f70-8a66-4e8e-9f57-0c0f0b0b0b0b", "not-a-task", "%2e%2e"):

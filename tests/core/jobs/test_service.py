@@ -193,3 +193,39 @@ def test_an_empty_task_succeeds_at_once(service: JobService) -> None:
     sub = service.submit(NS, PROJECT, DATASET, [], function=ECHO)
     view = service.wait(sub.record, timeout=5)
     assert (view.state, view.total, view.current) == (TaskState.SUCCESS, 0, 0)
+
+
+def test_a_summary_poll_reads_each_ended_jobs_outcome_once_and_counts_like_the_view(
+    service: JobService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llamafarm_core.jobs import records
+    from llamafarm_core.jobs.context import JobContext
+    from llamafarm_core.jobs.inline import run_task_inline
+
+    files = [*hashes(3), "bad".ljust(64, "0"), *hashes(11)[3:]]  # 12 files, jobs of 4
+    sub = service.submit(NS, PROJECT, DATASET, files, function=ECHO)
+    first_only = sub.record.model_copy(update={"jobs": sub.record.jobs[:1]})
+    assert run_task_inline(service.redis, first_only, JobContext(service.settings, service.registry)) == 1
+    reads: list[str] = []
+    real_read = records.read_json
+    monkeypatch.setattr(records, "read_json", lambda path, *a: reads.append(path.name) or real_read(path, *a))
+
+    polls = [service.get(NS, PROJECT, sub.record.task_id, summary=True) for _ in range(3)]
+    full = service.get(NS, PROJECT, sub.record.task_id)
+
+    first_outcome = f"{sub.record.jobs[0].job_id}.json"
+    record_file = f"{sub.record.task_id}.json"
+    assert reads.count(first_outcome) == 2  # once for the polls, once for the full view
+    assert reads.count(record_file) == 1  # the record is parsed again only when it changes
+    summary = polls[-1]
+    assert summary.state == full.state == TaskState.STARTED
+    assert (summary.current, summary.processed_files, summary.failed_files) == (4, 3, 1)
+    assert (full.current, full.processed_files, full.failed_files) == (4, 3, 1)
+    assert [d.reason for d in summary.details] == ["unsupported file type"]  # only the failure
+    assert summary.files == {} and len(full.files) == 12  # nothing runs right now
+
+    ended = service.wait(sub.record, timeout=60)
+    final = service.get(NS, PROJECT, sub.record.task_id, summary=True)
+    assert final.state == ended.state == TaskState.SUCCESS
+    assert (final.processed_files, final.failed_files, final.current) == (11, 1, 12)
+    assert [d.hash for d in final.details] == [files[3]]

@@ -276,7 +276,8 @@ export function render(main, ctx) {
     const failures = h("ul", { class: "failures" });
     box.dataset.state = "PENDING";
     box.replaceChildren(h("div", { class: "progress-line" }, bar, label), failures);
-    const taskUrl = projectPath(ref, `/tasks/${encodeURIComponent(taskId)}`);
+    // A summary: the same counts, only the failed files' details (a poll's cost does not grow with the files).
+    const taskUrl = projectPath(ref, `/tasks/${encodeURIComponent(taskId)}?summary=true`);
     let final = "FAILURE";
     try {
       for (;;) {
