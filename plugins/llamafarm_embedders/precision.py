@@ -18,9 +18,9 @@ masked attention and mean pooling ignore the padding). A bucket of 32 kept those
 groups of batches of 32); 16 padded them by 13 %. Now batches hold at most
 :data:`BATCH_ROWS` texts and the bucket is 8: a cost model of the same chunks (the real
 tokenizer, the six calls a worker makes) pads them by 8 % instead of 16 % of the forward
-passes' work, and the embedder encodes them 7-10 % faster (14.5-15.2 s against 16.1-16.5 s,
-30 against 31.5 CPU seconds, one process taking turns; fewer rows also keep a layer's
-activations in the core's cache).
+passes' work, and the embedder encodes them 5-12 % faster, one process taking turns
+(``bench/embedder_batches.py``: 14.2-15.4 s against 16.0-16.5 s, most rounds; fewer rows
+also keep a layer's activations in the core's cache, and a worker's peak is ~200 MB lower).
 The number of rows is a shape too: the last, partial batch of every call had its own, and a worker's peak grew ~10 KB per stored chunk
 with the corpus (even with the index in a Chroma server). Partial batches are padded to a
 power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row counts exist.
