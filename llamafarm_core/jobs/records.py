@@ -14,7 +14,6 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Container
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -189,17 +188,35 @@ class TaskStore:
         directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
         return all((directory / f"{plan.job_id}.json").is_file() for plan in record.jobs)
 
-    def outcomes(self, record: TaskRecord, skip: Container[str] = ()) -> dict[str, JobOutcome]:
-        """The outcomes the task's jobs have written (readable ones), but those in ``skip``."""
-        directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
+    def outcomes(self, record: TaskRecord) -> dict[str, JobOutcome]:
+        """The outcomes the task's jobs have written (readable ones)."""
         found: dict[str, JobOutcome] = {}
         for plan in record.jobs:
-            if plan.job_id in skip:
+            if (outcome := self.outcome(record, plan.job_id)) is not None:
+                found[plan.job_id] = outcome
+        return found
+
+    def outcome(self, record: TaskRecord, job_id: str) -> JobOutcome | None:
+        """One job's outcome; None when it has none yet (or an unreadable one)."""
+        data: Any = read_json(
+            self.outcomes_dir(record.namespace, record.project, record.task_id) / f"{job_id}.json"
+        )
+        if data is None:
+            return None
+        try:
+            return JobOutcome.model_validate(data)
+        except ValidationError:
+            return None
+
+    def outcome_versions(self, record: TaskRecord) -> dict[str, tuple[int, int, int]]:
+        """Which jobs have written an outcome, each with its file's identity (inode, size,
+        mtime): a ``stat`` per job, no reads."""
+        directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
+        found: dict[str, tuple[int, int, int]] = {}
+        for plan in record.jobs:
+            try:
+                stat = (directory / f"{plan.job_id}.json").stat()
+            except FileNotFoundError:
                 continue
-            data: Any = read_json(directory / f"{plan.job_id}.json")
-            if data is not None:
-                try:
-                    found[plan.job_id] = JobOutcome.model_validate(data)
-                except ValidationError:
-                    continue
+            found[plan.job_id] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         return found

@@ -88,8 +88,8 @@ class JobService:
         self.url = redis_url(settings)
         self.store = TaskStore(settings)
         self._redis: Redis | None = None
-        # Summaries of ended jobs (an outcome never changes), for polling (see summary).
-        self._ended: OrderedDict[str, JobSummary] = OrderedDict()
+        # Summaries of ended jobs by their outcome file's identity, for polling (see summary).
+        self._ended: OrderedDict[str, tuple[tuple[int, int, int], JobSummary]] = OrderedDict()
         self._ended_lock = threading.Lock()
 
     @property
@@ -223,25 +223,31 @@ class JobService:
 
     def summary(self, record: TaskRecord) -> TaskView:
         """The task's state and counts for a progress poll (``status.describe_summary``):
-        each ended job's outcome is read once per process, so a poll costs a few ``stat``
-        calls and one Redis round trip, not a parse of every file's detail. Once the task
+        each ended job's outcome is read once per process (again only if its file is
+        replaced), so a poll costs a ``stat`` per job and one Redis round trip, not a parse
+        of every file's detail. Once the task
         has ended, its full view is saved (by :meth:`view`) and summarised."""
         if record.final is not None:
             return summary_of(record.final)
+        versions = self.store.outcome_versions(record)
+        summaries: dict[str, JobSummary] = {}
         with self._ended_lock:
-            known = {plan.job_id: s for plan in record.jobs if (s := self._ended.get(plan.job_id))}
-        fresh = self.store.outcomes(record, skip=known)
-        summaries = dict(known)
+            for job_id, version in versions.items():
+                kept = self._ended.get(job_id)
+                if kept is not None and kept[0] == version:
+                    summaries[job_id] = kept[1]
+                    self._ended.move_to_end(job_id)
         for plan in record.jobs:
-            if (outcome := fresh.get(plan.job_id)) is not None:
-                summaries[plan.job_id] = summarize_job(plan, JobState(JobPhase.DONE, outcome=outcome))
-        with self._ended_lock:
-            for job_id in fresh:
-                self._ended[job_id] = summaries[job_id]
-            for job_id in known:
-                self._ended.move_to_end(job_id)
-            while len(self._ended) > ENDED_JOBS_KEPT:
-                self._ended.popitem(last=False)
+            if plan.job_id not in versions or plan.job_id in summaries:
+                continue
+            outcome = self.store.outcome(record, plan.job_id)
+            if outcome is None:  # unreadable: what RQ knows, as the full view does
+                continue
+            summaries[plan.job_id] = summarize_job(plan, JobState(JobPhase.DONE, outcome=outcome))
+            with self._ended_lock:
+                self._ended[plan.job_id] = (versions[plan.job_id], summaries[plan.job_id])
+                while len(self._ended) > ENDED_JOBS_KEPT:
+                    self._ended.popitem(last=False)
         if len(summaries) == len(record.jobs):
             return summary_of(self.view(record))  # every job ended: settle and save the final view
         with redis_errors(self.url):

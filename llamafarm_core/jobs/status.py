@@ -2,8 +2,8 @@
 
 :func:`job_states` reads RQ; :func:`describe` is pure (records in, view out).
 :func:`describe_summary` is the view for polling a large task: the same state and counts
-from one :class:`JobSummary` per job (an ended job's is built once from its outcome and can
-be kept, since an outcome never changes), so its cost grows with the jobs, not the files.
+from one :class:`JobSummary` per job (an ended job's is built from its outcome and can be
+kept while that file stays the same), so its cost grows with the jobs, not the files.
 """
 
 from __future__ import annotations

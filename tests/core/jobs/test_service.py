@@ -224,8 +224,17 @@ def test_a_summary_poll_reads_each_ended_jobs_outcome_once_and_counts_like_the_v
     assert [d.reason for d in summary.details] == ["unsupported file type"]  # only the failure
     assert summary.files == {} and len(full.files) == 12  # nothing runs right now
 
+    # a job run again (its worker died after writing) replaces its outcome: the polls follow
+    rerun = records.JobOutcome(
+        job_id=sub.record.jobs[0].job_id,
+        files=[records.FileDetail(hash=h, status=FileStatus.SKIPPED) for h in sub.record.jobs[0].files],
+    )
+    service.store.write_outcome(NS, PROJECT, sub.record.task_id, rerun)
+    again = service.get(NS, PROJECT, sub.record.task_id, summary=True)
+    assert (again.skipped_files, again.processed_files, again.failed_files, again.details) == (4, 0, 0, [])
+
     ended = service.wait(sub.record, timeout=60)
     final = service.get(NS, PROJECT, sub.record.task_id, summary=True)
     assert final.state == ended.state == TaskState.SUCCESS
-    assert (final.processed_files, final.failed_files, final.current) == (11, 1, 12)
-    assert [d.hash for d in final.details] == [files[3]]
+    assert (final.processed_files, final.skipped_files, final.failed_files, final.current) == (8, 4, 0, 12)
+    assert final.details == []
