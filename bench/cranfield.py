@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "cranfield"
 CRAN = EVAL / "cran.all.1400"
@@ -33,3 +34,28 @@ def read_docs(path: Path = CRAN) -> list[tuple[str, str]]:
 def doc_texts(path: Path = CRAN) -> list[str]:
     """Just the texts, in document order."""
     return [text for _, text in read_docs(path)]
+
+
+def rag_dataset(limit: int | None = None, project: str = "cranfield") -> tuple[Any, Any, Any, Any]:
+    """A ``rag``-template project ``bench/{project}`` under ``LF_DATA_DIR`` whose dataset
+    ``docs`` holds the first ``limit`` abstracts as ``cran_{id}.txt`` (core API, this process).
+    Returns (settings, registry, projects, ref)."""
+    from llamafarm_core.datasets import DatasetStore
+    from llamafarm_core.ingest import pipeline
+    from llamafarm_core.projects import ProjectRef, ProjectStore
+    from llamafarm_core.settings import Settings
+
+    settings = Settings.from_env()
+    registry = pipeline.default_registry()
+    projects = ProjectStore(settings, registry)
+    ref = ProjectRef("bench", project)
+    projects.create(ref, "rag")
+    datasets = DatasetStore(settings, projects, registry)
+    datasets.create(ref, "docs", "universal_processor", "main_db")
+    uploads = []
+    for doc_id, text in read_docs()[: limit or None]:
+        writer = datasets.writer(ref)
+        writer.write(text.encode())
+        uploads.append(datasets.store_upload(ref, writer, f"cran_{doc_id}.txt", "text/plain"))
+    datasets.add_members(ref, "docs", uploads)
+    return settings, registry, projects, ref

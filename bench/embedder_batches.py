@@ -36,26 +36,11 @@ ATTENTION_S_PER_POSITION2 = 9216 / 80e9  # its attention FLOPs per position² / 
 def worker_calls(limit: int | None) -> list[list[str]]:
     """The chunk texts of each embed() call of a worker processing the abstracts."""
     os.environ["LF_DATA_DIR"] = tempfile.mkdtemp(prefix="lf-batches-")
-    from cranfield import read_docs
+    from cranfield import rag_dataset
 
-    from llamafarm_core.datasets import DatasetStore
     from llamafarm_core.ingest import pipeline
-    from llamafarm_core.projects import ProjectRef, ProjectStore
-    from llamafarm_core.settings import Settings
 
-    settings = Settings.from_env()
-    registry = pipeline.default_registry()
-    projects = ProjectStore(settings, registry)
-    ref = ProjectRef("bench", "batches")
-    projects.create(ref, "rag")
-    datasets = DatasetStore(settings, projects, registry)
-    datasets.create(ref, "docs", "universal_processor", "main_db")
-    uploads = []
-    for doc_id, text in list(read_docs())[:limit]:
-        writer = datasets.writer(ref)
-        writer.write(text.encode())
-        uploads.append(datasets.store_upload(ref, writer, f"cran_{doc_id}.txt", "text/plain"))
-    datasets.add_members(ref, "docs", uploads)
+    settings, _registry, projects, ref = rag_dataset(limit, "batches")
     calls: list[list[str]] = []
     real = pipeline.embed_files
 

@@ -67,28 +67,13 @@ def child(limit: int, job_files: int) -> dict[str, float]:
     os.environ["LF_DATA_DIR"] = str(tmp / "data")
     import threading
 
-    from cranfield import read_docs
+    from cranfield import rag_dataset
 
-    from llamafarm_core.datasets import DatasetStore
     from llamafarm_core.ingest import pipeline
     from llamafarm_core.malloc_tuning import limit_malloc_arenas
-    from llamafarm_core.projects import ProjectRef, ProjectStore
-    from llamafarm_core.settings import Settings
 
     limit_malloc_arenas()  # as a worker does
-    settings = Settings.from_env()
-    registry = pipeline.default_registry()
-    projects = ProjectStore(settings, registry)
-    ref = ProjectRef("bench", "steps")
-    projects.create(ref, "rag")
-    datasets = DatasetStore(settings, projects, registry)
-    datasets.create(ref, "docs", "universal_processor", "main_db")
-    uploads = []
-    for doc_id, text in read_docs()[: limit or None]:
-        writer = datasets.writer(ref)
-        writer.write(text.encode())
-        uploads.append(datasets.store_upload(ref, writer, f"cran_{doc_id}.txt", "text/plain"))
-    datasets.add_members(ref, "docs", uploads)
+    settings, registry, projects, ref = rag_dataset(limit or None, "steps")
 
     took = {"embed": 0.0, "write": 0.0, "first group": 0.0}
 

@@ -49,6 +49,7 @@ class JobPhase(str, Enum):
 
 
 TERMINAL = {JobPhase.DONE, JobPhase.FAILED, JobPhase.CANCELLED, JobPhase.LOST}
+_BUSY = (FileStatus.PROCESSING, FileStatus.RETRY)  # the files a summary lists
 
 
 @dataclass(frozen=True)
@@ -205,40 +206,22 @@ def describe_summary(record: TaskRecord, summaries: dict[str, JobSummary]) -> Ta
     """The task's view as :func:`describe` gives it, with the same state, counts and
     ``current``, but ``files`` only lists the files being processed now (and retried ones)
     and ``details`` only the failed files."""
-    states = {job_id: s.state for job_id, s in summaries.items()}
-    state, error, trace = _state(record, states)
     count = {s: sum(summary.counts[s] for summary in summaries.values()) for s in FileStatus}
-    busy = (FileStatus.PROCESSING, FileStatus.RETRY)
     files = {
         file_hash: status
         for plan in record.jobs
-        if (status := _FILE_STATUS.get(summaries[plan.job_id].state.phase)) in busy
+        if (status := _FILE_STATUS.get(summaries[plan.job_id].state.phase)) in _BUSY
         for file_hash in plan.files
     }
-    return TaskView(
-        task_id=record.task_id,
-        state=state,
-        namespace=record.namespace,
-        project=record.project,
-        dataset=record.dataset,
-        total=len(record.files),
-        current=sum(n for s, n in count.items() if s.done) + sum(s.done for s in states.values()),
-        files=files,
-        details=[d for plan in record.jobs for d in summaries[plan.job_id].failed],
-        processed_files=count[FileStatus.PROCESSED],
-        skipped_files=count[FileStatus.SKIPPED],
-        failed_files=count[FileStatus.FAILED],
-        error=error,
-        traceback=trace,
-    )
+    details = [d for plan in record.jobs for d in summaries[plan.job_id].failed]
+    return _view(record, {job_id: s.state for job_id, s in summaries.items()}, count, files, details)
 
 
 def summary_of(view: TaskView) -> TaskView:
     """:func:`describe_summary`'s shape for a full view (a task that has ended)."""
-    busy = (FileStatus.PROCESSING, FileStatus.RETRY)
     return view.model_copy(
         update={
-            "files": {h: s for h, s in view.files.items() if s in busy},
+            "files": {h: s for h, s in view.files.items() if s in _BUSY},
             "details": [d for d in view.details if d.status == FileStatus.FAILED],
         }
     )
@@ -248,8 +231,20 @@ def describe(record: TaskRecord, states: dict[str, JobState]) -> TaskView:
     """The task's view: SUCCESS once every job ended (files may have failed alone, they
     are counted), FAILURE if a job as a whole failed or the task was cancelled."""
     details = _details(record, states)
-    state, error, trace = _state(record, states)
     count = {s: sum(1 for d in details if d.status == s) for s in FileStatus}
+    return _view(record, states, count, {d.hash: d.status for d in details}, details)
+
+
+def _view(
+    record: TaskRecord,
+    states: dict[str, JobState],
+    count: dict[FileStatus, int],
+    files: dict[str, FileStatus],
+    details: list[FileDetail],
+) -> TaskView:
+    """The view from the jobs' states and the files' counts by status (what is done, plus
+    the published progress of running jobs, is ``current``)."""
+    state, error, trace = _state(record, states)
     return TaskView(
         task_id=record.task_id,
         state=state,
@@ -257,8 +252,8 @@ def describe(record: TaskRecord, states: dict[str, JobState]) -> TaskView:
         project=record.project,
         dataset=record.dataset,
         total=len(record.files),
-        current=sum(1 for d in details if d.status.done) + sum(s.done for s in states.values()),
-        files={d.hash: d.status for d in details},
+        current=sum(n for s, n in count.items() if s.done) + sum(s.done for s in states.values()),
+        files=files,
         details=details,
         processed_files=count[FileStatus.PROCESSED],
         skipped_files=count[FileStatus.SKIPPED],
