@@ -307,6 +307,18 @@ class _Pool:
         if child.alive():
             child.close()
 
+    def prestart(self, budget: FileBudget, count: int) -> int:
+        """Start children until ``count`` idle ones have ``budget``; how many were started."""
+        with self._lock:
+            ready = sum(1 for c in self._idle if c.budget == budget and c.alive())
+        started = 0
+        for _ in range(max(0, min(count, self.keep) - ready)):
+            child = _Child(budget)
+            with self._lock:
+                self._idle.append(child)
+            started += 1
+        return started
+
     def pids(self) -> list[int]:
         with self._lock:
             return [c.proc.pid for c in [*self._idle, *self._busy] if c.alive()]
@@ -321,6 +333,13 @@ class _Pool:
 
 _POOL = _Pool()
 atexit.register(_POOL.shutdown)
+
+
+def prestart(budget: FileBudget, count: int) -> int:
+    """Start ``count`` children for ``budget`` ahead of the first file (a worker's warm-up):
+    their interpreters start and import the plugins meanwhile, so the first job does not
+    wait for them. Nothing to start when files are prepared in-process (no budget)."""
+    return _POOL.prestart(budget, count) if budget.isolated else 0
 
 
 def child_pids() -> list[int]:

@@ -19,10 +19,14 @@ from __future__ import annotations
 import importlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.plugin_api import Embedder
 from llamafarm_core.plugins.registry import Registry
+
+if TYPE_CHECKING:
+    from llamafarm_core.ingest.isolation import FileBudget
 
 log = logging.getLogger("llamafarm.worker")
 
@@ -32,8 +36,18 @@ BUNDLED_EMBEDDER = ("SentenceTransformerEmbedder", {"model_name": "all-MiniLM-L6
 BUNDLED_STORE_CLIENT = "chromadb"
 
 
-def warm_up(registry: Registry) -> bool:
-    """Load the bundled embedder and run one encode; False (logged) when it cannot load here."""
+def warm_up(registry: Registry, budget: FileBudget | None = None) -> bool:
+    """Load the bundled embedder and run one encode; False (logged) when it cannot load here.
+
+    With ``budget`` (the worker's file budget), first start the children that parse a job's
+    files (``isolation.prestart``, as many as a run uses at once): a child's interpreter and
+    plugin imports take ~0.5 s, which the first job would otherwise wait for; they run while
+    the model loads."""
+    if budget is not None:
+        from llamafarm_core.ingest.isolation import prestart
+        from llamafarm_core.ingest.pipeline import PREPARE_AHEAD
+
+        prestart(budget, PREPARE_AHEAD)
     kind, config = BUNDLED_EMBEDDER
     started = time.perf_counter()
     try:

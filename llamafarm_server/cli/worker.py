@@ -68,10 +68,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err.message}", file=sys.stderr)
         return 1
     if settings.worker_warm_up:  # before registering: no job waits on a half-started worker
+        from llamafarm_core.ingest.isolation import FileBudget
         from llamafarm_core.jobs.context import current
         from llamafarm_core.jobs.warm_up import warm_up
 
-        warm_up(current().registry)  # the registry the jobs use: plugins found once
+        ctx = current()  # the registry the jobs use (plugins found once), and their budget
+        warm_up(ctx.registry, FileBudget.from_settings(ctx.settings))
     worker = make_worker(connect(url, socket_timeout=None), name=args.name)
     print(
         f"LlamaFarm worker {worker.name} on {describe_url(url)} (data: {settings.data_dir})",

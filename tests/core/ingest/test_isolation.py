@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from llamafarm_core.config.models import DataProcessingStrategy
-from llamafarm_core.ingest.isolation import FileBudget, child_pids, prepare_isolated, shutdown
+from llamafarm_core.ingest.isolation import FileBudget, child_pids, prepare_isolated, prestart, shutdown
 from llamafarm_core.ingest.prepare import PrepareFailed
 from llamafarm_core.ingest.strategy_components import StrategyComponents
 from llamafarm_core.plugins.registry import Registry
@@ -95,6 +95,17 @@ def test_a_file_that_needs_too_much_memory_fails_with_that_reason(
     assert "more than 512 MiB" in failed.value.reason and "LF_FILE_MEMORY_MIB" in failed.value.reason
     after = _prepare(budget, components, tmp_path, "good.txt", b"Memory is back to normal for this one.")
     assert "normal" in after.chunks[0].text
+
+
+def test_prestarted_children_take_the_first_files(components: StrategyComponents, tmp_path: Path) -> None:
+    """A worker's warm-up starts the parsing children; its first files go to them."""
+    budget = FileBudget(30, 1024)
+    assert prestart(budget, 2) == 2
+    started = sorted(child_pids())
+    assert len(started) == 2 and prestart(budget, 2) == 0  # enough are idle already
+    prepared = _prepare(budget, components, tmp_path, "a.txt", b"Wave lift over the lee of a mountain.")
+    assert "Wave" in prepared.chunks[0].text and sorted(child_pids()) == started
+    assert prestart(FileBudget(0, 0), 2) == 0  # files prepared in-process: nothing to start
 
 
 def test_no_budget_runs_in_this_process(components: StrategyComponents, tmp_path: Path) -> None:

@@ -13,13 +13,15 @@ from llamafarm_core.jobs import warm_up
 from llamafarm_core.plugins.registry import Registry
 
 PROBE = """
+from llamafarm_core.ingest.isolation import FileBudget, child_pids
 from llamafarm_core.jobs.warm_up import warm_up
 from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_embedders import model_cache
 import sys
-assert not model_cache._models and "chromadb" not in sys.modules
-assert warm_up(build_registry(get_plugin_manager()))
+assert not model_cache._models and "chromadb" not in sys.modules and not child_pids()
+assert warm_up(build_registry(get_plugin_manager()), FileBudget(60, 2048))
 assert "chromadb" in sys.modules  # the template's store client, imported ahead of a first write
+assert len(child_pids()) == 2  # the parsing children a run uses at once, started
 print(sorted(precision for _, _, precision in model_cache._models), len(model_cache._models))
 """
 
