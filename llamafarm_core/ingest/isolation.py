@@ -308,11 +308,13 @@ class _Pool:
             child.close()
 
     def prestart(self, budget: FileBudget, count: int) -> int:
-        """Start children until ``count`` idle ones have ``budget``; how many were started."""
+        """Start children until ``count`` idle ones have ``budget`` (never more idle ones than
+        the pool keeps); how many were started."""
         with self._lock:
             ready = sum(1 for c in self._idle if c.budget == budget and c.alive())
+            room = self.keep - len(self._idle)
         started = 0
-        for _ in range(max(0, min(count, self.keep) - ready)):
+        for _ in range(max(0, min(count - ready, room))):
             child = _Child(budget)
             with self._lock:
                 self._idle.append(child)

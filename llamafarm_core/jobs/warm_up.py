@@ -41,7 +41,7 @@ def warm_up(registry: Registry, budget: FileBudget | None = None) -> bool:
 
     With ``budget`` (the worker's file budget), first start the children that parse a job's
     files (``isolation.prestart``, as many as a run uses at once): a child's interpreter and
-    plugin imports take ~0.5 s, which the first job would otherwise wait for; they run while
+    plugin imports take ~0.25 s, which the first job would otherwise wait for; they run while
     the model loads."""
     if budget is not None:
         from llamafarm_core.ingest.isolation import prestart

@@ -45,7 +45,8 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
 
     The loaded model is shared by every instance in the process (see ``model_cache``).
     :meth:`embed` sorts a call's texts by word pieces, cuts batches of ``batch_size`` (at most
-    ``precision.BATCH_ROWS`` in bfloat16) and runs them in the model's lanes (side by side in a worker), restoring the texts' order.
+    ``precision.BATCH_ROWS`` in bfloat16) and runs them in the model's lanes (side by side in
+    a worker), restoring the texts' order.
     """
 
     name: ClassVar[str] = "sentence_transformers"
