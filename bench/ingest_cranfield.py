@@ -28,7 +28,7 @@ from pathlib import Path
 
 import requests
 from cranfield import CRAN, read_docs
-from lf_serve import free_port
+from lf_serve import check, free_port, wait_task
 
 NS, PROJECT, DATASET = "bench", "cranfield", "cranfield"
 
@@ -98,37 +98,15 @@ def start_pinned_workers(data_dir: Path, code: Path | None, cores: list[int]) ->
     return procs
 
 
-def check(resp: requests.Response) -> dict:
-    if resp.status_code >= 400:
-        sys.exit(f"{resp.request.method} {resp.url} -> {resp.status_code}: {resp.text[:2000]}")
-    return resp.json()
-
-
-ENDED = ("SUCCESS", "FAILURE", "REVOKED")
-POLL_S = 0.05  # a poll of the task summary costs the server ~1 ms (bench/task_poll.py)
-
-
 def process(url: str, dataset: str = DATASET) -> dict:
-    """Process; if the server answers with a task, poll it to the end and return the full view.
-
-    Polls ``?summary=true`` every :data:`POLL_S`, so the timed run ends within ~50 ms of the
-    task (polling once a second, as this bench did before, added 0.5 s on average to a ~20 s
-    run). A checkout without summaries (400) is polled with the full view every 0.25 s."""
+    """Process; if the server answers with a task, wait for it (``lf_serve.wait_task``: summary
+    polls every 50 ms, so the timed run ends within ~50 ms of the task; polling the full view
+    once a second, as this bench did before, added 0.5 s on average to a ~20 s run)."""
     base = f"{url}/v1/projects/{NS}/{PROJECT}"
-    data = check(requests.post(f"{base}/datasets/{dataset}/process", timeout=7200))
-    task_id = data.get("task_id")
-    if not task_id:
-        return data
-    poll, interval = f"{base}/tasks/{task_id}?summary=true", POLL_S
-    while True:
-        resp = requests.get(poll, timeout=60)
-        if resp.status_code == 400 and "summary" in poll:
-            poll, interval = f"{base}/tasks/{task_id}", 0.25
-            continue
-        if check(resp).get("state") in ENDED:
-            task = check(requests.get(f"{base}/tasks/{task_id}", timeout=60))
-            return task.get("result") or task
-        time.sleep(interval)
+    with requests.Session() as session:
+        data = check(session.post(f"{base}/datasets/{dataset}/process", timeout=7200))
+        task = wait_task(session, base, data)
+    return task.get("result") or task
 
 
 def encode_seconds(texts: list[str], batch: int = 32, precision: str = "float32") -> float:

@@ -24,6 +24,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest_cranfield import CRAN, check, free_port, read_docs  # noqa: E402
+from lf_serve import wait_task  # noqa: E402
 
 NS, PROJECT = "bench", "jobs"
 
@@ -70,16 +71,14 @@ def process(url: str, dataset: str, texts: list[tuple[str, str]]) -> float:
         files = [("files", (f"{i}.txt", t.encode(), "text/plain")) for i, t in texts[start : start + 100]]
         check(requests.post(f"{base}/{dataset}/data/bulk", files=files, timeout=300))
     began = time.monotonic()
-    task_id = check(requests.post(f"{base}/{dataset}/process", params={"async_processing": "true"}))[
-        "task_id"
-    ]
-    while True:
-        task = check(requests.get(f"{url}/v1/projects/{NS}/{PROJECT}/tasks/{task_id}", timeout=30))
-        if task["state"] in ("SUCCESS", "FAILURE"):
-            if task["state"] == "FAILURE" or task["result"]["failed_files"]:
-                sys.exit(f"processing failed: {task['error'] or task['result']['details'][:3]}")
-            return time.monotonic() - began
-        time.sleep(0.25)
+    with requests.Session() as session:
+        answer = check(session.post(f"{base}/{dataset}/process", params={"async_processing": "true"}))
+        task = wait_task(session, f"{url}/v1/projects/{NS}/{PROJECT}", answer)
+    seconds = time.monotonic() - began
+    result = task.get("result") or {}
+    if task.get("state") != "SUCCESS" or result.get("failed_files"):
+        sys.exit(f"processing failed: {task.get('error') or result.get('details', [])[:3]}")
+    return seconds
 
 
 def main() -> None:
