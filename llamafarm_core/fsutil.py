@@ -10,6 +10,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+StatKey = tuple[int, int, int, int, int]
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    """A file version's identity from its stat (device, inode, size, mtime, ctime): an
+    atomic replace gives a new inode, an edit in place a new mtime/ctime. Caches of parsed
+    files compare it to know when to read again."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.

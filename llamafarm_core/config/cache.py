@@ -22,12 +22,11 @@ from pathlib import Path
 
 from llamafarm_core.config.loader import load_yaml_text, parse_config
 from llamafarm_core.config.models import LlamaFarmConfig
+from llamafarm_core.fsutil import StatKey, stat_key
 
 # Wall-clock distance under which an mtime is not trusted alone (coarse fs timestamps).
 RACY_NS = 2_000_000_000
 MAX_ENTRIES = 256
-
-StatKey = tuple[int, int, int, int, int]
 
 
 @dataclass
@@ -36,10 +35,6 @@ class _Entry:
     data: bytes
     config: LlamaFarmConfig
     trusted: bool  # the stat alone identifies this version
-
-
-def _stat_key(st: os.stat_result) -> StatKey:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class ConfigCache:
@@ -58,7 +53,7 @@ class ConfigCache:
         except (FileNotFoundError, NotADirectoryError):
             self.forget(path)
             return None
-        key = _stat_key(st)
+        key = stat_key(st)
         with self._lock:
             entry = self._items.get(name)
             if entry is not None and entry.key == key and entry.trusted:
@@ -69,7 +64,7 @@ class ConfigCache:
         except (FileNotFoundError, NotADirectoryError):
             return None
         # The stat after reading identifies what we read only if it did not change meanwhile.
-        key_after = _stat_key(os.stat(name))
+        key_after = stat_key(os.stat(name))
         trusted = key_after == key and time.time_ns() - st.st_mtime_ns > RACY_NS
         if entry is not None and entry.data == data:
             config = entry.config

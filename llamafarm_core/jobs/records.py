@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llamafarm_core.errors import NotFound
-from llamafarm_core.fsutil import atomic_write_json, read_json
+from llamafarm_core.fsutil import StatKey, atomic_write_json, read_json, stat_key
 from llamafarm_core.ingest.results import FileStatus
 from llamafarm_core.settings import Settings
 
@@ -110,12 +110,12 @@ class TaskStore:
 
     A record lists every file of its task twice (the files and each job's), so a 100,000-file
     task's record is megabytes of JSON: :meth:`load` keeps the last :data:`RECORDS_KEPT`
-    parsed records and parses again only when the file's identity (inode, size, mtime)
+    parsed records and parses again only when the file's identity (``fsutil.stat_key``)
     changed. Each caller gets its own copy."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._parsed: OrderedDict[Path, tuple[tuple[int, int, int], TaskRecord]] = OrderedDict()
+        self._parsed: OrderedDict[Path, tuple[StatKey, TaskRecord]] = OrderedDict()
         self._lock = threading.Lock()
 
     def tasks_dir(self, namespace: str, project: str) -> Path:
@@ -137,10 +137,9 @@ class TaskStore:
             raise NotFound(f"task {task_id[:80]!r} not found in project {namespace}/{project}")
         path = self.record_path(namespace, project, task_id)
         try:
-            stat = path.stat()
+            identity = stat_key(path.stat())
         except FileNotFoundError:
             raise NotFound(f"task {task_id} not found in project {namespace}/{project}") from None
-        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         with self._lock:
             kept = self._parsed.get(path)
             if kept is not None and kept[0] == identity:
@@ -208,15 +207,14 @@ class TaskStore:
         except ValidationError:
             return None
 
-    def outcome_versions(self, record: TaskRecord) -> dict[str, tuple[int, int, int]]:
-        """Which jobs have written an outcome, each with its file's identity (inode, size,
-        mtime): a ``stat`` per job, no reads."""
+    def outcome_versions(self, record: TaskRecord) -> dict[str, StatKey]:
+        """Which jobs have written an outcome, each with its file's identity
+        (``fsutil.stat_key``): a ``stat`` per job, no reads."""
         directory = self.outcomes_dir(record.namespace, record.project, record.task_id)
-        found: dict[str, tuple[int, int, int]] = {}
+        found: dict[str, StatKey] = {}
         for plan in record.jobs:
             try:
-                stat = (directory / f"{plan.job_id}.json").stat()
+                found[plan.job_id] = stat_key((directory / f"{plan.job_id}.json").stat())
             except FileNotFoundError:
                 continue
-            found[plan.job_id] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         return found

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from llamafarm_core.errors import Conflict
+from llamafarm_core.fsutil import StatKey
 from llamafarm_core.jobs import context
 from llamafarm_core.jobs.connection import connect, redis_errors, redis_url
 from llamafarm_core.jobs.functions import PROCESS_FILES
@@ -89,7 +90,7 @@ class JobService:
         self.store = TaskStore(settings)
         self._redis: Redis | None = None
         # Summaries of ended jobs by their outcome file's identity, for polling (see summary).
-        self._ended: OrderedDict[str, tuple[tuple[int, int, int], JobSummary]] = OrderedDict()
+        self._ended: OrderedDict[str, tuple[StatKey, JobSummary]] = OrderedDict()
         self._ended_lock = threading.Lock()
 
     @property
