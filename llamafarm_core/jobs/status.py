@@ -159,16 +159,11 @@ class JobSummary:
 
 def summarize_job(plan: JobPlan, state: JobState) -> JobSummary:
     """The job's summary; for a job without an outcome, without a detail per file."""
-    light = state
-    if state.outcome is not None:
+    if (outcome := state.outcome) is not None:
         details = _job_details(plan, state)
-        counts = {s: 0 for s in FileStatus}
-        for d in details:
-            counts[d.status] += 1
         failed = [d for d in details if d.status == FileStatus.FAILED]
-        outcome = state.outcome
         light = JobState(state.phase, error=outcome.error, traceback=outcome.traceback)
-        return JobSummary(light, counts, failed)
+        return JobSummary(light, _count(details), failed)
     status = _FILE_STATUS[state.phase]
     counts = {s: len(plan.files) if s == status else 0 for s in FileStatus}
     failed = (
@@ -176,7 +171,12 @@ def summarize_job(plan: JobPlan, state: JobState) -> JobSummary:
         if status == FileStatus.FAILED
         else []
     )
-    return JobSummary(light, counts, failed)
+    return JobSummary(state, counts, failed)
+
+
+def _count(details: list[FileDetail]) -> dict[FileStatus, int]:
+    """Files by status (every status, 0 where none)."""
+    return {s: sum(1 for d in details if d.status == s) for s in FileStatus}
 
 
 def _state(record: TaskRecord, states: dict[str, JobState]) -> tuple[TaskState, str | None, str | None]:
@@ -231,8 +231,7 @@ def describe(record: TaskRecord, states: dict[str, JobState]) -> TaskView:
     """The task's view: SUCCESS once every job ended (files may have failed alone, they
     are counted), FAILURE if a job as a whole failed or the task was cancelled."""
     details = _details(record, states)
-    count = {s: sum(1 for d in details if d.status == s) for s in FileStatus}
-    return _view(record, states, count, {d.hash: d.status for d in details}, details)
+    return _view(record, states, _count(details), {d.hash: d.status for d in details}, details)
 
 
 def _view(
