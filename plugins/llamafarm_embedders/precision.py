@@ -1,11 +1,15 @@
 """The arithmetic an embedder's forward pass runs in on the CPU.
 
-On CPUs with native bfloat16 (AVX512-BF16, AMX), running the model under bfloat16 autocast
-encodes ~2.5x faster than float32 (all-MiniLM-L6-v2 on Cranfield, 2 cores: 14.6 s vs 38.4 s
-for 1,400 abstracts), and its vectors stay within 1e-4 cosine of the float32 ones (weights
-and the pooled output stay float32; only matrix products run in bfloat16), so vectors stored
-by either precision search together. Elsewhere bfloat16 would be emulated, slower than
-float32: ``auto`` picks float32 there.
+On some CPUs with native bfloat16, running the model under bfloat16 autocast encodes ~2.5x
+faster than float32 (all-MiniLM-L6-v2 on Cranfield, 2 cores of a Zen 4: 14.6 s vs 38.4 s for
+1,400 abstracts), and its vectors stay within 1e-4 cosine of the float32 ones (weights and
+the pooled output stay float32; only matrix products run in bfloat16), so vectors stored by
+either precision search together. The flag alone does not say it pays: on an Intel Xeon
+with AVX512-BF16 but no AMX, oneDNN's bfloat16 matrix product ran 1.7x *slower* than MKL's
+float32 one (384x1536 weights, 3,200 rows, one thread: 46 ms vs 28 ms), and a Cranfield
+encode 1.45x slower. So ``auto`` measures (:func:`bf16_pays`): bfloat16 only where the CPU
+has it natively and a matrix product of the model's shape runs clearly faster in it; float32
+everywhere else (without native support, bfloat16 is emulated: slower still).
 
 bfloat16 matrix products run through oneDNN, which caches a primitive (with its own copy of
 the weights in a blocked layout) for every input shape it meets. Length-sorted batches have
@@ -28,6 +32,8 @@ power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row
 
 from __future__ import annotations
 
+import threading
+import time
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
@@ -36,6 +42,7 @@ from typing import Any
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 BUCKET = 8  # word pieces: batches are padded to a multiple of this in bfloat16
 BATCH_ROWS = 16  # at most this many texts per bfloat16 batch (a config's batch_size may be smaller)
+BF16_MIN_GAIN = 1.25  # auto picks bfloat16 when its matrix product is at least this much faster
 
 
 @cache
@@ -56,8 +63,53 @@ def resolve_precision(device: str, precision: str) -> str:
     if device != "cpu":
         return "float32"
     if precision == "auto":
-        return "bfloat16" if cpu_has_native_bf16() else "float32"
+        return "bfloat16" if cpu_has_native_bf16() and bf16_pays() else "float32"
     return precision
+
+
+@cache
+def bf16_pays() -> bool:
+    """Whether bfloat16 matrix products run at least :data:`BF16_MIN_GAIN` times faster than
+    float32 ones on this CPU; measured once per process (~0.1 s), in a thread of its own with
+    one torch thread (as an encode lane runs), so that no caller's thread gets an OpenMP team.
+    The two precisions differ by 1.7-2.6x either way on the CPUs measured, so the margin
+    keeps the answer steady on a busy machine."""
+    gains: list[float] = []
+    probe = threading.Thread(target=lambda: gains.append(bf16_gain()), name="lf-precision-probe")
+    probe.start()
+    probe.join()
+    return bool(gains) and gains[0] >= BF16_MIN_GAIN
+
+
+def bf16_gain(rows: int = 1024, rounds: int = 5) -> float:
+    """float32 time / bfloat16 time of the bundled model's largest matrix product (384 ->
+    1,536) over ``rows`` word pieces, one torch thread; the best of ``rounds`` each, taken
+    in turns."""
+    import torch
+
+    # torch.set_num_threads also sets the count every thread that starts using torch later
+    # gets: put back what this (fresh) thread was given, so the probe leaves no trace.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _gain(torch, rows, rounds)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _gain(torch: Any, rows: int, rounds: int) -> float:
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(rows, 384, generator=generator)
+    weight = torch.randn(1536, 384, generator=generator)
+    variants = [(inputs, weight), (inputs.to(torch.bfloat16), weight.to(torch.bfloat16))]
+    best = [float("inf"), float("inf")]
+    with torch.inference_mode():
+        for _ in range(rounds + 1):  # the first round warms up (oneDNN builds its kernel)
+            for i, (x, w) in enumerate(variants):
+                start = time.perf_counter()
+                torch.nn.functional.linear(x, w)
+                best[i] = min(best[i], time.perf_counter() - start)
+    return best[0] / best[1]
 
 
 def store_linear_weights_in_bf16(model: Any) -> None:

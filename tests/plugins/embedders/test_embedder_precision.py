@@ -3,11 +3,13 @@ and its vectors interchangeable with float32 ones."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from llamafarm_embedders.precision import cpu_has_native_bf16, resolve_precision
+from llamafarm_embedders import precision
+from llamafarm_embedders.precision import bf16_pays, cpu_has_native_bf16, resolve_precision
 from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
 from pydantic import ValidationError
 
@@ -32,8 +34,38 @@ def test_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
     assert not cpu_has_native_bf16.__wrapped__(tmp_path / "missing")
 
 
+def test_auto_takes_bfloat16_only_where_it_is_native_and_measured_faster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for native, pays, expected in [
+        (True, True, "bfloat16"),
+        (True, False, "float32"),  # e.g. AVX512-BF16 without AMX on an Intel Xeon: slower
+        (False, True, "float32"),
+    ]:
+        monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda native=native: native)
+        monkeypatch.setattr(precision, "bf16_pays", lambda pays=pays: pays)
+        assert resolve_precision("cpu", "auto") == expected
+
+
+def test_the_probe_measures_in_its_own_thread_once() -> None:
+    import torch
+
+    def fresh_thread_gets() -> int:
+        got: list[int] = []
+        thread = threading.Thread(target=lambda: got.append(torch.get_num_threads()))
+        thread.start()
+        thread.join()
+        return got[0]
+
+    threads, fresh = torch.get_num_threads(), fresh_thread_gets()
+    assert isinstance(bf16_pays.__wrapped__(), bool)  # a fresh measurement
+    # the probe's one torch thread is not left to the caller nor to threads started later
+    assert (torch.get_num_threads(), fresh_thread_gets()) == (threads, fresh)
+    assert bf16_pays() is bf16_pays()  # cached: measured once per process
+
+
 def test_auto_follows_the_cpu_and_other_devices_keep_float32() -> None:
-    expected = "bfloat16" if cpu_has_native_bf16() else "float32"
+    expected = "bfloat16" if cpu_has_native_bf16() and bf16_pays() else "float32"
     assert resolve_precision("cpu", "auto") == expected
     assert resolve_precision("cpu", "float32") == "float32"
     assert resolve_precision("cpu", "bfloat16") == "bfloat16"
