@@ -41,7 +41,7 @@ from typing import Any
 
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 BUCKET = 8  # word pieces: batches are padded to a multiple of this in bfloat16
-BATCH_ROWS = 16  # at most this many texts per bfloat16 batch (a config's batch_size may be smaller)
+BATCH_ROWS = 16  # at most this many texts per batch on a CPU (a config's batch_size may be smaller)
 BF16_MIN_GAIN = 1.25  # auto picks bfloat16 when its matrix product is at least this much faster
 
 
@@ -139,10 +139,14 @@ def batch_rows(count: int, batch_size: int) -> int:
     return min(1 << max(0, count - 1).bit_length(), batch_size)
 
 
-def batch_size_for(batch_size: int, bf16: bool) -> int:
-    """Texts per batch for a config's ``batch_size``: at most :data:`BATCH_ROWS` in bfloat16."""
+def batch_size_for(batch_size: int, cpu: bool) -> int:
+    """Texts per batch for a config's ``batch_size``: at most :data:`BATCH_ROWS` on a CPU, in
+    either precision. In float32 too, length-sorted batches of 16 pad less than batches of
+    32 (Cranfield's chunks in 256-file groups: 3.5 % against 7.4 % of the word pieces) and
+    encode faster (2 lanes, same process in turns: 33.6 / 31.5 s against 35.4 / 37.2 s);
+    an accelerator keeps the config's."""
     size = max(1, batch_size)
-    return min(size, BATCH_ROWS) if bf16 else size
+    return min(size, BATCH_ROWS) if cpu else size
 
 
 def encode_batch(

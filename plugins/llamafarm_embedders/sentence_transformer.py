@@ -45,7 +45,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
 
     The loaded model is shared by every instance in the process (see ``model_cache``).
     :meth:`embed` sorts a call's texts by word pieces, cuts batches of ``batch_size`` (at most
-    ``precision.BATCH_ROWS`` in bfloat16) and runs them in the model's lanes (side by side in
+    ``precision.BATCH_ROWS`` on a CPU) and runs them in the model's lanes (side by side in
     a worker), restoring the texts' order.
     """
 
@@ -86,7 +86,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         loaded = self._model()
         items = [str(t) for t in texts]
         bf16 = loaded.precision == "bfloat16"
-        size = batch_size_for(self.config.batch_size, bf16)
+        size = batch_size_for(self.config.batch_size, cpu=loaded.device == "cpu")
         if len(items) > size:
             with loaded.tokenizing:
                 order = token_order(loaded.model, items)

@@ -154,13 +154,13 @@ def test_row_padding_keeps_each_texts_vector_and_runs_few_row_counts() -> None:
     assert float(np.min((padded * plain).sum(axis=1))) > 0.9999
 
 
-def test_bfloat16_batches_hold_at_most_batch_rows_texts() -> None:
+def test_cpu_batches_hold_at_most_batch_rows_texts() -> None:
     from llamafarm_embedders.precision import BATCH_ROWS, batch_size_for
 
-    assert batch_size_for(32, bf16=True) == BATCH_ROWS == 16
-    assert batch_size_for(8, bf16=True) == 8  # a smaller batch_size stands
-    assert batch_size_for(32, bf16=False) == 32  # float32 keeps the config's
-    assert batch_size_for(0, bf16=False) == 1
+    assert batch_size_for(32, cpu=True) == BATCH_ROWS == 16
+    assert batch_size_for(8, cpu=True) == 8  # a smaller batch_size stands
+    assert batch_size_for(32, cpu=False) == 32  # an accelerator keeps the config's
+    assert batch_size_for(0, cpu=False) == 1
 
 
 @pytest.mark.slow
@@ -180,3 +180,21 @@ def test_a_bfloat16_embed_call_runs_batches_of_batch_rows_whatever_the_config_sa
     assert sorted(rows) == [8, BATCH_ROWS, BATCH_ROWS, BATCH_ROWS]
     alone = np.array(embedder.embed(texts[:1]))
     assert vectors.shape == (len(texts), 384) and float((vectors[0] * alone[0]).sum()) > 0.9999
+
+
+@pytest.mark.slow
+def test_a_float32_embed_call_on_the_cpu_also_runs_batches_of_at_most_batch_rows() -> None:
+    from llamafarm_embedders.precision import BATCH_ROWS
+
+    texts = [f"boundary layer {i} " * (1 + i % 7) for i in range(2 * BATCH_ROWS + 3)]
+    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=32, precision="float32"))
+    model = embedder._model().model
+    rows: list[int] = []
+    hook = model[0].register_forward_pre_hook(lambda _m, args: rows.append(args[0]["input_ids"].shape[0]))
+    try:
+        vectors = np.array(embedder.embed(texts))
+    finally:
+        hook.remove()
+    assert sorted(rows) == [3, BATCH_ROWS, BATCH_ROWS]  # float32 pads no rows
+    alone = np.array(embedder.embed(texts[-1:]))
+    assert vectors.shape == (len(texts), 384) and float((vectors[-1] * alone[0]).sum()) > 0.9999
