@@ -88,21 +88,23 @@ def test_bfloat16_vectors_match_float32_ones() -> None:
 
 
 @pytest.mark.slow
-def test_bfloat16_batches_are_padded_to_a_few_shapes_without_changing_vectors() -> None:
-    """Batches run in bfloat16 are padded to a multiple of BUCKET word pieces (each new
-    shape costs oneDNN a cached copy of the weights); a text's vector does not depend on
-    the padding it got."""
+@pytest.mark.parametrize("precision", ["bfloat16", "float32"])
+def test_cpu_batches_are_padded_to_a_few_shapes_without_changing_vectors(precision: str) -> None:
+    """Batches run on a CPU, in either precision, are padded to a multiple of BUCKET word
+    pieces (each new shape costs a cached kernel and weight copy: a process's memory grew
+    with every length it met); a text's vector does not depend on the padding it got."""
     from llamafarm_embedders.precision import BUCKET, encode_batch
 
-    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))
+    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(precision=precision))
     model = embedder._model().model
     shapes: list[tuple[int, ...]] = []
     hook = model[0].register_forward_pre_hook(
         lambda _m, args: shapes.append(tuple(args[0]["input_ids"].shape))
     )
     try:
-        alone = encode_batch(model, [TEXTS[1]], normalize=True)
-        together = encode_batch(model, [TEXTS[1], TEXTS[2]], normalize=True)
+        bf16 = precision == "bfloat16"
+        alone = encode_batch(model, [TEXTS[1]], normalize=True, bf16=bf16)
+        together = encode_batch(model, [TEXTS[1], TEXTS[2]], normalize=True, bf16=bf16)
     finally:
         hook.remove()
     assert shapes[0] == (1, BUCKET) and shapes[1][1] % BUCKET == 0 and shapes[1][1] > BUCKET
@@ -195,6 +197,6 @@ def test_a_float32_embed_call_on_the_cpu_also_runs_batches_of_at_most_batch_rows
         vectors = np.array(embedder.embed(texts))
     finally:
         hook.remove()
-    assert sorted(rows) == [3, BATCH_ROWS, BATCH_ROWS]  # float32 pads no rows
+    assert sorted(rows) == [4, BATCH_ROWS, BATCH_ROWS]  # the partial batch of 3 runs as 4 rows
     alone = np.array(embedder.embed(texts[-1:]))
     assert vectors.shape == (len(texts), 384) and float((vectors[-1] * alone[0]).sum()) > 0.9999
