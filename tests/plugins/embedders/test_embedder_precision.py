@@ -166,11 +166,12 @@ def test_cpu_batches_hold_at_most_batch_rows_texts() -> None:
 
 
 @pytest.mark.slow
-def test_a_bfloat16_embed_call_runs_batches_of_batch_rows_whatever_the_config_says() -> None:
+@pytest.mark.parametrize("precision", ["bfloat16", "float32"])
+def test_a_cpu_embed_call_runs_batches_of_batch_rows_whatever_the_config_says(precision: str) -> None:
     from llamafarm_embedders.precision import BATCH_ROWS
 
     texts = [f"boundary layer {i} " * (1 + i % 7) for i in range(3 * BATCH_ROWS + 5)]
-    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=32, precision="bfloat16"))
+    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=32, precision=precision))
     model = embedder._model().model
     rows: list[int] = []
     hook = model[0].register_forward_pre_hook(lambda _m, args: rows.append(args[0]["input_ids"].shape[0]))
@@ -182,21 +183,3 @@ def test_a_bfloat16_embed_call_runs_batches_of_batch_rows_whatever_the_config_sa
     assert sorted(rows) == [8, BATCH_ROWS, BATCH_ROWS, BATCH_ROWS]
     alone = np.array(embedder.embed(texts[:1]))
     assert vectors.shape == (len(texts), 384) and float((vectors[0] * alone[0]).sum()) > 0.9999
-
-
-@pytest.mark.slow
-def test_a_float32_embed_call_on_the_cpu_also_runs_batches_of_at_most_batch_rows() -> None:
-    from llamafarm_embedders.precision import BATCH_ROWS
-
-    texts = [f"boundary layer {i} " * (1 + i % 7) for i in range(2 * BATCH_ROWS + 3)]
-    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=32, precision="float32"))
-    model = embedder._model().model
-    rows: list[int] = []
-    hook = model[0].register_forward_pre_hook(lambda _m, args: rows.append(args[0]["input_ids"].shape[0]))
-    try:
-        vectors = np.array(embedder.embed(texts))
-    finally:
-        hook.remove()
-    assert sorted(rows) == [4, BATCH_ROWS, BATCH_ROWS]  # the partial batch of 3 runs as 4 rows
-    alone = np.array(embedder.embed(texts[-1:]))
-    assert vectors.shape == (len(texts), 384) and float((vectors[-1] * alone[0]).sum()) > 0.9999
