@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-BUCKET = 8  # word pieces: batches are padded to a multiple of this in bfloat16
+BUCKET = 8  # word pieces: CPU batches (and bfloat16 ones anywhere) are padded to a multiple of this
 BATCH_ROWS = 16  # at most this many texts per batch on a CPU (a config's batch_size may be smaller)
 BF16_MIN_GAIN = 1.25  # auto picks bfloat16 when its matrix product is at least this much faster
 
@@ -70,7 +70,7 @@ def resolve_precision(device: str, precision: str) -> str:
 @cache
 def bf16_pays() -> bool:
     """Whether bfloat16 matrix products run at least :data:`BF16_MIN_GAIN` times faster than
-    float32 ones on this CPU; measured once per process (~0.1 s), in a thread of its own with
+    float32 ones on this CPU; measured once per process (~0.2 s), in a thread of its own with
     one torch thread (as an encode lane runs), so that no caller's thread gets an OpenMP team.
     The two precisions differ by 1.7-2.6x either way on the CPUs measured, so the margin
     keeps the answer steady on a busy machine."""
@@ -165,7 +165,7 @@ def encode_batch(
     multiple of :data:`BUCKET` word pieces and, when ``batch_size`` is given, to
     :func:`batch_rows` rows (copies of the last text, whose vectors are dropped): float32
     kernels keep per-shape state too (texts of random lengths, 512 per call: RSS rose
-    509 -> 1,210 MB over 4,096 texts and kept rising; padded, it stayed at ~850 MB from
+    509 -> 1,210 MB over 4,096 texts and kept rising; padded, it stayed at ~800 MB from
     the second call on). ``tokenizing`` is held while the tokenizer runs (see
     ``LoadedModel.tokenizing``): batches may run in several threads at once.
     """
