@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from llamafarm_core.plugin_api import ComponentUnavailable
 from llamafarm_embedders.precision import store_linear_weights_in_bf16
+from llamafarm_embedders.row_blocks import block_feed_forward
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -155,4 +156,6 @@ def _load(path: Path, device: str, precision: str) -> Any:
         raise ComponentUnavailable(f"cannot load a sentence-transformers model from {path}: {err}") from None
     if precision == "bfloat16":
         store_linear_weights_in_bf16(model)
+    if device == "cpu":
+        block_feed_forward(model)  # same vectors, ~4 % faster on a CPU (row_blocks.py)
     return model
