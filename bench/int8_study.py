@@ -10,6 +10,8 @@ ways (neither is in the product; this bench is the study):
   batch's activations with ONE scale for the whole batch, so a text's vector depends on the
   texts it was batched with: the table shows how far a text's vector moves between alone and
   in a batch;
+- ``dynamic, one text per pass``: the same model fed one text per forward pass, so the scale
+  is the text's own (its vector no longer depends on other texts), and no batch padding;
 - ``w8a8``: per-channel weights and a scale per word piece (row) for the activations, with
   ``torch._int_mm``: each row's result depends on that row alone. Written in eager torch, so
   quantizing and dequantizing are separate passes over the activations.
@@ -78,17 +80,17 @@ def load(variant: str) -> Any:
     return model
 
 
-def encode(model: Any, texts: list[str]) -> Any:
-    """Vectors of ``texts`` in their order, batches of 16 of similar length."""
+def encode(model: Any, texts: list[str], rows: int = 16) -> Any:
+    """Vectors of ``texts`` in their order, batches of ``rows`` texts of similar length."""
     import numpy as np
     from llamafarm_embedders.precision import encode_batch
     from llamafarm_embedders.sentence_transformer import token_order
 
     order = token_order(model, texts)[::-1]
     out = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
-    for start in range(0, len(order), 16):
-        batch = order[start : start + 16]
-        out[batch] = encode_batch(model, [texts[i] for i in batch], True, 16, bf16=False)
+    for start in range(0, len(order), rows):
+        batch = order[start : start + rows]
+        out[batch] = encode_batch(model, [texts[i] for i in batch], True, rows, bf16=False)
     return out
 
 
@@ -121,21 +123,28 @@ def main() -> None:
     ids, texts = [d for d, _ in docs], [t for _, t in docs]
     queries = [t for _, t in read_docs(QRY)]
     qrels = read_qrels(QRELS)
-    variants = {name: load(name) for name in ("float32", "dynamic", "w8a8")}
+    models = {name: load(name) for name in ("float32", "dynamic", "w8a8")}
+    # name -> (model, texts per forward pass)
+    variants = {
+        "float32": (models["float32"], 16),
+        "dynamic": (models["dynamic"], 16),
+        "dynamic, one text per pass": (models["dynamic"], 1),
+        "w8a8": (models["w8a8"], 16),
+    }
     timed = texts[: args.limit]
     best = dict.fromkeys(variants, float("inf"))
     with torch.inference_mode():
         for _ in range(args.rounds):
-            for name, model in variants.items():
+            for name, (model, rows) in variants.items():
                 start = time.perf_counter()
-                encode(model, timed)
+                encode(model, timed, rows)
                 best[name] = min(best[name], time.perf_counter() - start)
-        vectors = {name: (encode(m, texts), encode(m, queries)) for name, m in variants.items()}
+        vectors = {name: (encode(m, texts, n), encode(m, queries, n)) for name, (m, n) in variants.items()}
         probe = texts[:16]
         drift = {}
-        for name, model in variants.items():  # a text alone against the same text in a batch
+        for name, (model, rows) in variants.items():  # a text alone against the same text in a call
             alone = np.concatenate([encode_batch(model, [t], True, bf16=False) for t in probe])
-            together = encode_batch(model, probe, True, bf16=False)
+            together = encode(model, probe, rows)
             drift[name] = float((alone * together).sum(1).min())
 
     ref_docs, ref_queries = vectors["float32"]
