@@ -151,7 +151,7 @@ def main() -> None:
     print(f"\nall-MiniLM-L6-v2, Cranfield, one torch thread ({args.limit} abstracts timed)\n")
     print(
         "| variant | s | × float32 speed | doc cosine to float32, min / mean | "
-        "alone vs in a batch, min cosine | nDCG@10 | nDCG@10, float32 queries |"
+        "alone vs in a call, min cosine | nDCG@10 | nDCG@10, float32 queries |"
     )
     print("|---|---:|---:|---|---:|---:|---:|")
     for name in variants:
