@@ -12,6 +12,9 @@ ways (neither is in the product; this bench is the study):
   in a batch;
 - ``dynamic, one text per pass``: the same model fed one text per forward pass, so the scale
   is the text's own (its vector no longer depends on other texts), and no batch padding;
+- ``int8 (the product)``: ``precision: int8`` as the embedder loads it (``int8.py``): the
+  same kernels with 8-bit activations instead of torch's 7 (``reduce_range=False``, safe
+  with VNNI), one text per forward pass, the transformer traced (``traced.py``);
 - ``w8a8``: per-channel weights and a scale per word piece (row) for the activations, with
   ``torch._int_mm``: each row's result depends on that row alone. Written in eager torch, so
   quantizing and dequantizing are separate passes over the activations.
@@ -72,6 +75,12 @@ def load(variant: str) -> Any:
         return torch.ao.quantization.quantize_dynamic(
             model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
         )
+    if variant == "int8":
+        from llamafarm_embedders.int8 import quantize_linears
+        from llamafarm_embedders.traced import trace_transformer
+
+        quantize_linears(model)
+        trace_transformer(model)
     if variant == "w8a8":
         for parent in list(model.modules()):
             for name, child in list(parent.named_children()):
@@ -115,20 +124,24 @@ def main() -> None:
     import numpy as np
     import torch
     from cranfield import QRELS, QRY, read_docs
+    from llamafarm_embedders.int8 import unavailable
     from llamafarm_embedders.precision import encode_batch
     from rag_cranfield import read_qrels
 
+    if (reason := unavailable()) is not None:
+        sys.exit(f"int8 can't run here: {reason}")
     torch.set_num_threads(1)
     docs = read_docs()
     ids, texts = [d for d, _ in docs], [t for _, t in docs]
     queries = [t for _, t in read_docs(QRY)]
     qrels = read_qrels(QRELS)
-    models = {name: load(name) for name in ("float32", "dynamic", "w8a8")}
+    models = {name: load(name) for name in ("float32", "dynamic", "int8", "w8a8")}
     # name -> (model, texts per forward pass)
     variants = {
         "float32": (models["float32"], 16),
         "dynamic": (models["dynamic"], 16),
         "dynamic, one text per pass": (models["dynamic"], 1),
+        "int8 (the product): 8-bit activations, one text per pass, traced": (models["int8"], 1),
         "w8a8": (models["w8a8"], 16),
     }
     timed = texts[: args.limit]

@@ -30,8 +30,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("llamafarm.worker")
 
-# The embedder of the rag template (llamafarm_core/config/templates/rag.yaml).
-BUNDLED_EMBEDDER = ("SentenceTransformerEmbedder", {"model_name": "all-MiniLM-L6-v2"})
+# The embedder of the rag template (llamafarm_core/config/templates/rag.yaml; a test keeps
+# them equal): its precision decides which model the cache holds.
+BUNDLED_EMBEDDER = (
+    "SentenceTransformerEmbedder",
+    {"model_name": "all-MiniLM-L6-v2", "batch_size": 32, "normalize_embeddings": True, "precision": "int8"},
+)
 # ... and the client library of its vector store, imported on a job's first write otherwise.
 BUNDLED_STORE_CLIENT = "chromadb"
 

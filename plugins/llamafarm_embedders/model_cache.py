@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from llamafarm_core.plugin_api import ComponentUnavailable
+from llamafarm_embedders.int8 import quantize_linears
 from llamafarm_embedders.precision import store_linear_weights_in_bf16
 from llamafarm_embedders.row_blocks import block_feed_forward
+from llamafarm_embedders.traced import trace_transformer
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -36,7 +38,9 @@ class LoadedModel:
 
     model: Any
     device: str
-    precision: str  # "bfloat16": its Linear weights are bfloat16 (precision.encode_batch only)
+    # "bfloat16": its Linear weights are bfloat16 (precision.encode_batch only); "int8": its
+    # Linear layers are int8 ones (int8.py), fed one text per forward pass
+    precision: str
     _lanes: ThreadPoolExecutor = field(repr=False)
     # Hugging Face fast tokenizers set their truncation and padding on the shared Rust
     # object at every call, and two threads calling at once can fail ("Already borrowed"):
@@ -156,6 +160,9 @@ def _load(path: Path, device: str, precision: str) -> Any:
         raise ComponentUnavailable(f"cannot load a sentence-transformers model from {path}: {err}") from None
     if precision == "bfloat16":
         store_linear_weights_in_bf16(model)
-    if device == "cpu":
+    elif precision == "int8":
+        quantize_linears(model)
+        trace_transformer(model)  # one text per pass: run it without the GIL (traced.py)
+    if device == "cpu" and precision != "int8":  # int8 quantizes each text's rows: no blocks
         block_feed_forward(model)  # same vectors, ~4 % faster on a CPU (row_blocks.py)
     return model

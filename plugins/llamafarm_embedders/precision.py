@@ -32,6 +32,7 @@ power of two rows (:func:`batch_rows`), so at most ``log2(batch_size)`` more row
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -39,6 +40,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from llamafarm_embedders import int8
+from llamafarm_embedders.cpu_flags import cpu_flags
+
+log = logging.getLogger(__name__)
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 BUCKET = 8  # word pieces: CPU batches (and bfloat16 ones anywhere) are padded to a multiple of this
 BATCH_ROWS = 16  # at most this many texts per batch on a CPU (a config's batch_size may be smaller)
@@ -48,23 +53,27 @@ BF16_MIN_GAIN = 1.25  # auto picks bfloat16 when its matrix product is at least 
 @cache
 def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """True when the CPU flags (Linux) list a native bfloat16 instruction set."""
-    try:
-        text = cpuinfo.read_text(errors="replace")
-    except OSError:
-        return False
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return not NATIVE_BF16_FLAGS.isdisjoint(line.partition(":")[2].split())
-    return False
+    return not NATIVE_BF16_FLAGS.isdisjoint(cpu_flags.__wrapped__(cpuinfo))
 
 
 def resolve_precision(device: str, precision: str) -> str:
-    """``float32`` or ``bfloat16`` for a forward pass on ``device``."""
+    """``float32``, ``bfloat16`` or ``int8`` for a forward pass on ``device``. ``int8`` where
+    this CPU can't run it (``int8.unavailable``) is float32, said once in the log."""
     if device != "cpu":
         return "float32"
     if precision == "auto":
         return "bfloat16" if cpu_has_native_bf16() and bf16_pays() else "float32"
+    if precision == "int8":
+        reason = int8.unavailable()
+        if reason is not None:
+            _say_once(f"embedder precision int8: {reason}; computing in float32")
+            return "float32"
     return precision
+
+
+@cache
+def _say_once(message: str) -> None:
+    log.warning(message)
 
 
 @cache
@@ -139,12 +148,15 @@ def batch_rows(count: int, batch_size: int) -> int:
     return min(1 << max(0, count - 1).bit_length(), batch_size)
 
 
-def batch_size_for(batch_size: int, cpu: bool) -> int:
+def batch_size_for(batch_size: int, cpu: bool, precision: str = "float32") -> int:
     """Texts per batch for a config's ``batch_size``: at most :data:`BATCH_ROWS` on a CPU, in
-    either precision. In float32 too, length-sorted batches of 16 pad less than batches of
-    32 (Cranfield's chunks in 256-file groups: 3.5 % against 7.4 % of the word pieces) and
-    encode faster (2 lanes, same process in turns: 33.6 / 31.5 s against 35.4 / 37.2 s);
-    an accelerator keeps the config's."""
+    float32 or bfloat16. In float32 too, length-sorted batches of 16 pad less than batches
+    of 32 (Cranfield's chunks in 256-file groups: 3.5 % against 7.4 % of the word pieces)
+    and encode faster (2 lanes, same process in turns: 33.6 / 31.5 s against 35.4 / 37.2 s);
+    an accelerator keeps the config's. In int8, one: each text gets its own activation
+    scale, so its vector depends on nothing else (``int8.py``)."""
+    if precision == "int8":
+        return 1
     size = max(1, batch_size)
     return min(size, BATCH_ROWS) if cpu else size
 

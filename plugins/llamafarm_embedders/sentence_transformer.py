@@ -30,13 +30,15 @@ class SentenceTransformerConfig(EmbedderConfig):
         "cpu", pattern=r"^(cpu|auto|mps|cuda(:\d+)?)$", description="cpu, auto, mps, cuda[:N]."
     )
     normalize_embeddings: bool = True
-    precision: Literal["auto", "float32", "bfloat16"] = Field(
+    precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
         "auto",
         description=(
             "Arithmetic of the forward pass on cpu. auto: bfloat16 where the CPU computes it "
             "natively (AVX512-BF16 or AMX) and a measured matrix product runs >= 1.25x faster in it "
             "(~2.5x on some CPUs, slower on others; vectors within 1e-4 cosine of float32), "
-            "else float32. Other devices always use their default."
+            "else float32. int8: int8 matrix products, one text per forward pass, on CPUs with "
+            "AVX512-VNNI (float32 elsewhere); ~1.7x faster, vectors ~0.995 cosine of float32's. "
+            "Other devices always use their default."
         ),
     )
 
@@ -87,7 +89,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         loaded = self._model()
         items = [str(t) for t in texts]
         bf16 = loaded.precision == "bfloat16"
-        size = batch_size_for(self.config.batch_size, cpu=loaded.device == "cpu")
+        size = batch_size_for(self.config.batch_size, cpu=loaded.device == "cpu", precision=loaded.precision)
         if len(items) > size:
             with loaded.tokenizing:
                 order = token_order(loaded.model, items)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,15 @@ def test_the_warm_up_loads_the_bundled_model_once_and_the_store_client() -> None
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == "1"  # one model in the cache, loaded and encoded once
+
+
+def test_the_warm_up_loads_the_rag_templates_embedder(tmp_path: Path) -> None:
+    """Same type and config (precision included), so its model is the one jobs use."""
+    from llamafarm_core.config.templates import render
+
+    config = render("rag", name="p", namespace="n", templates_dir=tmp_path)
+    strategy = config["rag"]["databases"][0]["embedding_strategies"][0]
+    assert (strategy["type"], strategy["config"]) == warm_up.BUNDLED_EMBEDDER
 
 
 def test_a_warm_up_that_cannot_load_is_logged_not_raised(
