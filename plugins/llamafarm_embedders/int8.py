@@ -15,14 +15,15 @@ Two choices keep the vectors close to float32 and independent of other texts:
   use 7 bits (``reduce_range=True``), which is needed only where the CPU lacks VNNI: the
   AVX2 kernel sums pairs of u8 x s8 products in int16 and would saturate with 8 bits. With
   VNNI (``avx512_vnni``, which fbgemm's int8 kernels use) the sums are int32, and the 8th bit
-  moved Cranfield's document vectors from 0.982 to 0.995 mean cosine to float32 (worst 0.929
+  moved Cranfield's document vectors from 0.982 to 0.995 mean cosine to float32 (worst 0.932
   -> 0.981). So int8 runs only where ``avx512_vnni`` is in the CPU flags; elsewhere
   :func:`unavailable` says why and the embedder computes in float32.
 
-Measured on an Intel Xeon with AVX512-VNNI (one torch thread, 200 Cranfield abstracts,
-``bench/int8_study.py``): 1.76x faster than float32 batches of 16; Cranfield nDCG@10 of dense
-retrieval 0.3725 against 0.3736, and 0.3728 with float32 queries against int8 documents, so
-a database filled in one precision is searched in the other (``model_id`` does not change).
+Measured on an Intel Xeon with AVX512-VNNI (``bench/int8_study.py``: one torch thread, 320
+Cranfield abstracts, the transformer traced as ``traced.py`` does): 1.95x faster than
+float32 batches of 16; Cranfield nDCG@10 of dense retrieval 0.3725 against 0.3736, and
+0.3728 with float32 queries against int8 documents, so a database filled in one precision
+is searched in the other (``model_id`` does not change).
 
 torch marks its quantized tensor types deprecated (a warning, silenced here; the ops
 themselves still ship in the pinned torch). If a torch without them is installed,
@@ -50,9 +51,14 @@ def unavailable() -> str | None:
         return "int8 needs a CPU with AVX512-VNNI (avx512_vnni is not in /proc/cpuinfo)"
     import torch
 
-    engines = getattr(torch.backends.quantized, "supported_engines", [])
-    if "fbgemm" not in engines or not hasattr(torch.ops.quantized, "linear_dynamic"):
+    if "fbgemm" not in getattr(torch.backends.quantized, "supported_engines", []):
         return "int8 needs torch's fbgemm quantized kernels, which this torch build lacks"
+    try:  # the whole path once, on a tiny layer: a torch without these ops fails here
+        linear = torch.nn.Linear(8, 4)
+        with torch.inference_mode():
+            int8_linear(linear)(torch.ones(2, 8))
+    except Exception as err:
+        return f"int8 needs torch's quantized linear ops, which failed here ({type(err).__name__}: {err})"
     return None
 
 

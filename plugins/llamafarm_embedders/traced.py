@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ def trace_transformer(model: Any) -> bool:
             return self.inner(**dict(zip(names, tensors, strict=True)), return_dict=False)[0]
 
     try:
-        with torch.inference_mode(), warnings.catch_warnings():
+        with torch.inference_mode(), warnings.catch_warnings(), _quiet_transformers():
             warnings.simplefilter("ignore")  # TracerWarnings about Python values: checked below
             traced = torch.jit.trace(Positional(), tuple(example[n] for n in names), check_trace=False)
     except Exception as err:  # a model the tracer can't follow: stays eager
@@ -76,6 +78,20 @@ def trace_transformer(model: Any) -> bool:
         return False
     module.forward = forward  # an instance attribute: nn.Module.__call__ runs it
     return True
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """The tracer reads every attribute of the model, and Hugging Face logs a warning for one
+    of them (its training loss type): not for a server's log. (Loads run one at a time.)"""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
 
 
 def _same_vectors(model: Any, module: Any, forward: Any) -> bool:

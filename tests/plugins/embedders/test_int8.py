@@ -117,3 +117,18 @@ def test_int8_ranks_like_float32() -> None:
     for asked in (q8, fp32):
         best = (np.array(asked.embed(queries)) @ stored.T).argmax(axis=1)
         assert best.tolist() == [0, 1, 2]
+
+
+def test_a_torch_without_the_quantized_ops_is_float32_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch marks quantized tensors deprecated: if a later torch drops them, int8 says why
+    and the embedder computes in float32."""
+    import torch
+
+    def gone(*_: object, **__: object) -> None:
+        raise RuntimeError("quantized tensors were removed")
+
+    monkeypatch.setattr(torch, "quantize_per_channel", gone)
+    monkeypatch.setattr(int8.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(int8, "cpu_flags", lambda: frozenset({"avx512_vnni"}))
+    said = int8.unavailable.__wrapped__()
+    assert said is not None and "quantized tensors were removed" in said
