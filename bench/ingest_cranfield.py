@@ -6,8 +6,12 @@
 Starts a real ``llamafarm serve`` (temp data dir, free port), creates a project from the
 ``rag`` template (embedded Chroma, bundled all-MiniLM-L6-v2), warms the workers up, uploads
 one .txt per document (text = the .W field) with bulk uploads and processes the dataset.
-Then, in this process, times the floors: sentence-transformers ``encode`` (batch 32) of the
-1,400 whole texts, and of exactly the chunk texts the run stored (pipeline efficiency).
+Then, in this process, times the floors: sentence-transformers ``encode`` (batch 32, float32)
+of the 1,400 whole texts, and a raw encode of exactly the chunk texts the run stored
+(pipeline efficiency) in the precision the template's embedder runs in: for ``int8`` (the
+rag template's, where the CPU has VNNI) that is the product's embedder alone, in its lanes,
+since sentence-transformers has no int8 path; float32 rows of the same chunks are printed
+for reference.
 ``--compare PATH`` first runs the same ingest with another checkout (PYTHONPATH), so before
 and after are measured in one run. ``--cores`` runs serve with ``--workers 0`` and one worker
 pinned per core (``taskset``; see bench/ingest_scaleout.py). Prints a table and writes

@@ -18,6 +18,7 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
 
 ``--baseline /path/to/old/checkout`` also serves a copy of the same data with the old code
 (its own ``serve``, no worker) and measures it in the same blocks: before/after in one run.
+A ``precision: int8`` in the copy's config becomes ``auto`` (code older than int8 rejects it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import http.client
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -286,6 +288,8 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
                     # The same data, served by the old code, measured in the same blocks.
                     old_dir = data_dir.parent / "baseline-data"
                     shutil.copytree(data_dir, old_dir, ignore=shutil.ignore_patterns("run"))
+                    for config in old_dir.rglob("llamafarm.yaml"):
+                        downgrade_precision(config)
                     old = Path(args.baseline).resolve()
                     before = Serve(old_dir, workers=0, cwd=old, PYTHONPATH=f"{old}:{old / 'plugins'}")
                     measures |= {f"before:{s}": Http(before.url, s) for s in STRATEGIES}
@@ -333,6 +337,14 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
                 )
             )
     return rows
+
+
+def downgrade_precision(config: Path) -> None:
+    """An older checkout may not know ``precision: int8`` (it rejects the config): its copy
+    asks for ``auto`` instead, so it encodes queries the way it always did (its latency is
+    what is compared; its ranking against int8 vectors is not)."""
+    text = config.read_text()
+    config.write_text(re.sub(r"(\bprecision:\s*)int8\b", r"\1auto", text))
 
 
 def main() -> None:
