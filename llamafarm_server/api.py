@@ -137,6 +137,8 @@ def _wrap(
                 _add_warnings_to_json(result, warnings)
             return result
         if isinstance(result, BaseModel):
+            if not warnings:  # pydantic writes the JSON itself (~5x faster than json.dumps)
+                return json_text_response(result.model_dump_json(), status=status)
             result = result.model_dump(mode="json")
         if not warnings:
             return json_response(result, status=status)
@@ -274,13 +276,13 @@ def parse_query(model: type[T], request: web.Request) -> T:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return json_text_response(json.dumps(data, default=str), status, headers)
+
+
+def json_text_response(text: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A JSON body already serialized."""
     # redact(): the last net under a component that echoed an expanded ${VAR} (see secrets)
-    return web.Response(
-        text=redact(json.dumps(data, default=str)),
-        status=status,
-        content_type="application/json",
-        headers=headers,
-    )
+    return web.Response(text=redact(text), status=status, content_type="application/json", headers=headers)
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
