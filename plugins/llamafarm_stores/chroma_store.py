@@ -275,7 +275,9 @@ class ChromaStore(VectorStore[ChromaConfig]):
                 where=build_where(conditions),  # type: ignore[arg-type]
                 include=include,  # type: ignore[arg-type]
             )
-        to_score = scoring.from_squared_l2 if self._space(collection) == "l2" else _from_cosine_distance
+        # the collection's space is the configured one (checked when it was opened): reading it
+        # back from Chroma parses its configuration JSON, and a query must not pay that
+        to_score = scoring.from_squared_l2 if self.config.distance_function == "l2" else _from_cosine_distance
         return result, to_score
 
     def count(self) -> int:
