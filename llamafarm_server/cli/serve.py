@@ -163,9 +163,9 @@ def limit_own_encode_threads() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llamafarm_core.malloc_tuning import fix_malloc_mmap_threshold
+    from llamafarm_core.malloc_tuning import fix_malloc_thresholds
 
-    fix_malloc_mmap_threshold()  # before any thread (llamafarm_core/malloc_tuning.py)
+    fix_malloc_thresholds()  # before any thread (llamafarm_core/malloc_tuning.py)
     from aiohttp import web
 
     from llamafarm_core.errors import ServiceUnavailable
