@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 StatKey = tuple[int, int, int, int, int]
+# Wall-clock distance under which an mtime is not trusted alone (coarse fs timestamps): a
+# file written that recently may be rewritten within the same tick, keeping its stat.
+RACY_NS = 2_000_000_000
 
 
 def stat_key(st: os.stat_result) -> StatKey:

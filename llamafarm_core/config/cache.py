@@ -22,10 +22,8 @@ from pathlib import Path
 
 from llamafarm_core.config.loader import load_yaml_text, parse_config
 from llamafarm_core.config.models import LlamaFarmConfig
-from llamafarm_core.fsutil import StatKey, stat_key
+from llamafarm_core.fsutil import RACY_NS, StatKey, stat_key
 
-# Wall-clock distance under which an mtime is not trusted alone (coarse fs timestamps).
-RACY_NS = 2_000_000_000
 MAX_ENTRIES = 256
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +25,7 @@ from llamafarm_core.databases.model_record import (
     write_model_record,
 )
 from llamafarm_core.errors import BadRequest
-from llamafarm_core.fsutil import atomic_write_text, dir_size
+from llamafarm_core.fsutil import RACY_NS, StatKey, atomic_write_text, dir_size, stat_key
 from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.open_stores import OpenStore, open_stores
 from llamafarm_core.plugins.registry import Registry
@@ -80,6 +83,11 @@ class DatabaseHandle:
         self.lexical = LexicalIndex(self.path / LEXICAL_FILE)
         self._embedders = embedders
         self._project_key = str(project_dir)
+        # What a query needs again and again, kept for this handle's life (a query keeps its
+        # handle as long as the config it came from: llamafarm_core/retrieval/plans.py)
+        self._embedder: Embedder | None = None
+        self._model: tuple[StatKey, ModelRecord | None] | None = None
+        self._config_key = f"{database.type}:" + json.dumps(database.config, sort_keys=True, default=str)
 
     # -- embedding -------------------------------------------------------------------------
 
@@ -90,17 +98,38 @@ class DatabaseHandle:
 
     def embedder(self) -> Embedder:
         """The configured embedder (cached per process). BadRequest when none is configured."""
+        if self._embedder is not None:
+            return self._embedder
         strategy = self.database.embedding_strategy()
         if strategy is None:
             raise BadRequest(f"database {self.name!r} has no embedding_strategies; configure one")
         index = self.database.embedding_strategies.index(strategy)
-        return self._embedders.get(
+        self._embedder = self._embedders.get(
             self.registry, strategy, where=f"{self.where}.embedding_strategies[{index}].config"
         )
+        return self._embedder
 
     def model(self) -> ModelRecord | None:
-        """The model that produced the stored vectors (None before the first write)."""
-        return read_model_record(self.path / MODEL_FILE)
+        """The model that produced the stored vectors (None before the first write).
+
+        Read again only when the file's identity changed (a writer replaces it atomically: a
+        new inode), and while it is younger than :data:`RACY_NS` (a same-tick rewrite could
+        keep size and times; see :mod:`llamafarm_core.config.cache`)."""
+        path = self.path / MODEL_FILE
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            self._model = None
+            return None
+        key = stat_key(st)
+        cached = self._model
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        record = read_model_record(path)
+        with contextlib.suppress(FileNotFoundError):
+            if stat_key(os.stat(path)) == key and time.time_ns() - st.st_mtime_ns > RACY_NS:
+                self._model = (key, record)
+        return record
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed texts for storage; refuses a model other than the recorded one."""
@@ -161,7 +190,7 @@ class DatabaseHandle:
         it and replaying Chroma's log every time; every other process reopens before its
         next read or write. A store that cannot stay open is opened for the block only.
         """
-        config_key = f"{self.database.type}:" + json.dumps(self.database.config, sort_keys=True, default=str)
+        config_key = self._config_key
         stores = open_stores()
         key = str(self.path)
         with stores.lock:

@@ -21,6 +21,9 @@
   checked again on the way out, ``max_tokens`` trims the contents last.
 - Errors: no ``rag`` section, an unknown database or strategy → BadRequest (400) naming what
   exists; an empty database answers with no hits.
+- The database, the built strategy and the database handle come from a plan kept per
+  version of the project's config (:mod:`llamafarm_core.retrieval.plans`): a query does
+  not validate configs or build components again while the config is unchanged.
 - ``generate`` (``(prompt, max_tokens) -> str``) overrides the project's default model for
   query expansion; by default it is built from ``llamafarm_core.llm.generate`` on first use.
 """
@@ -33,13 +36,12 @@ from typing import Any
 
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.retrieval import RetrievalStrategy
-from llamafarm_core.config.models import Database
-from llamafarm_core.databases import EmbedderCache, find_database, open_database, require_rag
-from llamafarm_core.errors import BadRequest
+from llamafarm_core.databases import EmbedderCache
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.retrieval.context import Generate, RetrievalContext
 from llamafarm_core.retrieval.filters import matches
+from llamafarm_core.retrieval.plans import plans
 from llamafarm_core.retrieval.request import DEFAULT_TOP_K, RetrievalRequest, RetrievalResult
 from llamafarm_core.retrieval.scoring import clamp01, with_score
 from llamafarm_core.retrieval.tokens import fit_budget
@@ -61,10 +63,9 @@ def query(
 ) -> RetrievalResult:
     """Answer ``request`` from one database of ``project`` (see the module doc)."""
     started = time.perf_counter()
-    db = find_database(project, database)
-    label, built = build_strategy(registry, project, db, strategy)
+    plan = plans().get(registry, project, database, strategy, embedders)
+    db, label, built, handle = plan.database, plan.label, plan.strategy, plan.handle
     request = _with_defaults(request, built)
-    handle = open_database(registry, project, db.name, embedders=embedders)
     ctx = RetrievalContext(
         handle, registry, generate=generate, generate_factory=_generator_factory(settings, registry, project)
     )
@@ -80,34 +81,6 @@ def query(
         hits = fit_budget(hits, request.max_tokens)
     elapsed = (time.perf_counter() - started) * 1000.0
     return RetrievalResult(request.query, db.name, label, hits, round(elapsed, 2), ctx.warnings)
-
-
-def build_strategy(
-    registry: Registry, project: Project, db: Database, name: str | None
-) -> tuple[str, RetrievalStrategy]:
-    """(label, strategy) for a configured strategy name or a registered type (module doc)."""
-    rag = require_rag(project)
-    base = f"rag.databases[{rag.databases.index(db)}]"
-    ref = db.retrieval_strategy(name)
-    if ref is not None:
-        j = db.retrieval_strategies.index(ref)
-        where = f"{base}.retrieval_strategies[{j}].config"
-        built = registry.build_as(KIND, RetrievalStrategy, ref.type, ref.config, where=where)
-        label = ref.name
-    elif name is None:
-        built = registry.build_as(KIND, RetrievalStrategy, "basic", {}, where="retrieval_strategy")
-        label = "basic"
-    elif name in registry.known_names(KIND):
-        built = registry.build_as(KIND, RetrievalStrategy, name, {}, where="retrieval_strategy")
-        label = name
-    else:
-        configured = ", ".join(r.name for r in db.retrieval_strategies) or "(none)"
-        types = ", ".join(sorted({p.name for p in registry.plugins(KIND)}))
-        raise BadRequest(
-            f"unknown retrieval_strategy {name!r} for database {db.name!r}; "
-            f"configured strategies: {configured}; strategy types: {types}"
-        )
-    return label, built
 
 
 def _configured(strategy: RetrievalStrategy, *keys: str) -> Any:

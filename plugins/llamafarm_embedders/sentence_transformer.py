@@ -58,6 +58,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
 
     def __init__(self, config: SentenceTransformerConfig, **context: object) -> None:
         super().__init__(config, **context)
+        self._loaded: LoadedModel | None = None
 
     @property
     def model_id(self) -> str:
@@ -80,8 +81,13 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         )
 
     def _model(self) -> LoadedModel:
-        device = resolve_device(self.config.device)
-        return get_model(self.model_path(), device, resolve_precision(device, self.config.precision))
+        """The loaded model (resolved once: the model cache keeps it for the process's life)."""
+        if self._loaded is None:
+            device = resolve_device(self.config.device)
+            self._loaded = get_model(
+                self.model_path(), device, resolve_precision(device, self.config.precision)
+            )
+        return self._loaded
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:

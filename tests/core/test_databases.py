@@ -239,3 +239,35 @@ def test_remote_store_stays_open(
     with handle.reading() as s2:
         assert s2 is s1 and s2.count() == 2
     assert not (handle.path / "chroma").exists()  # nothing embedded was created
+
+
+def test_model_record_is_read_once_per_version_of_its_file(
+    settings: Settings, registry: Registry, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from llamafarm_core.databases import handle as handle_module
+    from llamafarm_core.databases.model_record import write_model_record
+
+    reads: list[Path] = []
+    real_read = handle_module.read_model_record
+    monkeypatch.setattr(handle_module, "read_model_record", lambda p: reads.append(p) or real_read(p))
+    handle = open_database(registry, project, "main_db")
+    path = handle.path / "collection.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    long_ago = time.time() - 60
+
+    def write(model_id: str) -> None:  # as a writer does: an atomic replace; mtime set back
+        write_model_record(path, model_id, 3, "SentenceTransformerEmbedder")
+        os.utime(path, (long_ago, long_ago))
+
+    write("model-a")
+    assert [handle.model().model_id for _ in range(3)] == ["model-a"] * 3  # type: ignore[union-attr]
+    assert len(reads) == 1  # the file is stat'ed, not read again
+    write("model-b")  # same mtime and size: a new inode tells
+    assert handle.model().model_id == "model-b"  # type: ignore[union-attr]
+    path.unlink()
+    assert handle.model() is None
+    write_model_record(path, "model-c", 3, "SentenceTransformerEmbedder")  # just written: racy
+    assert [handle.model().model_id for _ in range(2)] == ["model-c"] * 2  # type: ignore[union-attr]
+    assert len(reads) == 4  # read each time while it is too young for its stat to be trusted
