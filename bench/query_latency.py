@@ -18,7 +18,8 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
 
 ``--baseline /path/to/old/checkout`` also serves a copy of the same data with the old code
 (its own ``serve``, no worker) and measures it in the same blocks: before/after in one run.
-A ``precision: int8`` in the copy's config becomes ``auto`` (code older than int8 rejects it).
+A ``precision: int8`` in the copy's config becomes ``auto`` when the old checkout has no int8
+embedder (such code rejects it).
 """
 
 from __future__ import annotations
@@ -288,9 +289,10 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
                     # The same data, served by the old code, measured in the same blocks.
                     old_dir = data_dir.parent / "baseline-data"
                     shutil.copytree(data_dir, old_dir, ignore=shutil.ignore_patterns("run"))
-                    for config in old_dir.rglob("llamafarm.yaml"):
-                        downgrade_precision(config)
                     old = Path(args.baseline).resolve()
+                    if not (old / "plugins" / "llamafarm_embedders" / "int8.py").is_file():
+                        for config in old_dir.rglob("llamafarm.yaml"):
+                            downgrade_precision(config)
                     before = Serve(old_dir, workers=0, cwd=old, PYTHONPATH=f"{old}:{old / 'plugins'}")
                     measures |= {f"before:{s}": Http(before.url, s) for s in STRATEGIES}
                 measured = interleaved(measures, queries, args.queries)
