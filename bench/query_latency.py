@@ -244,16 +244,21 @@ class Http:
 def interleaved(
     measures: dict[str, Any], queries: list[str], rounds: int, block: int = 20
 ) -> dict[str, list[float]]:
-    """Blocks of ``block`` queries through each measure in turn, repeated, so load changes on
-    the machine hit all alike. Blocks (not single queries) with a pause between them: torch's
-    OpenMP threads spin for a while after each use, and the server's and this process's spinning
-    threads would otherwise slow each other down on every switch."""
+    """Blocks of ``block`` queries through each measure in turn, repeated (in a rotating
+    order), so load changes on the machine hit all alike. Blocks (not single queries) with a
+    pause between them: torch's OpenMP threads spin for a while after each use, and the
+    server's and this process's spinning threads would otherwise slow each other down on
+    every switch."""
     for q in queries[:10]:
         for m in measures.values():
             m(q)
     times: dict[str, list[float]] = {name: [] for name in measures}
-    for start in range(0, rounds, block):
-        for name, m in measures.items():
+    names = list(measures)
+    for turn, start in enumerate(range(0, rounds, block)):
+        # the order rotates every round: the block right after the floor's ran measurably
+        # slower (~0.3-0.5 ms, whatever ran there), so no measure may always take that place
+        for name in names[turn % len(names) :] + names[: turn % len(names)]:
+            m = measures[name]
             time.sleep(0.5)
             times[name] += [m(queries[i % len(queries)]) for i in range(start, min(rounds, start + block))]
     return times
