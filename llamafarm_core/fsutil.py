@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,11 @@ StatKey = tuple[int, int, int, int, int]
 # Wall-clock distance under which an mtime is not trusted alone (coarse fs timestamps): a
 # file written that recently may be rewritten within the same tick, keeping its stat.
 RACY_NS = 2_000_000_000
+
+
+def settled(st: os.stat_result) -> bool:
+    """Is the file old enough (:data:`RACY_NS`) for its stat alone to identify its version?"""
+    return time.time_ns() - st.st_mtime_ns > RACY_NS
 
 
 def stat_key(st: os.stat_result) -> StatKey:

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from llamafarm_core.config.loader import load_yaml_text, parse_config
 from llamafarm_core.config.models import LlamaFarmConfig
-from llamafarm_core.fsutil import RACY_NS, StatKey, stat_key
+from llamafarm_core.fsutil import StatKey, settled, stat_key
 
 MAX_ENTRIES = 256
 
@@ -63,7 +62,7 @@ class ConfigCache:
             return None
         # The stat after reading identifies what we read only if it did not change meanwhile.
         key_after = stat_key(os.stat(name))
-        trusted = key_after == key and time.time_ns() - st.st_mtime_ns > RACY_NS
+        trusted = key_after == key and settled(st)
         if entry is not None and entry.data == data:
             config = entry.config
         else:

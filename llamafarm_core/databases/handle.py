@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from llamafarm_core.databases.model_record import (
     write_model_record,
 )
 from llamafarm_core.errors import BadRequest
-from llamafarm_core.fsutil import RACY_NS, StatKey, atomic_write_text, dir_size, stat_key
+from llamafarm_core.fsutil import StatKey, atomic_write_text, dir_size, settled, stat_key
 from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.open_stores import OpenStore, open_stores
 from llamafarm_core.plugins.registry import Registry
@@ -113,8 +112,8 @@ class DatabaseHandle:
         """The model that produced the stored vectors (None before the first write).
 
         Read again only when the file's identity changed (a writer replaces it atomically: a
-        new inode), and while it is younger than :data:`RACY_NS` (a same-tick rewrite could
-        keep size and times; see :mod:`llamafarm_core.config.cache`)."""
+        new inode), and every time while it is too young for its stat to be trusted
+        (:func:`~llamafarm_core.fsutil.settled`; see :mod:`llamafarm_core.config.cache`)."""
         path = self.path / MODEL_FILE
         try:
             st = os.stat(path)
@@ -127,7 +126,7 @@ class DatabaseHandle:
             return cached[1]
         record = read_model_record(path)
         with contextlib.suppress(FileNotFoundError):
-            if stat_key(os.stat(path)) == key and time.time_ns() - st.st_mtime_ns > RACY_NS:
+            if stat_key(os.stat(path)) == key and settled(st):
                 self._model = (key, record)
         return record
 

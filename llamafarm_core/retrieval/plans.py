@@ -85,10 +85,6 @@ class Plans:
                 self._items.popitem(last=False)
         return plan
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 def build_strategy(
     registry: Registry, project: Project, db: Database, name: str | None

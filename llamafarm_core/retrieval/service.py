@@ -34,20 +34,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.retrieval import RetrievalStrategy
 from llamafarm_core.databases import EmbedderCache
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import Project
 from llamafarm_core.retrieval.context import Generate, RetrievalContext
 from llamafarm_core.retrieval.filters import matches
-from llamafarm_core.retrieval.plans import plans
+from llamafarm_core.retrieval.plans import KIND, plans
 from llamafarm_core.retrieval.request import DEFAULT_TOP_K, RetrievalRequest, RetrievalResult
 from llamafarm_core.retrieval.scoring import clamp01, with_score
 from llamafarm_core.retrieval.tokens import fit_budget
 from llamafarm_core.settings import Settings
-
-KIND = PluginKind.RETRIEVAL_STRATEGY
 
 
 def query(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from llamafarm_core.config.cache import RACY_NS, ConfigCache
+from llamafarm_core.config.cache import ConfigCache
 from llamafarm_core.errors import ValidationFailed
+from llamafarm_core.fsutil import RACY_NS
 
 CONFIG = """version: v1
 name: p
