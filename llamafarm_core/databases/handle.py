@@ -51,11 +51,15 @@ class DatabaseInfo:
 
 def read_generation(path: Path) -> str:
     """The database's write generation: a random token every writer replaces ("" before
-    the first write). Read under the database's lock."""
+    the first write). Read under the database's lock, by every query: a bare descriptor."""
     try:
-        return (path / GENERATION_FILE).read_text(encoding="ascii")
+        fd = os.open(path / GENERATION_FILE, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return ""
+    try:
+        return os.read(fd, 256).decode("ascii")
+    finally:
+        os.close(fd)
 
 
 def bump_generation(path: Path) -> str:

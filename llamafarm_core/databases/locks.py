@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+_FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
 
 
 @contextmanager
@@ -13,12 +16,19 @@ def file_lock(path: Path, *, exclusive: bool) -> Iterator[None]:
     """Hold a shared (readers) or exclusive (writer) lock on ``path`` for the block.
 
     flock locks belong to the open file, so two threads of one process exclude each other
-    exactly as two processes do.
+    exactly as two processes do. Every query takes one, so it is a bare descriptor (no
+    Python file object) and the folder is made only when it is missing.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    try:
+        fd = os.open(path, _FLAGS, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, _FLAGS, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -1,0 +1,46 @@
+"""flock-based database locks: shared among readers, exclusive for a writer, across threads
+(each hold is its own open file) and processes alike."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from llamafarm_core.databases.locks import file_lock
+
+
+def _try(path: Path, exclusive: bool, got: list[bool]) -> threading.Thread:
+    """Take the lock in another thread; record when it is held (then let go at once)."""
+
+    def take() -> None:
+        with file_lock(path, exclusive=exclusive):
+            got.append(True)
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    return thread
+
+
+def test_readers_share_and_a_writer_waits_for_them(tmp_path: Path) -> None:
+    lock = tmp_path / "missing" / "folder" / "access.lock"  # made on first use
+    got: list[bool] = []
+    with file_lock(lock, exclusive=False):
+        reader = _try(lock, False, got)
+        reader.join(10)
+        assert got == [True]  # a second reader did not wait
+        writer = _try(lock, True, got)
+        writer.join(0.3)
+        assert writer.is_alive() and got == [True]  # the writer waits for the reader
+    writer.join(10)
+    assert got == [True, True]
+
+
+def test_a_writer_excludes_readers_until_it_ends(tmp_path: Path) -> None:
+    lock = tmp_path / "access.lock"
+    got: list[bool] = []
+    with file_lock(lock, exclusive=True):
+        reader = _try(lock, False, got)
+        reader.join(0.3)
+        assert reader.is_alive() and got == []
+    reader.join(10)
+    assert got == [True]
