@@ -11,6 +11,7 @@ from llamafarm_core.plugins import build_registry, get_plugin_manager
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.projects import ProjectStore
 from llamafarm_core.settings import Settings
+from llamafarm_server import on_loop
 from llamafarm_server.api import ENDPOINTS, install_executors
 from llamafarm_server.context import HEALTH_CHECKS, PROJECTS, REGISTRY, SETTINGS, NamedCheck
 from llamafarm_server.middleware import error_middleware
@@ -32,6 +33,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> web.Appl
     )
     app.on_response_prepare.append(add_cors_headers)
     install_executors(app)
+    on_loop.install(app)
     registry = registry or build_registry(get_plugin_manager())
     app[SETTINGS] = settings
     app[REGISTRY] = registry

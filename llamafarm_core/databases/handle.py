@@ -33,6 +33,7 @@ LOCK_FILE = "access.lock"
 MODEL_FILE = "collection.json"
 LEXICAL_FILE = "lexical.sqlite"
 GENERATION_FILE = "generation"
+STORES_DIR = "stores"  # a project's databases: <project>/stores/<database>
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class DatabaseHandle:
         self.database = database
         self.name = database.name
         self.where = f"rag.databases[{index}]"
-        self.path = project_dir / "stores" / database.name
+        self.path = project_dir / STORES_DIR / database.name
         self.lexical = LexicalIndex(self.path / LEXICAL_FILE)
         self._embedders = embedders
         self._project_key = str(project_dir)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Hashable
+from pathlib import Path
+
 from aiohttp import web
 
-from llamafarm_core.projects import Project
+from llamafarm_core.databases.handle import GENERATION_FILE, STORES_DIR
+from llamafarm_core.projects import CONFIG_FILE, Project
 from llamafarm_core.retrieval import inventory, service
 from llamafarm_core.retrieval.filters import parse_filters
 from llamafarm_core.retrieval.request import RetrievalRequest, RetrievalResult
@@ -12,6 +17,7 @@ from llamafarm_core.retrieval.scoring import canonical_metric
 from llamafarm_core.vectors import SearchHit
 from llamafarm_server.api import Router, run_blocking
 from llamafarm_server.context import PROJECTS, REGISTRY, SETTINGS, project_ref
+from llamafarm_server.on_loop import SHORT_WORK, file_ids
 from llamafarm_server.schemas.rag import (
     HealthQuery,
     RagDatabaseList,
@@ -82,7 +88,22 @@ async def rag_query(request: web.Request, body: RagQueryBody) -> RagQueryRespons
             app[SETTINGS], app[REGISTRY], project, retrieval, body.database, body.retrieval_strategy
         )
 
-    return _response(await run_blocking(query))
+    # On the loop itself when idle and known short (on_loop.py); same options, same history
+    project_dir = app[PROJECTS].project_dir(ref)
+    key = (str(project_dir), body.model_dump_json(exclude={"query"}))
+    result = await app[SHORT_WORK].run(request, key, lambda: query_inputs(project_dir), query)
+    return _response(result)
+
+
+def query_inputs(project_dir: Path) -> Hashable | None:
+    """What another process may change under a query and so make it slow (a reload): the
+    config and every database's generation token (a write since means the store reopens)."""
+    stores = project_dir / STORES_DIR
+    try:
+        names = sorted(entry.name for entry in os.scandir(stores) if entry.is_dir())
+    except OSError:
+        return None
+    return file_ids(project_dir / CONFIG_FILE, *(stores / name / GENERATION_FILE for name in names))
 
 
 @router.get(BASE + "/health", query=HealthQuery, response=inventory.RagHealth)
