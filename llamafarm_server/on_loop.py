@@ -119,14 +119,15 @@ def install(app: web.Application) -> None:
     app.middlewares.append(count_in_flight)
 
 
-def file_ids(*paths: str | os.PathLike[str]) -> tuple[tuple[int, int, int, int], ...] | None:
-    """A fingerprint from files' identities (inode, size, mtime, ctime); None when one is
-    missing. A file a writer replaces atomically (a config, a generation token) changes it."""
-    out = []
+def file_ids(*paths: str | os.PathLike[str]) -> tuple[tuple[int, int, int, int] | None, ...]:
+    """A fingerprint from files' identities (inode, size, mtime, ctime; None for a missing
+    file). A file a writer replaces atomically (a config, a generation token) changes it."""
+    out: list[tuple[int, int, int, int] | None] = []
     for path in paths:
         try:
             st = os.stat(path)
         except OSError:
-            return None
+            out.append(None)
+            continue
         out.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
     return tuple(out)

@@ -28,6 +28,7 @@ from llamafarm_server.schemas.rag import (
 )
 
 router = Router("RAG")
+SHORT_QUERY_CHARS = 1000  # about the embedder's window (256 word pieces)
 BASE = "/v1/projects/{namespace}/{project}/rag"
 
 
@@ -88,10 +89,14 @@ async def rag_query(request: web.Request, body: RagQueryBody) -> RagQueryRespons
             app[SETTINGS], app[REGISTRY], project, retrieval, body.database, body.retrieval_strategy
         )
 
-    # On the loop itself when idle and known short (on_loop.py); same options, same history
+    # On the loop itself when idle and known short (on_loop.py): same options, same history.
+    # A long query text is work of another size (tokenizing it, its lexical terms): a thread.
     project_dir = app[PROJECTS].project_dir(ref)
     key = (str(project_dir), body.model_dump_json(exclude={"query"}))
-    result = await app[SHORT_WORK].run(request, key, lambda: query_inputs(project_dir), query)
+    short = len(body.query) <= SHORT_QUERY_CHARS
+    result = await app[SHORT_WORK].run(
+        request, key, lambda: query_inputs(project_dir) if short else None, query
+    )
     return _response(result)
 
 
@@ -101,6 +106,8 @@ def query_inputs(project_dir: Path) -> Hashable | None:
     stores = project_dir / STORES_DIR
     try:
         names = sorted(entry.name for entry in os.scandir(stores) if entry.is_dir())
+    except FileNotFoundError:
+        names = []  # nothing written yet
     except OSError:
         return None
     return file_ids(project_dir / CONFIG_FILE, *(stores / name / GENERATION_FILE for name in names))

@@ -64,7 +64,7 @@ async def test_known_short_work_of_a_lone_request_runs_on_the_loop(aiohttp_clien
     fingerprint[0] = ("config", 2)  # e.g. another process wrote the store
     assert await _where(client) != loop_thread
     assert await _where(client) == loop_thread
-    fingerprint[0] = None  # inputs unknown (a file missing)
+    fingerprint[0] = None  # inputs unknown
     assert await _where(client) != loop_thread
     assert await _where(client) != loop_thread
 
@@ -116,4 +116,7 @@ def test_file_ids_change_when_a_file_is_replaced(tmp_path: Path) -> None:
     replacement.write_text("b")
     replacement.replace(token)  # how writers replace a generation token
     assert file_ids(token) != before
-    assert file_ids(token, tmp_path / "missing") is None
+    missing = tmp_path / "missing"
+    assert file_ids(token, missing)[1] is None
+    missing.write_text("now here")
+    assert file_ids(token, missing)[1] is not None

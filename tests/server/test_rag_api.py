@@ -195,3 +195,43 @@ async def test_databases_documents_and_stats(rag_client, rag_corpus: Corpus) -> 
     stats = await (await rag_client.get(f"{BASE}/stats")).json()
     assert stats["database_count"] == 3 and stats["document_count"] == 16 and stats["chunk_count"] == 16
     assert stats["size_bytes"] == sum(d["size_bytes"] for d in stats["databases"])
+
+
+async def test_a_repeated_query_runs_on_the_loop_until_its_inputs_change(  # type: ignore[no-untyped-def]
+    rag_client, rag_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone, known-short query skips the thread hops (llamafarm_server/on_loop.py); a store
+    written by another process since, or a long query text, takes a thread."""
+    import threading
+
+    from llamafarm_core.databases.handle import GENERATION_FILE, STORES_DIR
+    from llamafarm_server.on_loop import SHORT_WORK
+    from llamafarm_server.routes import rag
+
+    ran_in: list[str] = []
+    real = rag.service.query
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        ran_in.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rag.service, "query", recording)
+    # what counts as short is not under test here (the first run loads the model: slow)
+    monkeypatch.setattr(rag_client.app[SHORT_WORK], "budget_s", 600.0)
+    loop = threading.current_thread().name
+    body = {"query": "solar panels on the loop", "top_k": 3}
+    first = await query(rag_client, body)
+    again = await query(rag_client, body)
+    assert again["results"] == first["results"]
+    assert ran_in[0] != loop and ran_in[1] == loop
+    token = rag_corpus.project.path / STORES_DIR / MAIN / GENERATION_FILE
+    replacement = token.with_name("generation.new")
+    replacement.write_text("written-by-another-process")
+    replacement.replace(token)  # as a writer does: the store must reopen, maybe slowly
+    await query(rag_client, body)
+    await query(rag_client, body)
+    assert ran_in[2:] == [ran_in[2], loop] and ran_in[2] != loop
+    long_body = {**body, "query": "solar " * (rag.SHORT_QUERY_CHARS // 6 + 1)}
+    await query(rag_client, long_body)
+    await query(rag_client, long_body)
+    assert loop not in ran_in[4:]
