@@ -141,6 +141,25 @@ class LexicalIndex:
             for cid, text, meta, s in rows[:top_k]
         ]
 
+    def get(self, ids: Sequence[str]) -> dict[str, SearchHit]:
+        """Stored chunks by id (score 1.0), as the vector store holds them (the same write
+        block updates both); ids not here are left out. Queries read their few hits' texts
+        and metadata here: cheaper than from embedded Chroma (RetrievalContext)."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        out: dict[str, SearchHit] = {}
+        with self._db() as conn:
+            for start in range(0, len(unique), 500):
+                part = unique[start : start + 500]
+                rows = conn.execute(
+                    f"SELECT chunk_id, text, metadata FROM docs WHERE chunk_id IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+                for cid, text, meta in rows:
+                    out[cid] = SearchHit(id=cid, text=text, score=1.0, metadata=json.loads(meta))
+        return out
+
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
 

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.retrieval import RetrievalStrategy
+from llamafarm_core.components.store import VectorStore
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.retrieval.scoring import canonical_metric, metric_score, ranked, with_score
 from llamafarm_core.vectors import FilterCondition, ScoredId, SearchHit
 
 if TYPE_CHECKING:
-    from llamafarm_core.components.store import VectorStore
     from llamafarm_core.databases import DatabaseHandle
 
 # generate(prompt, max_tokens) -> text, with the project's default model.
@@ -34,6 +34,12 @@ class RetrievalContext:
 
     The store is opened (under the database's shared lock) on first use and kept open until
     :meth:`close`, so one query opens it once however many searches it makes.
+
+    Hits' texts and metadata come from the database's lexical index when it sits beside a
+    local store (:meth:`fetch`): every write block updates both under the same lock, and a
+    store query for ids alone plus this SQLite read is cheaper than the store reading them
+    (embedded Chroma, Cranfield, top_k 5, in process: 2.7-3.0 ms with texts, 2.05-2.08 ms
+    for ids and then the 5 from the lexical index (0.27 ms), 3.5-3.8 ms from Chroma).
     """
 
     def __init__(
@@ -105,7 +111,18 @@ class RetrievalContext:
         if top_k <= 0:
             return []
         vector = self.embed_query(query) if isinstance(query, str) else list(query)
-        return self.store().search(vector, top_k, list(filters))
+        store = self.store()
+        if not self._texts_from_lexical(store):
+            return store.search(vector, top_k, list(filters))
+        # Ids and scores from the store, texts and metadata from the lexical index (class
+        # doc): the same hits, ~0.8 ms sooner on embedded Chroma at top_k 5.
+        scored = store.search_ids(vector, top_k, list(filters))
+        stored = self.fetch([s.id for s in scored])
+        return [
+            SearchHit(id=s.id, text=stored[s.id].text, score=s.score, metadata=stored[s.id].metadata)
+            for s in scored
+            if s.id in stored
+        ]
 
     def vector_candidates(
         self, query: str | Sequence[float], top_k: int, filters: Sequence[FilterCondition] = ()
@@ -118,8 +135,26 @@ class RetrievalContext:
         return self.store().search_ids(vector, top_k, list(filters))
 
     def fetch(self, ids: Sequence[str]) -> dict[str, SearchHit]:
-        """Stored chunks by id (score 1.0); ids no longer stored are left out."""
-        return {h.id: h for h in self.store().get(ids)} if ids else {}
+        """Stored chunks by id (score 1.0); ids no longer stored are left out. Read from the
+        lexical index where it has them (module doc), else from the store."""
+        if not ids:
+            return {}
+        store = self.store()
+        found = self.handle.lexical.get(ids) if self._texts_from_lexical(store) else {}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            found |= {h.id: h for h in store.get(missing)}
+        return found
+
+    def _texts_from_lexical(self, store: VectorStore) -> bool:
+        """Can hits' texts and metadata be read from the lexical index? Only beside a local
+        store that finds ids alone (its own ``search_ids``): the same write block, under the
+        same lock, updates both. A remote store may be written from other machines."""
+        return (
+            store.is_local
+            and type(store).search_ids is not VectorStore.search_ids
+            and self.handle.lexical.path.exists()
+        )
 
     def lexical_search(
         self, query: str, top_k: int, filters: Sequence[FilterCondition] = ()

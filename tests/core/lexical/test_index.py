@@ -152,3 +152,13 @@ def test_several_processes_write_at_once(tmp_path: Path) -> None:
     assert ix.count() == 120
     assert ix.file_counts() == {"p1": 40, "p2": 40, "p3": 40}
     assert len(ix.search("p2", 100)) == 40
+
+
+def test_get_returns_stored_chunks_by_id(index: LexicalIndex) -> None:
+    got = index.get(["b", "missing", "a", "b"])
+    assert set(got) == {"a", "b"}
+    assert got["b"].text.startswith("Solar panels") and got["b"].metadata == {"file_hash": "fs"}
+    assert got["a"].score == 1.0
+    many = index.get([f"x{i}" for i in range(1200)] + ["c"])  # past SQLite's variable limit
+    assert list(many) == ["c"]
+    assert index.get([]) == {}
