@@ -136,7 +136,7 @@ class RetrievalContext:
 
     def fetch(self, ids: Sequence[str]) -> dict[str, SearchHit]:
         """Stored chunks by id (score 1.0); ids no longer stored are left out. Read from the
-        lexical index where it has them (module doc), else from the store."""
+        lexical index where it has them (class doc), else from the store."""
         if not ids:
             return {}
         store = self.store()
