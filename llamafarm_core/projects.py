@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import shutil
 import threading
@@ -18,6 +17,7 @@ from llamafarm_core.config.cache import ConfigCache
 from llamafarm_core.config.loader import config_to_dict, load_config_file, parse_config, write_config_file
 from llamafarm_core.config.models import LlamaFarmConfig
 from llamafarm_core.errors import Conflict, NotFound, PreconditionFailed
+from llamafarm_core.file_locks import file_lock
 from llamafarm_core.membership import MemberIndex
 from llamafarm_core.names import check_name
 from llamafarm_core.open_stores import open_stores
@@ -311,11 +311,5 @@ class ProjectStore:
 
     @contextmanager
     def _locked(self, ref: ProjectRef) -> Iterator[None]:
-        lock_path = self.settings.run_dir / "locks" / ref.namespace / f"{ref.name}.lock"
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        with file_lock(self.settings.run_dir / "locks" / ref.namespace / f"{ref.name}.lock", exclusive=True):
+            yield

@@ -11,8 +11,11 @@ work (the caller's key) ran in under :data:`BUDGET_S` last time, and its inputs 
 changed since (the caller's fingerprint, e.g. the identities of the config and of the
 stores' generation files, so a changed config or a store another process wrote, which may
 need a reload, goes to a thread). Everything else (a first run, a slow last run, a changed
-fingerprint, a second request in flight) takes the thread as before. What a misjudgement
-can cost is one run's time on the loop; correctness never depends on the choice.
+fingerprint, a second request in flight) takes the thread as before. Work on the loop never
+waits for a file lock (:func:`~llamafarm_core.file_locks.no_waiting`): a lock held
+elsewhere, e.g. by a worker writing the store, sends the work to a thread, which waits
+there. What a misjudgement can cost is one run's time on the loop; correctness never
+depends on the choice.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TypeVar
 
 from aiohttp import web
 
+from llamafarm_core.file_locks import LockBusy, no_waiting
 from llamafarm_server.api import run_blocking
 
 T = TypeVar("T")
@@ -77,7 +81,8 @@ class ShortWork:
     ) -> T:
         """``fn()``, on the loop when it is known short and nothing else is in flight,
         else in a thread. ``fingerprint()`` (on the loop: keep it to a few ``stat`` calls)
-        identifies ``fn``'s inputs; None: unknown, so a thread."""
+        identifies ``fn``'s inputs; None: unknown, so a thread. ``fn`` must be safe to run
+        again (a read): a lock held elsewhere stops it on the loop and a thread reruns it."""
         mark = fingerprint()
         last = self._last.get(key)
         here = (
@@ -88,10 +93,8 @@ class ShortWork:
             and request.app[IN_FLIGHT].count <= 1
         )
         try:
-            if here:
-                result, seconds = _timed(fn)
-            else:
-                result, seconds = await run_blocking(_timed, fn)
+            outcome = _on_loop(fn) if here else None
+            result, seconds = outcome if outcome is not None else await run_blocking(_timed, fn)
         except BaseException:
             self._last.pop(key, None)  # a failed run: the next one takes a thread
             raise
@@ -101,6 +104,16 @@ class ShortWork:
             while len(self._last) > self.max_keys:
                 self._last.popitem(last=False)
         return result
+
+
+def _on_loop(fn: Callable[[], T]) -> tuple[T, float] | None:
+    """``fn()`` here, timed; None when it met a file lock held elsewhere (here it never
+    waits for one: a writer may hold it for seconds), so it runs again in a thread."""
+    try:
+        with no_waiting():
+            return _timed(fn)
+    except LockBusy:
+        return None
 
 
 def _timed(fn: Callable[[], T]) -> tuple[T, float]:

@@ -16,7 +16,6 @@ from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.store import VectorStore
 from llamafarm_core.config.models import Database
 from llamafarm_core.databases.embedders import EmbedderCache
-from llamafarm_core.databases.locks import file_lock
 from llamafarm_core.databases.model_record import (
     ModelRecord,
     check_model,
@@ -24,6 +23,7 @@ from llamafarm_core.databases.model_record import (
     write_model_record,
 )
 from llamafarm_core.errors import BadRequest
+from llamafarm_core.file_locks import file_lock
 from llamafarm_core.fsutil import StatKey, atomic_write_text, dir_size, settled, stat_key
 from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.open_stores import OpenStore, open_stores

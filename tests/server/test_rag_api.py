@@ -235,3 +235,41 @@ async def test_a_repeated_query_runs_on_the_loop_until_its_inputs_change(  # typ
     await query(rag_client, long_body)
     await query(rag_client, long_body)
     assert loop not in ran_in[4:]
+
+
+async def test_a_query_never_waits_for_a_writers_lock_on_the_loop(  # type: ignore[no-untyped-def]
+    rag_client, rag_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker holding the store's lock (a write in progress) must not freeze the server:
+    a query that would run on the loop goes to a thread and waits there."""
+    import asyncio
+    import threading
+
+    from llamafarm_core.databases.handle import LOCK_FILE, STORES_DIR
+    from llamafarm_core.file_locks import file_lock
+    from llamafarm_server.on_loop import SHORT_WORK
+
+    monkeypatch.setattr(rag_client.app[SHORT_WORK], "budget_s", 600.0)
+    body = {"query": "wind turbines and the loop", "top_k": 3}
+    expected = await query(rag_client, body)
+    await query(rag_client, body)  # now known short: the next would run on the loop
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with file_lock(rag_corpus.project.path / STORES_DIR / MAIN / LOCK_FILE, exclusive=True):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(10)
+        pending = asyncio.ensure_future(query(rag_client, body))
+        await asyncio.sleep(0.3)
+        assert not pending.done()  # waiting for the writer...
+        health = await asyncio.wait_for(rag_client.get("/health/liveness"), 5)
+        assert health.status == 200  # ... in a thread: the loop still serves
+    finally:
+        release.set()
+        thread.join(10)
+    assert (await asyncio.wait_for(pending, 30))["results"] == expected["results"]

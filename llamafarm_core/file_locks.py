@@ -6,9 +6,27 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 _FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+_NO_WAITING: ContextVar[bool] = ContextVar("llamafarm_no_waiting", default=False)
+
+
+class LockBusy(Exception):
+    """A lock was held elsewhere while :func:`no_waiting` was in force."""
+
+
+@contextmanager
+def no_waiting() -> Iterator[None]:
+    """In this block (this thread's context), a :func:`file_lock` held elsewhere raises
+    :class:`LockBusy` instead of waiting: for work on the event loop, which must not sit
+    behind a writer's lock (``llamafarm_server/on_loop.py``)."""
+    token = _NO_WAITING.set(True)
+    try:
+        yield
+    finally:
+        _NO_WAITING.reset(token)
 
 
 @contextmanager
@@ -25,7 +43,14 @@ def file_lock(path: Path, *, exclusive: bool) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, _FLAGS, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        if _NO_WAITING.get():
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LockBusy(str(path)) from None
+        else:
+            fcntl.flock(fd, mode)
         try:
             yield
         finally:

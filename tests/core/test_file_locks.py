@@ -6,7 +6,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from llamafarm_core.databases.locks import file_lock
+import pytest
+
+from llamafarm_core.file_locks import LockBusy, file_lock, no_waiting
 
 
 def _try(path: Path, exclusive: bool, got: list[bool]) -> threading.Thread:
@@ -44,3 +46,30 @@ def test_a_writer_excludes_readers_until_it_ends(tmp_path: Path) -> None:
         assert reader.is_alive() and got == []
     reader.join(10)
     assert got == [True]
+
+
+def test_no_waiting_raises_instead_of_waiting_and_only_in_its_block(tmp_path: Path) -> None:
+    lock = tmp_path / "access.lock"
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with file_lock(lock, exclusive=True):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert held.wait(10)
+    with no_waiting(), pytest.raises(LockBusy), file_lock(lock, exclusive=False):
+        pass
+    got: list[bool] = []
+    waiting = _try(lock, False, got)  # outside the block (another thread too): waits
+    waiting.join(0.3)
+    assert waiting.is_alive()
+    release.set()
+    thread.join(10)
+    waiting.join(10)
+    assert got == [True]
+    with no_waiting(), file_lock(lock, exclusive=False):  # free: taken as usual
+        got.append(True)
+    assert got == [True, True]
