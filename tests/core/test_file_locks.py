@@ -1,5 +1,6 @@
-"""flock-based database locks: shared among readers, exclusive for a writer, across threads
-(each hold is its own open file) and processes alike."""
+"""flock-based locks (the database and project locks): shared among readers, exclusive for a
+writer, across threads (each hold is its own open file) and processes alike; and
+``no_waiting``, under which a busy lock raises instead of waiting (work on the event loop)."""
 
 from __future__ import annotations
 
