@@ -30,6 +30,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from llamafarm_core.file_locks import LockBusy, no_waiting
+from llamafarm_core.fsutil import StatKey, stat_key
 from llamafarm_server.api import run_blocking
 
 T = TypeVar("T")
@@ -132,15 +133,14 @@ def install(app: web.Application) -> None:
     app.middlewares.append(count_in_flight)
 
 
-def file_ids(*paths: str | os.PathLike[str]) -> tuple[tuple[int, int, int, int] | None, ...]:
-    """A fingerprint from files' identities (inode, size, mtime, ctime; None for a missing
-    file). A file a writer replaces atomically (a config, a generation token) changes it."""
-    out: list[tuple[int, int, int, int] | None] = []
+def file_ids(*paths: str | os.PathLike[str]) -> tuple[StatKey | None, ...]:
+    """A fingerprint from files' identities (:func:`~llamafarm_core.fsutil.stat_key`; None
+    for a missing file). A file a writer replaces atomically (a config, a generation token)
+    changes it."""
+    out: list[StatKey | None] = []
     for path in paths:
         try:
-            st = os.stat(path)
+            out.append(stat_key(os.stat(path)))
         except OSError:
             out.append(None)
-            continue
-        out.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
     return tuple(out)
