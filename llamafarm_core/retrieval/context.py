@@ -58,6 +58,7 @@ class RetrievalContext:
         self.warnings: list[str] = []
         self._stack = ExitStack()
         self._store: VectorStore | None = None
+        self._lexical_texts: bool | None = None  # see _texts_from_lexical
         self._vectors: dict[str, list[float]] = {}
 
     # -- the pieces --------------------------------------------------------------------------
@@ -95,6 +96,7 @@ class RetrievalContext:
     def close(self) -> None:
         self._stack.close()
         self._store = None
+        self._lexical_texts = None
 
     # -- searching ---------------------------------------------------------------------------
 
@@ -149,12 +151,15 @@ class RetrievalContext:
     def _texts_from_lexical(self, store: VectorStore) -> bool:
         """Can hits' texts and metadata be read from the lexical index? Only beside a local
         store that finds ids alone (its own ``search_ids``): the same write block, under the
-        same lock, updates both. A remote store may be written from other machines."""
-        return (
-            store.is_local
-            and type(store).search_ids is not VectorStore.search_ids
-            and self.handle.lexical.path.exists()
-        )
+        same lock, updates both. A remote store may be written from other machines.
+        Decided once per opened store (a query may ask several times)."""
+        if self._lexical_texts is None:
+            self._lexical_texts = (
+                store.is_local
+                and type(store).search_ids is not VectorStore.search_ids
+                and self.handle.lexical.path.exists()
+            )
+        return self._lexical_texts
 
     def lexical_search(
         self, query: str, top_k: int, filters: Sequence[FilterCondition] = ()

@@ -67,8 +67,8 @@ def test_a_store_that_is_not_local_answers_itself(
     ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A remote store may be written from machines whose lexical index is not this one."""
-    expected = _same(ctx.vector_search(QUERY, 4))
-    store = ctx.store()
+    store = ctx.store()  # (the context decides where texts come from on its first search)
+    expected = _same(store.search(ctx.embed_query(QUERY), 4))
     monkeypatch.setattr(type(store), "is_local", property(lambda _self: False))
     monkeypatch.setattr(ctx.handle.lexical, "get", lambda ids: pytest.fail("lexical index read"))
     assert _same(ctx.vector_search(QUERY, 4)) == expected
