@@ -257,16 +257,22 @@ class Http:
 
 
 def interleaved(
-    measures: dict[str, Any], queries: list[str], rounds: int, block: int = 20
+    measures: dict[str, Any], queries: list[str], rounds: int, block: int = 20, warmup_s: float = 5.0
 ) -> dict[str, list[float]]:
     """Blocks of ``block`` queries through each measure in turn, repeated (in a rotating
     order), so load changes on the machine hit all alike. Blocks (not single queries) with a
     pause between them: torch's OpenMP threads spin for a while after each use, and the
     server's and this process's spinning threads would otherwise slow each other down on
-    every switch."""
-    for q in queries[:10]:
+    every switch.
+
+    First a warm-up of at least 10 queries per measure and ``warmup_s`` seconds: a server
+    reads its BM25 postings into memory in the background after its first lexical query
+    (~3 s at 100,000 chunks; llamafarm_core/lexical/memory.py), and FTS5 answers until then."""
+    started, i = time.perf_counter(), 0
+    while i < 10 or time.perf_counter() - started < warmup_s:
         for m in measures.values():
-            m(q)
+            m(queries[i % len(queries)])
+        i += 1
     times: dict[str, list[float]] = {name: [] for name in measures}
     names = list(measures)
     for turn, start in enumerate(range(0, rounds, block)):

@@ -16,7 +16,6 @@ scores the same whatever else the query returned. Metadata filters (see
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -24,11 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from llamafarm_core.lexical.analyzer import analyze, query_terms
+from llamafarm_core.lexical.memory import (
+    K1,
+    Postings,
+    bump_changes,
+    create_changes,
+    idf,
+    memory,
+    memory_limit,
+    read_tag,
+)
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
 
-SCHEMA_VERSION = 2
-K1 = 1.2  # FTS5's bm25() constants
-B = 0.75
+SCHEMA_VERSION = 3  # 3: the change counter (llamafarm_core.lexical.memory)
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, "
@@ -67,6 +74,7 @@ class LexicalIndex:
                 return
             for stmt in _SCHEMA:
                 conn.execute(stmt)
+            create_changes(conn)
             old = conn.execute("SELECT name FROM sqlite_master WHERE name = 'chunks'").fetchone()
             if old:  # version 1: one FTS table of (chunk_id, file_hash, text)
                 rows = conn.execute("SELECT chunk_id, file_hash, text FROM chunks").fetchall()
@@ -82,16 +90,19 @@ class LexicalIndex:
         with self._db() as conn:
             _delete_ids(conn, [r.id for r in records])
             _insert(conn, rows)
+            bump_changes(conn)
 
     def delete(self, ids: Sequence[str]) -> None:
         with self._db() as conn:
             _delete_ids(conn, ids)
+            bump_changes(conn)
 
     def delete_file(self, file_hash: str) -> int:
         """Delete every chunk of a file; returns how many were deleted."""
         with self._db() as conn:
             ids = [r[0] for r in conn.execute("SELECT chunk_id FROM docs WHERE file_hash = ?", (file_hash,))]
             _delete_ids(conn, ids)
+            bump_changes(conn)
             return len(ids)
 
     def count(self) -> int:
@@ -112,34 +123,19 @@ class LexicalIndex:
         allowed_ids: set[str] | None = None,
     ) -> list[SearchHit]:
         """Best ``top_k`` chunks by BM25 among those matching ``filters`` (and in
-        ``allowed_ids`` when given). Scores as in the module doc."""
+        ``allowed_ids`` when given). Scores as in the module doc. Without filters, from the
+        postings in memory when they are current (:mod:`llamafarm_core.lexical.memory`:
+        the same hits and scores), else FTS5."""
         terms = query_terms(query)
         if not terms or top_k <= 0:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
-        where, params = filters_sql(filters)
-        limit = top_k if allowed_ids is None else max(top_k * 20, 200)
-        if where:  # the filters read each match's metadata: join first, then rank
-            sql = (
-                "SELECT d.chunk_id, d.text, d.metadata, -bm25(fts) AS s FROM fts JOIN docs d ON d.id = fts.rowid "
-                f"WHERE fts MATCH ? {where} ORDER BY s DESC LIMIT ?"
-            )
-        else:  # rank in the FTS table alone, then read texts for the best only (2.5 -> 1.1 ms)
-            sql = (
-                "SELECT d.chunk_id, d.text, d.metadata, t.s FROM (SELECT rowid, -bm25(fts) AS s FROM fts "
-                "WHERE fts MATCH ? ORDER BY s DESC LIMIT ?) t JOIN docs d ON d.id = t.rowid ORDER BY t.s DESC"
-            )
         with self._db() as conn:
-            bound = _score_bound(conn, terms)
-            rows = conn.execute(sql, (match, *params, limit)).fetchall()
-        if allowed_ids is not None:
-            rows = [r for r in rows if r[0] in allowed_ids]
-        return [
-            SearchHit(
-                id=cid, text=text, score=_clamp(s / bound) if bound > 0 else 0.0, metadata=json.loads(meta)
-            )
-            for cid, text, meta, s in rows[:top_k]
-        ]
+            if not filters and allowed_ids is None and memory_limit():
+                conn.execute("BEGIN")  # the counter and the texts from one state
+                postings = memory().current(self.path, read_tag(conn))
+                if postings is not None:
+                    return _from_postings(conn, postings, terms, top_k)
+            return _from_fts(conn, terms, top_k, filters, allowed_ids)
 
     def get(self, ids: Sequence[str]) -> dict[str, SearchHit]:
         """Stored chunks by id (score 1.0), as the vector store holds them (the same write
@@ -168,6 +164,54 @@ def _clamp(x: float) -> float:
     return max(0.0, min(1.0, x))
 
 
+def _hit(chunk_id: str, text: str, metadata: str, score: float, bound: float) -> SearchHit:
+    return SearchHit(
+        id=chunk_id, text=text, score=_clamp(score / bound) if bound > 0 else 0.0, metadata=json.loads(metadata)
+    )
+
+
+def _from_postings(conn: sqlite3.Connection, postings: Postings, terms: list[str], top_k: int) -> list[SearchHit]:
+    best = postings.top(terms, top_k)
+    if not best:
+        return []
+    bound = sum(idf(postings.rows, n) * (K1 + 1) for n in map(postings.hits, terms) if n)
+    marks = ",".join("?" * len(best))
+    stored: dict[int, tuple[str, str, str]] = {
+        rowid: (chunk_id, text, metadata)
+        for rowid, chunk_id, text, metadata in conn.execute(
+            f"SELECT id, chunk_id, text, metadata FROM docs WHERE id IN ({marks})", [r for r, _ in best]
+        )
+    }
+    return [_hit(*stored[rowid], score, bound) for rowid, score in best if rowid in stored]
+
+
+def _from_fts(
+    conn: sqlite3.Connection,
+    terms: list[str],
+    top_k: int,
+    filters: Sequence[FilterCondition],
+    allowed_ids: set[str] | None,
+) -> list[SearchHit]:
+    match = " OR ".join(f'"{t}"' for t in terms)
+    where, params = filters_sql(filters)
+    limit = top_k if allowed_ids is None else max(top_k * 20, 200)
+    if where:  # the filters read each match's metadata: join first, then rank
+        sql = (
+            "SELECT d.chunk_id, d.text, d.metadata, -bm25(fts) AS s FROM fts JOIN docs d ON d.id = fts.rowid "
+            f"WHERE fts MATCH ? {where} ORDER BY s DESC LIMIT ?"
+        )
+    else:  # rank in the FTS table alone, then read texts for the best only (2.5 -> 1.1 ms)
+        sql = (
+            "SELECT d.chunk_id, d.text, d.metadata, t.s FROM (SELECT rowid, -bm25(fts) AS s FROM fts "
+            "WHERE fts MATCH ? ORDER BY s DESC LIMIT ?) t JOIN docs d ON d.id = t.rowid ORDER BY t.s DESC"
+        )
+    bound = _score_bound(conn, terms)
+    rows = conn.execute(sql, (match, *params, limit)).fetchall()
+    if allowed_ids is not None:
+        rows = [r for r in rows if r[0] in allowed_ids]
+    return [_hit(cid, text, meta, s, bound) for cid, text, meta, s in rows[:top_k]]
+
+
 def _insert(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
     for chunk_id, file_hash, text, metadata in rows:
         cur = conn.execute(
@@ -191,8 +235,7 @@ def _score_bound(conn: sqlite3.Connection, terms: Sequence[str]) -> float:
     marks = ",".join("?" * len(terms))
     bound = 0.0
     for (hits,) in conn.execute(f"SELECT doc FROM fts_vocab WHERE term IN ({marks})", tuple(terms)):
-        idf = math.log((total - hits + 0.5) / (hits + 0.5))
-        bound += max(idf, 1e-6) * (K1 + 1)
+        bound += idf(total, hits) * (K1 + 1)
     return bound
 
 

@@ -1,0 +1,182 @@
+"""BM25 from postings in memory: the same hits and scores as FTS5, used only while current,
+rebuilt in the background, bounded in memory."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from llamafarm_core.lexical import index as index_module
+from llamafarm_core.lexical import memory as memory_module
+from llamafarm_core.lexical.index import LexicalIndex
+from llamafarm_core.lexical.memory import memory, read_tag
+from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
+from tests.conftest import FIXTURES
+
+
+def cranfield(n: int) -> list[tuple[str, str]]:
+    """(id, text) of the first ``n`` Cranfield abstracts (the .W field)."""
+    records = (FIXTURES / "cranfield" / "cran.all.1400").read_text().split("\n.I ")
+    return [(r.split()[0].lstrip(".I"), r.split("\n.W\n", 1)[1]) for r in records[:n]]
+
+
+def queries(n: int) -> list[str]:
+    records = (FIXTURES / "cranfield" / "cran.qry").read_text().split("\n.I ")
+    return [r.split("\n.W\n", 1)[1].replace("\n", " ") for r in records[:n]]
+
+
+def rec(cid: str, text: str, file_hash: str = "f1", **meta: object) -> ChunkRecord:
+    return ChunkRecord(cid, text, [], {"file_hash": file_hash, **meta})
+
+
+@pytest.fixture(autouse=True)
+def fresh_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "256")
+    memory().forget()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many searches FTS5 answered (the rest came from memory)."""
+    counts = {"fts": 0}
+    original = index_module._from_fts
+
+    def counting(*args: object) -> list[SearchHit]:
+        counts["fts"] += 1
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "_from_fts", counting)
+    return counts
+
+
+@pytest.fixture
+def cran_index(tmp_path: Path) -> LexicalIndex:
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    ix.add([rec(f"c{doc_id}", text, f"f{doc_id}") for doc_id, text in cranfield(400)])
+    return ix
+
+
+def answers(ix: LexicalIndex, qs: list[str], k: int = 20) -> list[list[tuple[str, float]]]:
+    return [[(h.id, h.score) for h in ix.search(q, k)] for q in qs]
+
+
+def test_same_hits_and_scores_as_fts5(
+    cran_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    qs = queries(60)
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "0")
+    from_fts = answers(cran_index, qs)
+    assert served["fts"] == len(qs)
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "256")
+    assert memory().build_now(cran_index.path) is not None
+    from_memory = answers(cran_index, qs)
+    assert served["fts"] == len(qs)  # none more: every query above came from memory
+    assert [[cid for cid, _ in a] for a in from_memory] == [[cid for cid, _ in a] for a in from_fts]
+    for got, want in zip(from_memory, from_fts, strict=True):
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-12)
+    assert sum(map(len, from_fts)) > 500  # the queries do find things
+
+
+def test_ties_come_in_fts5_order(tmp_path: Path, served: dict[str, int]) -> None:
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    ix.add([rec(f"t{i}", "supersonic wing flutter") for i in (5, 3, 9, 1, 7)])
+    ix.add([rec("other", "subsonic wing, low speed")])
+    with_fts = ix.search("wing", 4)
+    assert len({h.score for h in with_fts}) == 1  # four of five equal scores
+    memory().build_now(ix.path)
+    assert [h.id for h in ix.search("wing", 4)] == [h.id for h in with_fts]
+    assert served["fts"] == 1
+
+
+def test_a_write_from_anywhere_sends_queries_to_fts5_until_rebuilt(
+    cran_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memory_module, "REBUILD_WAIT", 1e9)  # keep the background out of it
+    memory().build_now(cran_index.path)
+    cran_index.search("boundary layer", 5)
+    assert served["fts"] == 0
+    writer = LexicalIndex(cran_index.path)  # another handle: its own connections
+    writer.add([rec("new", "zeppelin boundary layer zeppelin", "fnew")])
+    memory().build_now(cran_index.path)  # current again...
+    assert cran_index.search("zeppelin", 5)[0].id == "new"
+    assert served["fts"] == 0
+    writer.delete_file("f1")  # ...until the next write, a delete too
+    assert [h.id for h in cran_index.search("zeppelin", 5)] == ["new"]
+    assert served["fts"] == 1
+    writer.delete(["new"])
+    assert cran_index.search("zeppelin", 5) == []
+    assert served["fts"] == 2
+
+
+def test_a_stale_index_is_rebuilt_in_the_background(cran_index: LexicalIndex, served: dict[str, int]) -> None:
+    first = cran_index.search("pressure distribution", 5)
+    assert served["fts"] == 1  # nothing held yet: FTS5 answers, and a build starts
+    with closing(sqlite3.connect(cran_index.path)) as conn:
+        tag = read_tag(conn)
+    deadline = time.monotonic() + 30
+    while memory().current(cran_index.path, tag) is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert cran_index.search("pressure distribution", 5) == first
+    assert served["fts"] == 1  # held now
+
+
+def test_a_replaced_index_file_is_not_answered_from_the_old_postings(
+    tmp_path: Path, served: dict[str, int]
+) -> None:
+    path = tmp_path / "lexical.sqlite"
+    LexicalIndex(path).add([rec("a", "hypersonic flow")])
+    memory().build_now(path)
+    for f in tmp_path.glob("lexical.sqlite*"):
+        f.unlink()
+    LexicalIndex(path).add([rec("b", "hypersonic flow")])  # same counter value, another file
+    assert [h.id for h in LexicalIndex(path).search("hypersonic", 5)] == ["b"]
+    assert served["fts"] == 1
+
+
+def test_filters_are_answered_by_fts5(cran_index: LexicalIndex, served: dict[str, int]) -> None:
+    memory().build_now(cran_index.path)
+    only = FilterCondition("file_hash", FilterOp.EQ, "f2")
+    hits = cran_index.search("boundary layer flow", 5, filters=[only])
+    assert {h.metadata["file_hash"] for h in hits} == {"f2"}
+    assert served["fts"] == 1
+
+
+def test_postings_over_the_bound_are_not_held(
+    cran_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "0.01")  # ~10 KB: far less than 400 abstracts
+    assert memory().build_now(cran_index.path) is None
+    assert cran_index.search("boundary layer", 5)
+    assert served["fts"] == 1
+
+
+def test_the_least_recently_used_index_goes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = []
+    for name in ("one", "two"):
+        ix = LexicalIndex(tmp_path / name / "lexical.sqlite")
+        ix.add([rec(f"{name}{i}", text) for i, (_, text) in enumerate(cranfield(200))])
+        paths.append(ix.path)
+    one = memory().build_now(paths[0])
+    assert one is not None
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", str(one.nbytes * 1.5 / 1024 / 1024))  # room for one
+    assert memory().build_now(paths[1]) is not None
+    with closing(sqlite3.connect(paths[0])) as conn:
+        tag = read_tag(conn)
+    assert memory().current(paths[0], tag) is None  # dropped (and rebuilt in the background)
+
+
+def test_an_index_of_schema_2_gains_the_change_counter(tmp_path: Path, served: dict[str, int]) -> None:
+    path = tmp_path / "lexical.sqlite"
+    LexicalIndex(path).add([rec("a", "transonic buffet")])
+    with closing(sqlite3.connect(path)) as conn, conn:  # as schema 2 left it
+        conn.execute("DROP TABLE changes")
+        conn.execute("PRAGMA user_version = 2")
+    ix = LexicalIndex(path)
+    assert [h.id for h in ix.search("buffet", 5)] == ["a"]
+    assert memory().build_now(path) is not None
+    assert [h.id for h in ix.search("buffet", 5)] == ["a"]
+    assert served["fts"] == 1
