@@ -118,6 +118,10 @@ class Settings:
     worker_nice: int = 10
     # Workers load the bundled embedding model before taking jobs (llamafarm_core/jobs/warm_up.py).
     worker_warm_up: bool = True
+    # MiB of BM25 postings a process may hold in memory (llamafarm_core/lexical/memory.py reads
+    # LF_LEXICAL_MEMORY_MIB itself, since an index has no Settings; read here so that ``serve``
+    # refuses a bad value at start).
+    lexical_memory_mib: int = 256
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -148,6 +152,7 @@ class Settings:
             long_threads=_env_int("LF_LONG_THREADS", 4, 1),
             worker_nice=_env_nice("LF_WORKER_NICE", 10),
             worker_warm_up=_env_switch("LF_WORKER_WARM_UP", True),
+            lexical_memory_mib=_env_int("LF_LEXICAL_MEMORY_MIB", 256),
         )
 
     @property

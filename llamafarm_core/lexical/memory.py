@@ -15,9 +15,9 @@ its hits' texts inside one read transaction too, so it either sees the snapshot'
 goes to FTS5. A stale or missing snapshot is rebuilt in a background thread (a full read:
 ~2.5 s at 100,000 chunks) while FTS5 answers.
 
-**Bounded.** One rebuild per index at a time, and a rebuild that took T waits 3T after the
+**Bounded.** One rebuild at a time in a process, and a rebuild that took T waits 3T after the
 previous one ended (at most a quarter of a core while a worker keeps writing). Everything
-held in a process stays under ``LF_LEXICAL_MEMORY_MB`` (default 256; ~10 bytes a posting, so
+held in a process stays under ``LF_LEXICAL_MEMORY_MIB`` (default 256; ~10 bytes a posting, so
 ~700,000 chunks of prose; 0 turns this off): the least recently used index is dropped first,
 and an index too big alone is left to FTS5 (its build stops at the bound).
 """
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 K1 = 1.2  # FTS5's bm25() constants
 B = 0.75
-DEFAULT_MEMORY_MB = 256
+DEFAULT_MEMORY_MIB = 256
 MAX_INDEXES = 64  # indexes a process keeps track of (their postings: within the bound)
 REBUILD_WAIT = 3.0  # × the last rebuild's duration, between the end of one and the next
 _BYTES_PER_POSTING = 10  # slot int32 + frequency float32 (+ sort scratch), roughly
@@ -127,13 +127,10 @@ class Postings:
 
 
 def memory_limit() -> int:
-    """Bytes of postings a process may hold (``LF_LEXICAL_MEMORY_MB``; 0: none)."""
-    raw = os.environ.get("LF_LEXICAL_MEMORY_MB", "")
-    try:
-        mb = float(raw) if raw.strip() else DEFAULT_MEMORY_MB
-    except ValueError:
-        mb = DEFAULT_MEMORY_MB
-    return max(0, int(mb * 1024 * 1024))
+    """Bytes of postings a process may hold: ``LF_LEXICAL_MEMORY_MIB`` (a whole number; 0:
+    none; ``serve`` refuses anything else at start, see ``Settings``), else the default."""
+    raw = os.environ.get("LF_LEXICAL_MEMORY_MIB", "").strip()
+    return (int(raw) if raw.isdigit() else DEFAULT_MEMORY_MIB) * 1024 * 1024
 
 
 class TooBig(Exception):
@@ -240,7 +237,13 @@ class Memory:
                 return postings
             if held.building or time.monotonic() < held.next_build:
                 return None
+            if any(h.building for h in self._held.values()):
+                return None  # one read at a time in a process; this one's turn comes later
             held.building = True
+        # numpy imported here, not first in the thread: code that peeks at sys.modules (pytest's
+        # approx does) would otherwise see a half-initialized module
+        import numpy  # noqa: F401
+
         threading.Thread(target=self._build, args=(held,), name="lf-bm25-build", daemon=True).start()
         return None
 
@@ -282,7 +285,7 @@ class Memory:
                     held.too_big_rows = None
         except TooBig:
             held.too_big_rows = rows
-            log.info("lexical index %s: postings over LF_LEXICAL_MEMORY_MB; FTS5 answers", held.path)
+            log.info("lexical index %s: postings over LF_LEXICAL_MEMORY_MIB; FTS5 answers", held.path)
         except Exception as err:  # a deleted or damaged index: FTS5 answers (and reports)
             log.debug("lexical index %s: postings not read: %s", held.path, err)
         took = time.monotonic() - start

@@ -226,6 +226,7 @@ def test_stop_sequences_dedup_is_linear() -> None:
         ("LF_WORKER_NICE", "20"),
         ("LF_WORKER_NICE", "-5"),
         ("LF_WORKER_WARM_UP", "maybe"),
+        ("LF_LEXICAL_MEMORY_MIB", "0.5"),
     ],
 )
 def test_bad_settings_are_errors_naming_the_variable(monkeypatch, name: str, value: str) -> None:

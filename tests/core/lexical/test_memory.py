@@ -35,7 +35,7 @@ def rec(cid: str, text: str, file_hash: str = "f1", **meta: object) -> ChunkReco
 
 @pytest.fixture(autouse=True)
 def fresh_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "256")
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "256")
     memory().forget()
 
 
@@ -68,10 +68,10 @@ def test_same_hits_and_scores_as_fts5(
     cran_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     qs = queries(60)
-    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "0")
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "0")
     from_fts = answers(cran_index, qs)
     assert served["fts"] == len(qs)
-    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "256")
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "256")
     assert memory().build_now(cran_index.path) is not None
     from_memory = answers(cran_index, qs)
     assert served["fts"] == len(qs)  # none more: every query above came from memory
@@ -148,7 +148,7 @@ def test_filters_are_answered_by_fts5(cran_index: LexicalIndex, served: dict[str
 def test_postings_over_the_bound_are_not_held(
     cran_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", "0.01")  # ~10 KB: far less than 400 abstracts
+    monkeypatch.setattr(memory_module, "memory_limit", lambda: 10_000)  # far less than 400 abstracts
     assert memory().build_now(cran_index.path) is None
     assert cran_index.search("boundary layer", 5)
     assert served["fts"] == 1
@@ -162,7 +162,7 @@ def test_the_least_recently_used_index_goes_first(tmp_path: Path, monkeypatch: p
         paths.append(ix.path)
     one = memory().build_now(paths[0])
     assert one is not None
-    monkeypatch.setenv("LF_LEXICAL_MEMORY_MB", str(one.nbytes * 1.5 / 1024 / 1024))  # room for one
+    monkeypatch.setattr(memory_module, "memory_limit", lambda: int(one.nbytes * 1.5))  # room for one
     assert memory().build_now(paths[1]) is not None
     with closing(sqlite3.connect(paths[0])) as conn:
         tag = read_tag(conn)
