@@ -121,7 +121,7 @@ class Settings:
     # MiB of BM25 postings a process may hold in memory (llamafarm_core/lexical/memory.py reads
     # LF_LEXICAL_MEMORY_MIB itself, since an index has no Settings; read here so that ``serve``
     # refuses a bad value at start).
-    lexical_memory_mib: int = 256
+    lexical_memory_mib: int = 512
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -152,7 +152,7 @@ class Settings:
             long_threads=_env_int("LF_LONG_THREADS", 4, 1),
             worker_nice=_env_nice("LF_WORKER_NICE", 10),
             worker_warm_up=_env_switch("LF_WORKER_WARM_UP", True),
-            lexical_memory_mib=_env_int("LF_LEXICAL_MEMORY_MIB", 256),
+            lexical_memory_mib=_env_int("LF_LEXICAL_MEMORY_MIB", 512),
         )
 
     @property

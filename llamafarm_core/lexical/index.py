@@ -32,6 +32,7 @@ from llamafarm_core.lexical.memory import (
     memory,
     memory_limit,
     read_tag,
+    single_tokens,
 )
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
 
@@ -124,13 +125,13 @@ class LexicalIndex:
     ) -> list[SearchHit]:
         """Best ``top_k`` chunks by BM25 among those matching ``filters`` (and in
         ``allowed_ids`` when given). Scores as in the module doc. Without filters, from the
-        postings in memory when they are current (:mod:`llamafarm_core.lexical.memory`:
-        the same hits and scores), else FTS5."""
+        postings in memory when they are current and every query term is one FTS5 token
+        (:mod:`llamafarm_core.lexical.memory`: the same hits and scores), else FTS5."""
         terms = query_terms(query)
         if not terms or top_k <= 0:
             return []
         with self._db() as conn:
-            if not filters and allowed_ids is None and memory_limit():
+            if not filters and allowed_ids is None and memory_limit() and single_tokens(terms):
                 conn.execute("BEGIN")  # the counter and the texts from one state
                 postings = memory().current(self.path, read_tag(conn))
                 if postings is not None:

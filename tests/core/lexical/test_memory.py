@@ -81,6 +81,24 @@ def test_same_hits_and_scores_as_fts5(
     assert sum(map(len, from_fts)) > 500  # the queries do find things
 
 
+def test_words_fts5_splits_further_score_the_same(tmp_path: Path, served: dict[str, int]) -> None:
+    # the analyzer keeps "wing_tip" and "naïve" whole; FTS5's tokenizer splits at "_"
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    ix.add(
+        [
+            rec("u", "the wing_tip vortex at mach_2 and the wing root"),
+            rec("a", "naïve café model of the wing, 2nd order"),
+            rec("p", "plain wing text about a tip"),
+        ]
+    )
+    qs = ["wing_tip", "wing tip", "mach_2", "naïve café", "2nd order wing"]
+    with_fts = [[(h.id, h.score) for h in ix.search(q, 5)] for q in qs]
+    assert memory().build_now(ix.path) is not None
+    assert [[(h.id, h.score) for h in ix.search(q, 5)] for q in qs] == with_fts
+    assert served["fts"] == len(qs) + 2  # "wing_tip" and "mach_2" are phrases to FTS5: it answers them
+    assert all(with_fts)
+
+
 def test_ties_come_in_fts5_order(tmp_path: Path, served: dict[str, int]) -> None:
     ix = LexicalIndex(tmp_path / "lexical.sqlite")
     ix.add([rec(f"t{i}", "supersonic wing flutter") for i in (5, 3, 9, 1, 7)])
