@@ -303,8 +303,11 @@ def test_ctrl_c_during_processing_asks_before_cancelling(server: ServerProcess, 
     finally:
         child.close(force=True)
     assert child.exitstatus == 130
-    task = json_of(run_cli(url, "tasks", "show", NS, "slow", task_id, "--json"))
+    shown = run_cli(url, "tasks", "show", NS, "slow", task_id, "--json")
+    task = json.loads(shown.stdout)
     assert task["meta"]["total"] == 150
+    # cancelled before the last file (a slow or cold worker): FAILURE, and `show` exits 1
+    assert shown.returncode == (0 if task["state"] == "SUCCESS" else 1), shown.stderr
 
 
 def test_the_server_logs_each_request_and_rejects_a_bad_log_level(
