@@ -167,11 +167,16 @@ def _clamp(x: float) -> float:
 
 def _hit(chunk_id: str, text: str, metadata: str, score: float, bound: float) -> SearchHit:
     return SearchHit(
-        id=chunk_id, text=text, score=_clamp(score / bound) if bound > 0 else 0.0, metadata=json.loads(metadata)
+        id=chunk_id,
+        text=text,
+        score=_clamp(score / bound) if bound > 0 else 0.0,
+        metadata=json.loads(metadata),
     )
 
 
-def _from_postings(conn: sqlite3.Connection, postings: Postings, terms: list[str], top_k: int) -> list[SearchHit]:
+def _from_postings(
+    conn: sqlite3.Connection, postings: Postings, terms: list[str], top_k: int
+) -> list[SearchHit]:
     best = postings.top(terms, top_k)
     if not best:
         return []

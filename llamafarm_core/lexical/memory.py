@@ -176,9 +176,17 @@ def read_postings(conn: sqlite3.Connection, limit: int) -> Postings | None:
                 ids.extend([intern(t, len(vocab)) for t in tokens])
             lengths.extend(sizes)
             first = len(rowids) - len(rows)
-            slot = np.repeat(np.arange(first, len(rowids), dtype=np.int64), np.frombuffer(sizes, dtype=np.int64))
+            slot = np.repeat(
+                np.arange(first, len(rowids), dtype=np.int64), np.frombuffer(sizes, dtype=np.int64)
+            )
             pairs, counts = np.unique((slot << 32) | np.frombuffer(ids, dtype=np.int32), return_counts=True)
-            parts.append(((pairs & 0xFFFFFFFF).astype(np.int32), (pairs >> 32).astype(np.int32), counts.astype(np.int32)))
+            parts.append(
+                (
+                    (pairs & 0xFFFFFFFF).astype(np.int32),
+                    (pairs >> 32).astype(np.int32),
+                    counts.astype(np.int32),
+                )
+            )
             postings += len(pairs)
             if postings * _READ_BYTES_PER_POSTING > limit:
                 raise TooBig

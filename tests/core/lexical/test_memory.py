@@ -81,7 +81,9 @@ def test_same_hits_and_scores_as_fts5(
     assert sum(map(len, from_fts)) > 500  # the queries do find things
 
 
-def test_words_fts5_splits_further_score_the_same(tmp_path: Path, served: dict[str, int]) -> None:
+def test_words_fts5_splits_further_score_the_same(
+    tmp_path: Path, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the analyzer keeps "wing_tip" and "naïve" whole; FTS5's tokenizer splits at "_"
     ix = LexicalIndex(tmp_path / "lexical.sqlite")
     ix.add(
@@ -92,7 +94,9 @@ def test_words_fts5_splits_further_score_the_same(tmp_path: Path, served: dict[s
         ]
     )
     qs = ["wing_tip", "wing tip", "mach_2", "naïve café", "2nd order wing"]
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "0")  # FTS5 only (no read in the background)
     with_fts = [[(h.id, h.score) for h in ix.search(q, 5)] for q in qs]
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "256")
     assert memory().build_now(ix.path) is not None
     assert [[(h.id, h.score) for h in ix.search(q, 5)] for q in qs] == with_fts
     assert served["fts"] == len(qs) + 2  # "wing_tip" and "mach_2" are phrases to FTS5: it answers them
