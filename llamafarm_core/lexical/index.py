@@ -31,7 +31,6 @@ from llamafarm_core.lexical.memory import (
     idf,
     memory,
     memory_limit,
-    read_tag,
     single_tokens,
 )
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
@@ -89,22 +88,22 @@ class LexicalIndex:
             return
         rows = [(r.id, str(r.metadata.get("file_hash", "")), r.text, r.metadata) for r in records]
         with self._db() as conn:
-            _delete_ids(conn, [r.id for r in records])
+            removed = _delete_ids(conn, [r.id for r in records])
             _insert(conn, rows)
-            bump_changes(conn)
+            bump_changes(conn, removed=removed > 0)
 
     def delete(self, ids: Sequence[str]) -> None:
         with self._db() as conn:
-            _delete_ids(conn, ids)
-            bump_changes(conn)
+            removed = _delete_ids(conn, ids)
+            bump_changes(conn, removed=removed > 0)
 
     def delete_file(self, file_hash: str) -> int:
         """Delete every chunk of a file; returns how many were deleted."""
         with self._db() as conn:
             ids = [r[0] for r in conn.execute("SELECT chunk_id FROM docs WHERE file_hash = ?", (file_hash,))]
-            _delete_ids(conn, ids)
-            bump_changes(conn)
-            return len(ids)
+            removed = _delete_ids(conn, ids)
+            bump_changes(conn, removed=removed > 0)
+            return removed
 
     def count(self) -> int:
         with self._db() as conn:
@@ -132,8 +131,8 @@ class LexicalIndex:
             return []
         with self._db() as conn:
             if not filters and allowed_ids is None and memory_limit() and single_tokens(terms):
-                conn.execute("BEGIN")  # the counter and the texts from one state
-                postings = memory().current(self.path, read_tag(conn))
+                conn.execute("BEGIN")  # the counter, the postings and the texts from one state
+                postings = memory().current(self.path, conn)
                 if postings is not None:
                     return _from_postings(conn, postings, terms, top_k)
             return _from_fts(conn, terms, top_k, filters, allowed_ids)
@@ -180,7 +179,8 @@ def _from_postings(
     best = postings.top(terms, top_k)
     if not best:
         return []
-    bound = sum(idf(postings.rows, n) * (K1 + 1) for n in map(postings.hits, terms) if n)
+    # summed in term order, as _score_bound's rows come from FTS5's vocabulary: the same bits
+    bound = sum(idf(postings.rows, n) * (K1 + 1) for n in map(postings.hits, sorted(terms)) if n)
     marks = ",".join("?" * len(best))
     stored: dict[int, tuple[str, str, str]] = {
         rowid: (chunk_id, text, metadata)
@@ -227,12 +227,16 @@ def _insert(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str, dict[s
         conn.execute("INSERT INTO fts (rowid, terms) VALUES (?, ?)", (cur.lastrowid, " ".join(analyze(text))))
 
 
-def _delete_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+def _delete_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> int:
+    """Delete these chunks; returns how many there were."""
+    removed = 0
     for chunk_id in ids:
         row = conn.execute("SELECT id FROM docs WHERE chunk_id = ?", (chunk_id,)).fetchone()
         if row:
             conn.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
             conn.execute("DELETE FROM docs WHERE id = ?", (row[0],))
+            removed += 1
+    return removed
 
 
 def _score_bound(conn: sqlite3.Connection, terms: Sequence[str]) -> float:

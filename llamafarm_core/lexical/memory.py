@@ -9,11 +9,15 @@ take ~1-2 ms and give the same scores to the last bit (FTS5's ``bm25()`` formula
 to FTS5 whenever this says ``None``.
 
 **Current or not used.** The index keeps a change counter (table ``changes``: a random
-``born`` per file and ``n``, bumped in the same transaction as every write). A snapshot is
-tagged with the pair it was read at, inside one read transaction; a query reads the pair and
-its hits' texts inside one read transaction too, so it either sees the snapshot's state or
-goes to FTS5. A stale or missing snapshot is read again in a background thread (~1.7 s at
-100,000 chunks) while FTS5 answers.
+``born`` per file, ``n`` bumped by every write and ``removed`` by every write that removed
+rows, in the write's own transaction). Postings are tagged with the counter they were read
+at, inside one read transaction; a query reads the counter, the postings' answer and its
+hits' texts inside one read transaction too, so it sees exactly one state. When rows were
+only added since (same ``born`` and ``removed``: a worker writing new files), the query
+reads the new rows, at most :data:`EXTEND_ROWS`, and adds them as a segment (new rowids are
+above every held one, so slot order stays rowid order): a few ms, once per write. Otherwise
+(rows removed, too many pieces, another file) FTS5 answers and the postings are read whole
+again in a background thread (~1.7 s at 100,000 chunks).
 
 **Bounded.** One read at a time in a process, and a read that took T waits 3T after the
 previous one ended (at most a quarter of a core while a worker keeps writing). What a
@@ -47,16 +51,28 @@ K1 = 1.2  # FTS5's bm25() constants
 B = 0.75
 DEFAULT_MEMORY_MIB = 512
 MAX_INDEXES = 64  # indexes a process keeps track of (their postings: within the bound)
+EXTEND_ROWS = 5_000  # new chunks a query adds to held postings itself (more: read again)
+MAX_SEGMENTS = 16  # pieces the postings may be in before they are read whole again
 REBUILD_WAIT = 3.0  # × the last rebuild's duration, between the end of one and the next
 READ_ROWS = 20_000  # rows tokenized and counted at a time while reading
 _READ_BYTES_PER_POSTING = 32  # held: 8 (slot, frequency); the read's arrays and sort: ~32 at the end
 _TOKENS = re.compile(r"[^\W_]+")  # FTS5's unicode61 tokens of the analyzer's terms
 
-# Created by LexicalIndex's migration; bumped by every write (see the module doc).
+# Created by LexicalIndex's migration; ``n`` is bumped by every write, ``removed`` by every
+# write that removed rows (see the module doc).
 CHANGES_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS changes (one INTEGER PRIMARY KEY CHECK (one = 1), "
-    "born TEXT NOT NULL, n INTEGER NOT NULL)"
+    "born TEXT NOT NULL, n INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0)"
 )
+
+
+@dataclass(frozen=True)
+class Tag:
+    """An index's state: its file (``born``), writes so far, writes that removed rows."""
+
+    born: str
+    n: int
+    removed: int
 
 
 def create_changes(conn: sqlite3.Connection) -> None:
@@ -65,14 +81,14 @@ def create_changes(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO changes (one, born, n) VALUES (1, ?, 0)", (uuid.uuid4().hex,))
 
 
-def bump_changes(conn: sqlite3.Connection) -> None:
-    """(inside a write transaction) Mark the index changed."""
-    conn.execute("UPDATE changes SET n = n + 1 WHERE one = 1")
+def bump_changes(conn: sqlite3.Connection, *, removed: bool) -> None:
+    """(inside a write transaction) Mark the index changed; ``removed``: rows went."""
+    conn.execute("UPDATE changes SET n = n + 1, removed = removed + ? WHERE one = 1", (int(removed),))
 
 
-def read_tag(conn: sqlite3.Connection) -> tuple[str, int] | None:
-    row = conn.execute("SELECT born, n FROM changes WHERE one = 1").fetchone()
-    return (str(row[0]), int(row[1])) if row else None
+def read_tag(conn: sqlite3.Connection) -> Tag | None:
+    row = conn.execute("SELECT born, n, removed FROM changes WHERE one = 1").fetchone()
+    return Tag(str(row[0]), int(row[1]), int(row[2])) if row else None
 
 
 def single_tokens(terms: Sequence[str]) -> bool:
@@ -88,50 +104,105 @@ def idf(rows: int, hits: int) -> float:
 
 
 @dataclass(frozen=True)
-class Postings:
-    """One index's postings at ``tag``: per term (``vocab`` → ``offsets``), the slots of
-    the chunks holding it and how often; slots are chunks in rowid order."""
+class Segment:
+    """Postings of some chunks: per term (``vocab`` → ``offsets``), the slots of the chunks
+    holding it (ascending) and how often."""
 
-    tag: tuple[str, int]
     vocab: dict[str, int]
     offsets: Any  # int64[len(vocab) + 1]
     slots: Any  # int32 per posting, by term, then slot
     freqs: Any  # int32 per posting
-    rowids: Any  # int64 per slot, ascending
-    norms: Any  # float64 per slot: k1 * (1 - b + b * D / avgdl), as FTS5 computes it
-    rows: int  # FTS5's nRow
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.offsets, self.slots, self.freqs, self.rowids, self.norms)
-        return sum(int(a.nbytes) for a in arrays) + 100 * len(self.vocab)
+        return int(self.offsets.nbytes + self.slots.nbytes + self.freqs.nbytes) + 100 * len(self.vocab)
+
+    def part(self, term: str) -> tuple[Any, Any] | None:
+        j = self.vocab.get(term)
+        if j is None:
+            return None
+        lo, hi = int(self.offsets[j]), int(self.offsets[j + 1])
+        return self.slots[lo:hi], self.freqs[lo:hi]
+
+
+@dataclass(frozen=True)
+class Postings:
+    """One index's postings at ``tag``: segments over slots (chunks in rowid order; a
+    segment added by :meth:`extended` holds the chunks written since)."""
+
+    tag: Tag
+    segments: tuple[Segment, ...]
+    rowids: Any  # int64 per slot, ascending
+    lengths: Any  # float64 per slot: its tokens (FTS5's D)
+    tokens: int  # FTS5's nToken
+    norms: Any  # float64 per slot: k1 * (1 - b + b * D / avgdl), as FTS5 computes it
+
+    @property
+    def rows(self) -> int:  # FTS5's nRow
+        return len(self.rowids)
+
+    @property
+    def nbytes(self) -> int:
+        per_slot = int(self.rowids.nbytes + self.lengths.nbytes + self.norms.nbytes)
+        return per_slot + sum(segment.nbytes for segment in self.segments)
 
     def hits(self, term: str) -> int:
-        j = self.vocab.get(term)
-        return 0 if j is None else int(self.offsets[j + 1] - self.offsets[j])
+        return sum(len(part[0]) for segment in self.segments if (part := segment.part(term)) is not None)
 
     def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """(rowid, BM25) of the best ``k`` chunks holding any of ``terms``, best first."""
         import numpy as np
 
-        scores = np.zeros(self.rows, dtype=np.float64)
+        rows = self.rows
+        scores = np.zeros(rows, dtype=np.float64)
         for term in terms:  # in query order: FTS5 adds the phrases' parts in that order
-            j = self.vocab.get(term)
-            if j is None:
-                continue
-            lo, hi = int(self.offsets[j]), int(self.offsets[j + 1])
-            slots, freqs = self.slots[lo:hi], self.freqs[lo:hi].astype(np.float64)
-            scores[slots] += idf(self.rows, hi - lo) * ((freqs * (K1 + 1.0)) / (freqs + self.norms[slots]))
+            parts = [part for segment in self.segments if (part := segment.part(term)) is not None]
+            weight = idf(rows, sum(len(slots) for slots, _ in parts))
+            for slots, counts in parts:  # disjoint slots: one addition per chunk and term
+                freqs = counts.astype(np.float64)
+                scores[slots] += weight * ((freqs * (K1 + 1.0)) / (freqs + self.norms[slots]))
         matching = int(np.count_nonzero(scores))
         if matching == 0 or k <= 0:
             return []
         if matching > k:
-            kth = np.partition(scores, self.rows - k)[self.rows - k]
+            kth = np.partition(scores, rows - k)[rows - k]
             candidates = np.flatnonzero(scores >= kth)
         else:
             candidates = np.flatnonzero(scores)
         best = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
         return [(int(self.rowids[s]), float(scores[s])) for s in best]
+
+    def extended(self, conn: sqlite3.Connection, tag: Tag) -> Postings | None:
+        """These postings plus the chunks written since, read inside the caller's read
+        transaction (at ``tag``). Only valid when no row was removed since (the same
+        ``born`` and ``removed``): then every new chunk has a rowid above the last one
+        here. None when FTS5's counts disagree."""
+        import numpy as np
+
+        last = int(self.rowids[-1]) if self.rows else 0
+        cursor = conn.execute("SELECT rowid, terms FROM fts WHERE rowid > ? ORDER BY rowid", (last,))
+        segment, rowids, lengths = _segment(cursor, self.rows, None)
+        stats = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+        n_rows, n_tokens = _averages(stats[0]) if stats else (0, 0)
+        added = int(sum(lengths))
+        if n_rows != self.rows + len(rowids) or n_tokens != self.tokens + added:
+            return None
+        all_lengths = np.concatenate(
+            [self.lengths, np.frombuffer(lengths, dtype=np.int64).astype(np.float64)]
+        )
+        return Postings(
+            tag=tag,
+            segments=(*self.segments, segment),
+            rowids=np.concatenate([self.rowids, np.frombuffer(rowids, dtype=np.int64)]),
+            lengths=all_lengths,
+            tokens=n_tokens,
+            norms=_norms(all_lengths, n_tokens),
+        )
+
+
+def _norms(lengths: Any, tokens: int) -> Any:
+    avgdl = float(tokens) / float(len(lengths)) if len(lengths) else 1.0
+    return K1 * (1 - B + B * lengths / avgdl)
 
 
 def memory_limit() -> int:
@@ -148,9 +219,39 @@ class TooBig(Exception):
 def read_postings(conn: sqlite3.Connection, limit: int) -> Postings | None:
     """Every posting of the index behind ``conn``, in one read transaction. None when the
     index has no change counter yet or this tokenizing disagrees with FTS5's counts; TooBig
-    when reading them would take more than ``limit`` bytes.
+    when reading them would take more than ``limit`` bytes."""
+    import numpy as np
 
-    Rows are read :data:`READ_ROWS` at a time: their tokens become term ids in one Python
+    conn.execute("BEGIN")
+    try:
+        tag = read_tag(conn)
+        if tag is None:
+            return None
+        stats = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+        cursor = conn.execute("SELECT rowid, terms FROM fts ORDER BY rowid")
+        segment, rowids, lengths = _segment(cursor, 0, limit // _READ_BYTES_PER_POSTING)
+    finally:
+        conn.execute("COMMIT")
+    n_rows, n_tokens = _averages(stats[0]) if stats else (0, 0)
+    if n_rows != len(rowids) or n_tokens != sum(lengths):
+        log.warning("lexical index: FTS5's counts differ from the postings read; FTS5 answers")
+        return None
+    all_lengths = np.frombuffer(lengths, dtype=np.int64).astype(np.float64)
+    return Postings(
+        tag=tag,
+        segments=(segment,),
+        rowids=np.frombuffer(rowids, dtype=np.int64).copy(),
+        lengths=all_lengths,
+        tokens=n_tokens,
+        norms=_norms(all_lengths, n_tokens),
+    )
+
+
+def _segment(cursor: sqlite3.Cursor, first: int, cap: int | None) -> tuple[Segment, array[int], array[int]]:
+    """The postings of the (rowid, terms) rows of ``cursor``, as slots from ``first`` on;
+    also their rowids and token counts. TooBig past ``cap`` postings.
+
+    Rows are taken :data:`READ_ROWS` at a time: their tokens become term ids in one Python
     pass, and numpy counts each (chunk, term) pair, so the GIL is held ~3x less than with a
     counter per row (0.7 against 2.2 s at 100,000 chunks)."""
     import numpy as np
@@ -160,59 +261,41 @@ def read_postings(conn: sqlite3.Connection, limit: int) -> Postings | None:
     parts: list[tuple[Any, Any, Any]] = []  # (term, slot, frequency) per chunk of rows
     rowids, lengths = array("q"), array("q")
     postings = 0
-    conn.execute("BEGIN")
-    try:
-        tag = read_tag(conn)
-        if tag is None:
-            return None
-        stats = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
-        cursor = conn.execute("SELECT rowid, terms FROM fts ORDER BY rowid")
-        while rows := cursor.fetchmany(READ_ROWS):
-            ids, sizes = array("i"), array("q")
-            for rowid, text in rows:
-                tokens = text.split() if "_" not in text else _TOKENS.findall(text)
-                rowids.append(rowid)
-                sizes.append(len(tokens))
-                ids.extend([intern(t, len(vocab)) for t in tokens])
-            lengths.extend(sizes)
-            first = len(rowids) - len(rows)
-            slot = np.repeat(
-                np.arange(first, len(rowids), dtype=np.int64), np.frombuffer(sizes, dtype=np.int64)
+    while rows := cursor.fetchmany(READ_ROWS):
+        ids, sizes = array("i"), array("q")
+        for rowid, text in rows:
+            tokens = text.split() if "_" not in text else _TOKENS.findall(text)
+            rowids.append(rowid)
+            sizes.append(len(tokens))
+            ids.extend([intern(t, len(vocab)) for t in tokens])
+        lengths.extend(sizes)
+        start = first + len(rowids) - len(rows)
+        slot = np.repeat(
+            np.arange(start, start + len(rows), dtype=np.int64), np.frombuffer(sizes, dtype=np.int64)
+        )
+        pairs, counts = np.unique((slot << 32) | np.frombuffer(ids, dtype=np.int32), return_counts=True)
+        parts.append(
+            (
+                (pairs & 0xFFFFFFFF).astype(np.int32),
+                (pairs >> 32).astype(np.int32),
+                counts.astype(np.int32),
             )
-            pairs, counts = np.unique((slot << 32) | np.frombuffer(ids, dtype=np.int32), return_counts=True)
-            parts.append(
-                (
-                    (pairs & 0xFFFFFFFF).astype(np.int32),
-                    (pairs >> 32).astype(np.int32),
-                    counts.astype(np.int32),
-                )
-            )
-            postings += len(pairs)
-            if postings * _READ_BYTES_PER_POSTING > limit:
-                raise TooBig
-    finally:
-        conn.execute("COMMIT")
-    n_rows, n_tokens = _averages(stats[0]) if stats else (0, 0)
-    if n_rows != len(rowids) or n_tokens != sum(lengths):
-        log.warning("lexical index: FTS5's counts differ from the postings read; FTS5 answers")
-        return None
+        )
+        postings += len(pairs)
+        if cap is not None and postings > cap:
+            raise TooBig
     empty = np.zeros(0, dtype=np.int32)
     terms = np.concatenate([t for t, _, _ in parts] or [empty])
     order = np.argsort(terms, kind="stable")  # by term; slots stay ascending within one
     offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
     np.cumsum(np.bincount(terms, minlength=len(vocab)), out=offsets[1:])
-    dl = np.frombuffer(lengths, dtype=np.int64).astype(np.float64)
-    avgdl = float(n_tokens) / float(n_rows) if n_rows else 1.0
-    return Postings(
-        tag=tag,
+    segment = Segment(
         vocab=vocab,
         offsets=offsets,
         slots=np.concatenate([s for _, s, _ in parts] or [empty])[order],
         freqs=np.concatenate([f for _, _, f in parts] or [empty])[order],
-        rowids=np.frombuffer(rowids, dtype=np.int64).copy(),
-        norms=K1 * (1 - B + B * dl / avgdl),
-        rows=n_rows,
     )
+    return segment, rowids, lengths
 
 
 def _averages(block: bytes) -> tuple[int, int]:
@@ -252,9 +335,12 @@ class Memory:
         self._held: OrderedDict[str, _Held] = OrderedDict()
         self._pid = os.getpid()
 
-    def current(self, path: Path, tag: tuple[str, int] | None) -> Postings | None:
-        """The snapshot of ``path`` if it was read at ``tag``; else None, and a rebuild
-        starts in the background when one may."""
+    def current(self, path: Path, conn: sqlite3.Connection) -> Postings | None:
+        """The postings of ``path`` at the state ``conn``'s read transaction sees, or None
+        (FTS5 answers; a read starts in the background when one may). Held postings read
+        at an earlier state are extended in this thread when rows were only added since,
+        at most :data:`EXTEND_ROWS` of them (a worker's write of a few files: a few ms)."""
+        tag = read_tag(conn)
         if tag is None or memory_limit() == 0:
             return None
         with self._lock:
@@ -263,6 +349,9 @@ class Memory:
             if postings is not None and postings.tag == tag:
                 self._held.move_to_end(str(path))
                 return postings
+        if postings is not None and (extended := self._extend(held, postings, conn, tag)) is not None:
+            return extended
+        with self._lock:
             if held.building or time.monotonic() < held.next_build:
                 return None
             if any(h.building for h in self._held.values()):
@@ -274,6 +363,22 @@ class Memory:
 
         threading.Thread(target=self._build, args=(held,), name="lf-bm25-build", daemon=True).start()
         return None
+
+    def _extend(self, held: _Held, postings: Postings, conn: sqlite3.Connection, tag: Tag) -> Postings | None:
+        old = postings.tag
+        if (old.born, old.removed) != (tag.born, tag.removed) or len(postings.segments) >= MAX_SEGMENTS:
+            return None  # rows went (or too many pieces): read whole again
+        last = int(postings.rowids[-1]) if postings.rows else 0
+        added = int(conn.execute("SELECT count(*) FROM docs WHERE id > ?", (last,)).fetchone()[0])
+        if added > EXTEND_ROWS:
+            return None
+        extended = postings.extended(conn, tag)
+        if extended is not None:
+            with self._lock:
+                if held.postings is postings and self._held.get(str(held.path)) is held:
+                    held.postings = extended
+                    self._evict(memory_limit())
+        return extended
 
     def build_now(self, path: Path) -> Postings | None:
         """Read ``path``'s postings in this thread (tests, benchmarks)."""
