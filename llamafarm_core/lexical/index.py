@@ -35,7 +35,7 @@ from llamafarm_core.lexical.memory import (
 )
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
 
-SCHEMA_VERSION = 3  # 3: the change counter (llamafarm_core.lexical.memory)
+SCHEMA_VERSION = 4  # 3: the change counter (llamafarm_core.lexical.memory); 4: its `removed`
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, "

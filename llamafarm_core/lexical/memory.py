@@ -78,6 +78,9 @@ class Tag:
 def create_changes(conn: sqlite3.Connection) -> None:
     """(inside the migration's transaction) The change counter, with a new ``born``."""
     conn.execute(CHANGES_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(changes)")}
+    if "removed" not in columns:  # schema 3 as first written, without it
+        conn.execute("ALTER TABLE changes ADD COLUMN removed INTEGER NOT NULL DEFAULT 0")
     conn.execute("INSERT OR IGNORE INTO changes (one, born, n) VALUES (1, ?, 0)", (uuid.uuid4().hex,))
 
 

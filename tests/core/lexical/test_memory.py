@@ -212,12 +212,20 @@ def test_the_least_recently_used_index_goes_first(tmp_path: Path, monkeypatch: p
         assert memory().current(paths[0], conn) is None  # dropped (and read again in the background)
 
 
-def test_an_index_of_schema_2_gains_the_change_counter(tmp_path: Path, served: dict[str, int]) -> None:
+@pytest.mark.parametrize("version", [2, 3])
+def test_an_older_index_gains_the_change_counter(
+    tmp_path: Path, served: dict[str, int], version: int
+) -> None:
     path = tmp_path / "lexical.sqlite"
     LexicalIndex(path).add([rec("a", "transonic buffet")])
-    with closing(sqlite3.connect(path)) as conn, conn:  # as schema 2 left it
+    with closing(sqlite3.connect(path)) as conn, conn:  # as schema 2 (no counter) or 3 (no `removed`) left it
         conn.execute("DROP TABLE changes")
-        conn.execute("PRAGMA user_version = 2")
+        if version == 3:
+            conn.execute(
+                "CREATE TABLE changes (one INTEGER PRIMARY KEY, born TEXT NOT NULL, n INTEGER NOT NULL)"
+            )
+            conn.execute("INSERT INTO changes VALUES (1, 'x', 4)")
+        conn.execute(f"PRAGMA user_version = {version}")
     ix = LexicalIndex(path)
     assert [h.id for h in ix.search("buffet", 5)] == ["a"]
     assert memory().build_now(path) is not None
