@@ -137,6 +137,17 @@ def test_chunks_added_since_are_added_to_the_postings_by_the_query(
     assert served["fts"] == len(qs) + 1
 
 
+def test_more_chunks_added_than_a_query_adds_itself_go_to_fts5(
+    cran_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memory_module, "REBUILD_WAIT", 1e9)
+    monkeypatch.setattr(memory_module, "EXTEND_ROWS", 10)
+    memory().build_now(cran_index.path)
+    LexicalIndex(cran_index.path).add([rec(f"z{i}", f"zeppelin number {i}", "fz") for i in range(11)])
+    assert len(cran_index.search("zeppelin", 20)) == 11
+    assert served["fts"] == 1  # eleven new rows: read whole again (in the background), FTS5 meanwhile
+
+
 def test_a_write_from_anywhere_sends_queries_to_fts5_until_rebuilt(
     cran_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
