@@ -10,7 +10,8 @@ Snowball stemming) before FTS5 sees them; FTS5 ranks with BM25 (k1=1.2, b=0.75).
 reach for the query, ``sum(idf(t) * (k1 + 1))`` over the query terms the index knows. So a
 chunk with every query term once at average length scores about 0.45, and the same chunk
 scores the same whatever else the query returned. Metadata filters (see
-:mod:`llamafarm_core.retrieval.filters`) are applied inside the SQL query, before ranking.
+:mod:`llamafarm_core.retrieval.filters`) are SQL over the metadata JSON: inside FTS5's query,
+or on the best-ranked chunks first when the postings are in memory (:func:`_filtered`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from llamafarm_core.lexical.memory import (
 )
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
 
+FILTER_WINDOW = 8  # × top_k: the best-ranked chunks checked against filters first
+FILTER_CHECKS = 4096  # ranked chunks checked against filters at most, then FTS5 answers
+FILTER_SAMPLE = 256  # chunks checked first: filters that keep too few go to FTS5 at once
 SCHEMA_VERSION = 4  # 3: the change counter (llamafarm_core.lexical.memory); 4: its `removed`
 
 _SCHEMA = (
@@ -123,18 +127,25 @@ class LexicalIndex:
         allowed_ids: set[str] | None = None,
     ) -> list[SearchHit]:
         """Best ``top_k`` chunks by BM25 among those matching ``filters`` (and in
-        ``allowed_ids`` when given). Scores as in the module doc. Without filters, from the
-        postings in memory when they are current and every query term is one FTS5 token
-        (:mod:`llamafarm_core.lexical.memory`: the same hits and scores), else FTS5."""
+        ``allowed_ids`` when given). Scores as in the module doc. From the postings in
+        memory when they are current and every query term is one FTS5 token
+        (:mod:`llamafarm_core.lexical.memory`: the same hits and scores; filters checked on
+        the best-ranked chunks first), else FTS5."""
         terms = query_terms(query)
         if not terms or top_k <= 0:
             return []
         with self._db() as conn:
-            if not filters and allowed_ids is None and memory_limit() and single_tokens(terms):
+            if allowed_ids is None and memory_limit() and single_tokens(terms):
                 conn.execute("BEGIN")  # the counter, the postings and the texts from one state
                 postings = memory().current(self.path, conn)
                 if postings is not None:
-                    return _from_postings(conn, postings, terms, top_k)
+                    best = (
+                        _filtered(conn, postings, terms, top_k, filters)
+                        if filters
+                        else postings.top(terms, top_k)
+                    )
+                    if best is not None:
+                        return _from_postings(conn, postings, terms, best)
             return _from_fts(conn, terms, top_k, filters, allowed_ids)
 
     def get(self, ids: Sequence[str]) -> dict[str, SearchHit]:
@@ -156,6 +167,21 @@ class LexicalIndex:
                     out[cid] = SearchHit(id=cid, text=text, score=1.0, metadata=json.loads(meta))
         return out
 
+    def passing(self, ids: Sequence[str], filters: Sequence[FilterCondition]) -> set[str] | None:
+        """Those of ``ids`` whose metadata matches ``filters``; None when any of ``ids`` is
+        not here (the caller can't tell whether it would match)."""
+        where, params = filters_sql(filters)
+        unique = list(dict.fromkeys(ids))
+        with self._db() as conn:
+            rows = conn.execute(
+                f"SELECT d.chunk_id, CASE WHEN 1{where} THEN 1 ELSE 0 END FROM docs d "
+                "WHERE d.chunk_id IN (SELECT value FROM json_each(?))",
+                (*params, json.dumps(unique)),
+            ).fetchall()
+        if len(rows) < len(unique):
+            return None
+        return {chunk_id for chunk_id, ok in rows if ok}
+
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
 
@@ -174,9 +200,9 @@ def _hit(chunk_id: str, text: str, metadata: str, score: float, bound: float) ->
 
 
 def _from_postings(
-    conn: sqlite3.Connection, postings: Postings, terms: list[str], top_k: int
+    conn: sqlite3.Connection, postings: Postings, terms: list[str], best: list[tuple[int, float]]
 ) -> list[SearchHit]:
-    best = postings.top(terms, top_k)
+    """Hits for ``best`` ((rowid, BM25) from the postings, best first)."""
     if not best:
         return []
     # summed in term order, as _score_bound's rows come from FTS5's vocabulary: the same bits
@@ -189,6 +215,45 @@ def _from_postings(
         )
     }
     return [_hit(*stored[rowid], score, bound) for rowid, score in best if rowid in stored]
+
+
+def _filtered(
+    conn: sqlite3.Connection,
+    postings: Postings,
+    terms: list[str],
+    top_k: int,
+    filters: Sequence[FilterCondition],
+) -> list[tuple[int, float]] | None:
+    """The best ``top_k`` (rowid, BM25) among the chunks matching ``filters``: the ranked
+    chunks are checked in SQL a window at a time, best first, until ``top_k`` pass (FTS5's
+    filtered query checks every match). None, for FTS5 to answer, when the filters keep
+    so few chunks that finding ``top_k`` took more than :data:`FILTER_CHECKS` checks, or
+    would (an evenly spread sample of :data:`FILTER_SAMPLE` chunks says so up front).
+    Either way the hits are FTS5's: the same chunks, scores and ties."""
+    where, params = filters_sql(filters)
+
+    def passing(rowids: list[int]) -> set[int]:
+        sql = f"SELECT d.id FROM docs d WHERE d.id IN (SELECT value FROM json_each(?)){where}"
+        return {rowid for (rowid,) in conn.execute(sql, (json.dumps(rowids), *params))}
+
+    sample = postings.rowids[:: max(1, postings.rows // FILTER_SAMPLE)].tolist()
+    kept_in_sample = len(passing(sample))
+    # go on only if the sample expects top_k within half the checks (and saw a few pass)
+    if kept_in_sample < 4 or kept_in_sample * FILTER_CHECKS < 2 * top_k * len(sample):
+        return None
+    ranking = postings.ranked(terms)
+    kept: list[tuple[int, float]] = []
+    start, size = 0, max(top_k * FILTER_WINDOW, 64)
+    while len(kept) < top_k and start < ranking.matching:
+        if start >= FILTER_CHECKS:
+            return None
+        end = min(start + size, FILTER_CHECKS)
+        rowids, scores = ranking.window(start, end)
+        ids = rowids.tolist()
+        ok = passing(ids)
+        kept += [(r, s) for r, s in zip(ids, scores.tolist(), strict=True) if r in ok]
+        start, size = end, size * 4
+    return kept[:top_k]
 
 
 def _from_fts(

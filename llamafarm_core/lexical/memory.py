@@ -1,12 +1,12 @@
-"""BM25 from memory: a lexical index's postings held in numpy arrays, for queries without
-metadata filters.
+"""BM25 from memory: a lexical index's postings held in numpy arrays.
 
 FTS5 scores every chunk that holds any query term: at 100,000 chunks a query of common words
 scores tens of thousands of rows (~40 ms). The same postings in memory, added up with numpy,
 take ~1-2 ms and give the same scores to the last bit (FTS5's ``bm25()`` formula, its
 ``nRow``/``nToken`` statistics, the same operations in the same order) and the same order
 (ties by rowid, as FTS5 returns them). ``LexicalIndex.search`` asks here first and falls back
-to FTS5 whenever this says ``None``.
+to FTS5 whenever this says ``None``. With metadata filters it reads the ranking a window at a
+time (:class:`Ranking`) and checks each window's chunks against the filters in SQL.
 
 **Current or not used.** The index keeps a change counter (table ``changes``: a random
 ``born`` per file, ``n`` bumped by every write and ``removed`` by every write that removed
@@ -158,6 +158,17 @@ class Postings:
 
     def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """(rowid, BM25) of the best ``k`` chunks holding any of ``terms``, best first."""
+        rowids, scores = self.ranked(terms).window(0, k)
+        return list(zip(rowids.tolist(), scores.tolist(), strict=True))
+
+    def ranked(self, terms: Sequence[str]) -> Ranking:
+        """Every chunk holding any of ``terms``, ranked by BM25 (read in windows)."""
+        import numpy as np
+
+        scores = self._scores(terms)
+        return Ranking(self.rowids, scores, int(np.count_nonzero(scores)))
+
+    def _scores(self, terms: Sequence[str]) -> Any:
         import numpy as np
 
         rows = self.rows
@@ -168,16 +179,7 @@ class Postings:
             for slots, counts in parts:  # disjoint slots: one addition per chunk and term
                 freqs = counts.astype(np.float64)
                 scores[slots] += weight * ((freqs * (K1 + 1.0)) / (freqs + self.norms[slots]))
-        matching = int(np.count_nonzero(scores))
-        if matching == 0 or k <= 0:
-            return []
-        if matching > k:
-            kth = np.partition(scores, rows - k)[rows - k]
-            candidates = np.flatnonzero(scores >= kth)
-        else:
-            candidates = np.flatnonzero(scores)
-        best = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
-        return [(int(self.rowids[s]), float(scores[s])) for s in best]
+        return scores
 
     def extended(self, conn: sqlite3.Connection, tag: Tag) -> Postings | None:
         """These postings plus the chunks written since, read inside the caller's read
@@ -208,6 +210,33 @@ class Postings:
             tokens=n_tokens,
             norms=_norms(all_lengths, n_tokens),
         )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One query's BM25 over every slot (0 where no query term occurs), read best first
+    (ties by rowid, as FTS5 orders them) a window at a time: a window costs a partition of
+    the scores and a sort of the chunks up to its end, never a sort of every match."""
+
+    rowids: Any  # int64 per slot
+    scores: Any  # float64 per slot
+    matching: int  # slots with a score
+
+    def window(self, start: int, end: int) -> tuple[Any, Any]:
+        """(rowids, BM25s) of the chunks ranked ``start`` to ``end`` (exclusive), best first."""
+        import numpy as np
+
+        end = min(end, self.matching)
+        if start >= end:
+            return self.rowids[:0], self.scores[:0]
+        scores, rows = self.scores, len(self.scores)
+        if end < self.matching:  # the best ``end`` (with ties at the last score) unsorted
+            kth = np.partition(scores, rows - end)[rows - end]
+            head = np.flatnonzero(scores >= kth)
+        else:
+            head = np.flatnonzero(scores)
+        slots = head[np.lexsort((head, -scores[head]))][start:end]
+        return self.rowids[slots], scores[slots]
 
 
 def _norms(lengths: Any, tokens: int) -> Any:

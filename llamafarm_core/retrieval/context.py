@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # generate(prompt, max_tokens) -> text, with the project's default model.
 Generate = Callable[[str, int], str]
 
+NEAREST_FIRST = 8  # × top_k: the nearest chunks checked against filters first (at least 64)
+NEAREST_MAX = 1024  # nearest chunks checked at most; then the store filters itself
+
 
 class RetrievalContext:
     """The database a strategy searches, for the duration of one query.
@@ -118,7 +121,7 @@ class RetrievalContext:
             return store.search(vector, top_k, list(filters))
         # Ids and scores from the store, texts and metadata from the lexical index (class
         # doc): the same hits, ~0.8 ms sooner on embedded Chroma at top_k 5.
-        scored = store.search_ids(vector, top_k, list(filters))
+        scored = self._search_ids(store, vector, top_k, filters)
         stored = self.fetch([s.id for s in scored])
         return [
             SearchHit(id=s.id, text=stored[s.id].text, score=s.score, metadata=stored[s.id].metadata)
@@ -134,7 +137,44 @@ class RetrievalContext:
         if top_k <= 0:
             return []
         vector = self.embed_query(query) if isinstance(query, str) else list(query)
-        return self.store().search_ids(vector, top_k, list(filters))
+        store = self.store()
+        if filters and self._texts_from_lexical(store):
+            return self._search_ids(store, vector, top_k, filters)
+        return store.search_ids(vector, top_k, list(filters))
+
+    def _search_ids(
+        self, store: VectorStore, vector: list[float], top_k: int, filters: Sequence[FilterCondition]
+    ) -> list[ScoredId]:
+        """The store's nearest ids matching ``filters`` (beside the lexical index)."""
+        if filters:
+            kept = self._nearest_then_filtered(store, vector, top_k, filters)
+            if kept is not None:
+                return kept
+        return store.search_ids(vector, top_k, list(filters))
+
+    def _nearest_then_filtered(
+        self, store: VectorStore, vector: list[float], top_k: int, filters: Sequence[FilterCondition]
+    ) -> list[ScoredId] | None:
+        """The nearest chunks without filters, checked against them in the lexical index
+        (the same metadata, the same filter semantics), best first, in windows of
+        :data:`NEAREST_FIRST` × ``top_k`` (at least 64) and then 4 × as many, until
+        ``top_k`` pass; None (the store filters itself) when the store holds ids the index
+        lacks, or when the window so far says that more than :data:`NEAREST_MAX` would be
+        needed. Embedded Chroma's filtered query at 100,000 chunks took 80-550 ms where its
+        nearest 80 took 4 ms and checking them in SQLite ~0.3 ms."""
+        n = max(top_k * NEAREST_FIRST, 64)
+        while n <= NEAREST_MAX:
+            scored = store.search_ids(vector, n)
+            passing = self.handle.lexical.passing([s.id for s in scored], filters)
+            if passing is None:
+                return None
+            kept = [s for s in scored if s.id in passing]
+            if len(kept) >= top_k or len(scored) < n:  # enough, or every chunk was checked
+                return kept[:top_k]
+            if len(kept) * NEAREST_MAX < top_k * n:
+                return None
+            n *= 4
+        return None
 
     def fetch(self, ids: Sequence[str]) -> dict[str, SearchHit]:
         """Stored chunks by id (score 1.0); ids no longer stored are left out. Read from the

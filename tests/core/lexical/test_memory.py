@@ -192,12 +192,92 @@ def test_a_replaced_index_file_is_not_answered_from_the_old_postings(
     assert served["fts"] == 1
 
 
-def test_filters_are_answered_by_fts5(cran_index: LexicalIndex, served: dict[str, int]) -> None:
-    memory().build_now(cran_index.path)
-    only = FilterCondition("file_hash", FilterOp.EQ, "f2")
-    hits = cran_index.search("boundary layer flow", 5, filters=[only])
-    assert {h.metadata["file_hash"] for h in hits} == {"f2"}
+def labelled(doc_id: str) -> dict[str, object]:
+    """Metadata to filter on: a number, a label, and a key only some chunks have."""
+    n = int(doc_id)
+    return {
+        "part": n % 3,
+        "kind": "even" if n % 2 == 0 else "odd",
+        **({"tagged": True} if n % 5 == 0 else {}),
+    }
+
+
+FILTERS = {
+    "part = 1": [FilterCondition("part", FilterOp.EQ, 1)],
+    "part in 0, 2": [FilterCondition("part", FilterOp.IN, [0, 2])],
+    "part >= 1, kind odd": [
+        FilterCondition("part", FilterOp.GTE, 1),
+        FilterCondition("kind", FilterOp.EQ, "odd"),
+    ],
+    "kind ne even": [FilterCondition("kind", FilterOp.NE, "even")],
+    "tagged": [FilterCondition("tagged", FilterOp.EQ, True)],
+    "part nin 0": [FilterCondition("part", FilterOp.NIN, [0])],
+    "one file": [FilterCondition("file_hash", FilterOp.EQ, "f2")],  # keeps too few: FTS5
+}
+
+
+@pytest.fixture
+def labelled_index(tmp_path: Path) -> LexicalIndex:
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    ix.add([rec(f"c{doc_id}", text, f"f{doc_id}", **labelled(doc_id)) for doc_id, text in cranfield(400)])
+    return ix
+
+
+def test_filtered_queries_give_fts5_hits_and_scores(
+    labelled_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    qs = queries(40)
+
+    def filtered(name: str) -> list[list[tuple[str, float]]]:
+        return [[(h.id, h.score) for h in labelled_index.search(q, 10, FILTERS[name])] for q in qs]
+
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "0")
+    from_fts = {name: filtered(name) for name in FILTERS}
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "256")
+    assert memory().build_now(labelled_index.path) is not None
+    before = served["fts"]
+    for name in FILTERS:
+        assert filtered(name) == from_fts[name], name  # same ids, scores and ties, to the bit
+    assert served["fts"] - before == len(qs)  # only "one file" went to FTS5
+    hits = [h for q in qs for h in labelled_index.search(q, 10, FILTERS["part >= 1, kind odd"])]
+    assert len(hits) > 300 and all(h.metadata["part"] >= 1 and h.metadata["kind"] == "odd" for h in hits)
+
+
+def test_filtered_ties_come_in_fts5_order(tmp_path: Path, served: dict[str, int]) -> None:
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    ix.add([rec(f"t{i}", "supersonic wing flutter", part=i % 2) for i in (5, 3, 9, 1, 7, 4, 8, 2, 6)])
+    ix.add([rec(f"o{i}", "subsonic wing, low speed", part=1) for i in range(6)])
+    only = [FilterCondition("part", FilterOp.EQ, 1)]
+    with_fts = ix.search("wing", 4, only)
+    assert len({h.score for h in with_fts}) == 1
+    memory().build_now(ix.path)
+    assert [h.id for h in ix.search("wing", 4, only)] == [h.id for h in with_fts]
     assert served["fts"] == 1
+
+
+def test_filters_that_reject_the_best_ranked_chunks_go_to_fts5(
+    labelled_index: LexicalIndex, served: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample says a third of the chunks pass, but the best-ranked fail: after
+    FILTER_CHECKS checks FTS5 answers, with the right hits."""
+    monkeypatch.setattr(index_module, "FILTER_CHECKS", 40)
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "0")
+    query, only = "boundary layer", [FilterCondition("part", FilterOp.EQ, 1)]
+    unfiltered = [h.id for h in labelled_index.search(query, 60)]
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "256")
+    memory().build_now(labelled_index.path)
+    with closing(sqlite3.connect(labelled_index.path)) as conn, conn:  # the best 60 leave part 1
+        conn.executemany(
+            "UPDATE docs SET metadata = json_set(metadata, '$.part', 0) WHERE chunk_id = ?",
+            [(i,) for i in unfiltered],
+        )
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "0")
+    expected = [h.id for h in labelled_index.search(query, 3, only)]
+    assert expected and not set(expected) & set(unfiltered)
+    monkeypatch.setenv("LF_LEXICAL_MEMORY_MIB", "256")
+    fts_before = served["fts"]
+    assert [h.id for h in labelled_index.search(query, 3, only)] == expected
+    assert served["fts"] == fts_before + 1
 
 
 def test_postings_over_the_bound_are_not_held(

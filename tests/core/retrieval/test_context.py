@@ -1,5 +1,6 @@
 """Where a query's hits get their texts: beside a local store that finds ids alone, from the
-lexical index (the same write block fills both); otherwise, or for ids it lacks, the store."""
+lexical index (the same write block fills both); otherwise, or for ids it lacks, the store.
+Filtered searches there check the store's nearest chunks against the index's metadata."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from llamafarm_core.databases import open_database
+from llamafarm_core.retrieval import context as context_module
 from llamafarm_core.retrieval.context import RetrievalContext
-from llamafarm_core.vectors import SearchHit
+from llamafarm_core.retrieval.filters import matches
+from llamafarm_core.vectors import FilterCondition, FilterOp, ScoredId, SearchHit
 from tests.core.retrieval.corpus import MAIN, QDRANT, Corpus
 
 QUERY = "how do solar panels make electricity"
@@ -72,3 +75,68 @@ def test_a_store_that_is_not_local_answers_itself(
     monkeypatch.setattr(type(store), "is_local", property(lambda _self: False))
     monkeypatch.setattr(ctx.handle.lexical, "get", lambda ids: pytest.fail("lexical index read"))
     assert _same(ctx.vector_search(QUERY, 4)) == expected
+
+
+FILTERS = {
+    "one category": [FilterCondition("category", FilterOp.EQ, "biology")],
+    "years": [FilterCondition("year", FilterOp.GTE, 2019)],
+    "not low": [FilterCondition("priority", FilterOp.NE, "low")],  # chunks without it never match
+    "none": [FilterCondition("year", FilterOp.LT, 1900)],
+}
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_filtered_searches_check_the_nearest_in_the_lexical_index(
+    ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The store's nearest chunks without filters, checked in the lexical index: the same
+    hits as the store's own filtered query, without asking it one."""
+    filters = FILTERS[name]
+    store = ctx.store()
+    vector = ctx.embed_query(QUERY)
+    expected = _same(store.search(vector, 3, filters))
+    expected_ids = [(s.id, round(s.score, 6)) for s in store.search_ids(vector, 8, filters)]
+    assert all(matches(h[3], filters) for h in expected)
+    real = store.search_ids
+    asked: list[int] = []
+
+    def unfiltered(vec: list[float], top_k: int, filters: list[FilterCondition] = []) -> list[ScoredId]:  # noqa: B006
+        assert not filters, "the store was asked to filter"
+        asked.append(top_k)
+        return real(vec, top_k)
+
+    monkeypatch.setattr(store, "search_ids", unfiltered)
+    assert _same(ctx.vector_search(QUERY, 3, filters)) == expected
+    assert [(s.id, round(s.score, 6)) for s in ctx.vector_candidates(QUERY, 8, filters)] == expected_ids
+    assert asked == [64, 64]  # the whole corpus in one window: every chunk checked
+    assert (name == "none") == (not expected)
+
+
+def test_the_store_filters_itself_when_the_nearest_keep_too_few(
+    ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context_module, "NEAREST_MAX", 4)  # a window of 64 is already too many
+    filters = FILTERS["one category"]
+    store = ctx.store()
+    expected = _same(store.search(ctx.embed_query(QUERY), 2, filters))
+    assert expected
+    monkeypatch.setattr(ctx.handle.lexical, "passing", lambda *_: pytest.fail("nearest checked"))
+    assert _same(ctx.vector_search(QUERY, 2, filters)) == expected
+
+
+def test_the_store_filters_itself_when_the_lexical_index_lacks_a_chunk(
+    ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk the index lacks might match: the store decides."""
+    filters = FILTERS["years"]
+    store = ctx.store()
+    expected = _same(store.search(ctx.embed_query(QUERY), 3, filters))
+    real_passing = ctx.handle.lexical.passing
+    monkeypatch.setattr(
+        ctx.handle.lexical, "passing", lambda ids, f: real_passing([*ids, "not-in-the-index"], f)
+    )
+    asked: list[list[FilterCondition]] = []
+    real = store.search_ids
+    monkeypatch.setattr(store, "search_ids", lambda v, k, f=(): asked.append(list(f)) or real(v, k, list(f)))
+    assert _same(ctx.vector_search(QUERY, 3, filters)) == expected
+    assert asked == [[], filters]  # the nearest first, then the store's own filtered query
