@@ -115,13 +115,18 @@ def test_filtered_searches_check_the_nearest_in_the_lexical_index(
 def test_the_store_filters_itself_when_the_nearest_keep_too_few(
     ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(context_module, "NEAREST_MAX", 4)  # a window of 64 is already too many
+    monkeypatch.setattr(context_module, "NEAREST_MAX", 4)  # the nearest 4 to a solar query: no biology
     filters = FILTERS["one category"]
     store = ctx.store()
     expected = _same(store.search(ctx.embed_query(QUERY), 2, filters))
-    assert expected
-    monkeypatch.setattr(ctx.handle.lexical, "passing", lambda *_: pytest.fail("nearest checked"))
+    assert len(expected) == 2
+    asked: list[tuple[int, list[FilterCondition]]] = []
+    real = store.search_ids
+    monkeypatch.setattr(
+        store, "search_ids", lambda v, k, f=(): asked.append((k, list(f))) or real(v, k, list(f))
+    )
     assert _same(ctx.vector_search(QUERY, 2, filters)) == expected
+    assert asked == [(4, []), (2, filters)]
 
 
 def test_the_store_filters_itself_when_the_lexical_index_lacks_a_chunk(
