@@ -170,17 +170,12 @@ class LexicalIndex:
     def passing(self, ids: Sequence[str], filters: Sequence[FilterCondition]) -> set[str] | None:
         """Those of ``ids`` whose metadata matches ``filters``; None when any of ``ids`` is
         not here (the caller can't tell whether it would match)."""
-        where, params = filters_sql(filters)
         unique = list(dict.fromkeys(ids))
         with self._db() as conn:
-            rows = conn.execute(
-                f"SELECT d.chunk_id, CASE WHEN 1{where} THEN 1 ELSE 0 END FROM docs d "
-                "WHERE d.chunk_id IN (SELECT value FROM json_each(?))",
-                (*params, json.dumps(unique)),
-            ).fetchall()
-        if len(rows) < len(unique):
+            checked = _checked(conn, "chunk_id", unique, filters_sql(filters))
+        if len(checked) < len(unique):
             return None
-        return {chunk_id for chunk_id, ok in rows if ok}
+        return {chunk_id for chunk_id, ok in checked.items() if ok}
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
@@ -230,11 +225,10 @@ def _filtered(
     so few chunks that finding ``top_k`` took more than :data:`FILTER_CHECKS` checks, or
     would (an evenly spread sample of :data:`FILTER_SAMPLE` chunks says so up front).
     Either way the hits are FTS5's: the same chunks, scores and ties."""
-    where, params = filters_sql(filters)
+    sql = filters_sql(filters)
 
     def passing(rowids: list[int]) -> set[int]:
-        sql = f"SELECT d.id FROM docs d WHERE d.id IN (SELECT value FROM json_each(?)){where}"
-        return {rowid for (rowid,) in conn.execute(sql, (json.dumps(rowids), *params))}
+        return {rowid for rowid, ok in _checked(conn, "id", rowids, sql).items() if ok}
 
     sample = postings.rowids[:: max(1, postings.rows // FILTER_SAMPLE)].tolist()
     kept_in_sample = len(passing(sample))
@@ -254,6 +248,20 @@ def _filtered(
         kept += [(r, s) for r, s in zip(ids, scores.tolist(), strict=True) if r in ok]
         start, size = end, size * 4
     return kept[:top_k]
+
+
+def _checked(
+    conn: sqlite3.Connection, column: str, keys: Sequence[Any], sql: tuple[str, list[Any]]
+) -> dict[Any, bool]:
+    """For each of ``keys`` (values of the ``docs`` column ``column``) that is stored,
+    whether its metadata matches the filters ``sql`` (from :func:`filters_sql`)."""
+    where, params = sql
+    rows = conn.execute(
+        f"SELECT d.{column}, CASE WHEN 1{where} THEN 1 ELSE 0 END FROM docs d "
+        f"WHERE d.{column} IN (SELECT value FROM json_each(?))",
+        (*params, json.dumps(list(keys))),
+    )
+    return {key: bool(ok) for key, ok in rows}
 
 
 def _from_fts(

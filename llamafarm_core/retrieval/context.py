@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 # generate(prompt, max_tokens) -> text, with the project's default model.
 Generate = Callable[[str, int], str]
 
-NEAREST_FIRST = 8  # × top_k: the nearest chunks checked against filters first (at least 64)
+NEAREST_FIRST = 8  # × top_k: the nearest chunks checked against filters first ...
+NEAREST_LEAST = 64  # ... at least
 NEAREST_MAX = 1024  # nearest chunks checked at most; then the store filters itself
 
 
@@ -137,16 +138,14 @@ class RetrievalContext:
         if top_k <= 0:
             return []
         vector = self.embed_query(query) if isinstance(query, str) else list(query)
-        store = self.store()
-        if filters and self._texts_from_lexical(store):
-            return self._search_ids(store, vector, top_k, filters)
-        return store.search_ids(vector, top_k, list(filters))
+        return self._search_ids(self.store(), vector, top_k, filters)
 
     def _search_ids(
         self, store: VectorStore, vector: list[float], top_k: int, filters: Sequence[FilterCondition]
     ) -> list[ScoredId]:
-        """The store's nearest ids matching ``filters`` (beside the lexical index)."""
-        if filters:
+        """The store's nearest ids matching ``filters``; beside the lexical index, the
+        nearest checked there first (:meth:`_nearest_then_filtered`)."""
+        if filters and self._texts_from_lexical(store):
             kept = self._nearest_then_filtered(store, vector, top_k, filters)
             if kept is not None:
                 return kept
@@ -157,17 +156,22 @@ class RetrievalContext:
     ) -> list[ScoredId] | None:
         """The nearest chunks without filters, checked against them in the lexical index
         (the same metadata, the same filter semantics), best first, in windows of
-        :data:`NEAREST_FIRST` × ``top_k`` (at least 64) and then 4 × as many, until
+        :data:`NEAREST_FIRST` × ``top_k`` (at least :data:`NEAREST_LEAST`) and then 4 × as many, until
         ``top_k`` pass; None (the store filters itself) when the store holds ids the index
         lacks, or when :data:`NEAREST_MAX` were not enough or the window so far says they
         would not be. Embedded Chroma's filtered query at 100,000 chunks took 80-550 ms where its
         nearest 80 took 4 ms and checking them in SQLite ~0.3 ms."""
-        n = min(max(top_k * NEAREST_FIRST, 64), NEAREST_MAX)
+        n = min(max(top_k * NEAREST_FIRST, NEAREST_LEAST), NEAREST_MAX)
+        checked: set[str] = set()  # a larger window repeats most of the last one's ids
+        passing: set[str] = set()
         while True:
             scored = store.search_ids(vector, n)
-            passing = self.handle.lexical.passing([s.id for s in scored], filters)
-            if passing is None:
+            new = [s.id for s in scored if s.id not in checked]
+            more = self.handle.lexical.passing(new, filters)
+            if more is None:
                 return None
+            checked.update(new)
+            passing |= more
             kept = [s for s in scored if s.id in passing]
             if len(kept) >= top_k or len(scored) < n:  # enough, or every chunk was checked
                 return kept[:top_k]

@@ -112,6 +112,27 @@ def test_filtered_searches_check_the_nearest_in_the_lexical_index(
     assert (name == "none") == (not expected)
 
 
+def test_larger_windows_check_only_chunks_not_checked_yet(
+    ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context_module, "NEAREST_FIRST", 1)
+    monkeypatch.setattr(context_module, "NEAREST_LEAST", 1)
+    monkeypatch.setattr(context_module, "NEAREST_MAX", 64)
+    filters = FILTERS["not low"]  # of the 2 nearest to a solar query, wind is "low"
+    store = ctx.store()
+    expected = _same(store.search(ctx.embed_query(QUERY), 2, filters))
+    assert len(expected) == 2
+    checked: list[list[str]] = []
+    real = ctx.handle.lexical.passing
+    monkeypatch.setattr(
+        ctx.handle.lexical, "passing", lambda ids, f: checked.append(list(ids)) or real(ids, f)
+    )
+    assert _same(ctx.vector_search(QUERY, 2, filters)) == expected
+    assert len(checked) >= 2  # windows of 2, 8, ...
+    every = [i for ids in checked for i in ids]
+    assert len(every) == len(set(every))  # none checked twice
+
+
 def test_the_store_filters_itself_when_the_nearest_keep_too_few(
     ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
