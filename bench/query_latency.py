@@ -12,8 +12,9 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
 - **synthetic**: ``--chunks`` chunks written straight into the project's database by this
   script (random unit vectors, texts drawn from a fixed vocabulary, same store, lexical
   index and model record as ingestion writes), then served the same way; queries are random
-  word triples. There also hybrid with a metadata filter (``chunk_index`` 0-3: a fifth of
-  the chunks pass).
+  word triples. There also hybrid with metadata filters: ``chunk_index`` 0-3 (a fifth of
+  the chunks pass); one file's 20 chunks, the same file every query; one file's, another
+  file every query (a filter new to the server each time).
 - **floor** (same run, same machine, this process): encode the query with the same embedder
   + the store's own ``search`` on an already-open store; no HTTP, no config, no lexical.
   The ratios are against it. A second row, **floor, texts from the lexical index**, does
@@ -38,6 +39,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -52,8 +54,23 @@ from lf_serve import Serve, check, machine, p50, pct, rag_project, wait_task  # 
 
 NS, PROJECT, DATASET = "bench", "cran", "docs"
 STRATEGIES = ("basic_search", "hybrid_search")
-# On the synthetic corpus, hybrid with a metadata filter too: a fifth of the chunks pass.
-FILTERED = ("hybrid_search, filtered", "hybrid_search", {"chunk_index": {"$in": [0, 1, 2, 3]}})
+PER_FILE = 20  # the synthetic corpus's chunks per file
+
+
+def filtered(files: int) -> dict[str, tuple[str, Any]]:
+    """On the synthetic corpus (``files`` files), hybrid with metadata filters too: a fifth
+    of the chunks pass; one file's 20 chunks, the same file every query (a chat about one
+    document); one file's, another file every query (each filter new to the server)."""
+    return {
+        "hybrid_search, filtered": ("hybrid_search", {"chunk_index": {"$in": [0, 1, 2, 3]}}),
+        "hybrid_search, one file": ("hybrid_search", {"filename": f"f{files // 2}.txt"}),
+        "hybrid_search, another file each": (
+            "hybrid_search",
+            lambda i: {"filename": f"f{(i * 7919) % files}.txt"},
+        ),
+    }
+
+
 TARGETS = {
     ("cranfield", "basic_search"): 1.3,
     ("cranfield", "hybrid_search"): 1.6,
@@ -155,7 +172,7 @@ def write_synthetic(data_dir: Path, n: int) -> None:
 
     rng = random.Random(7)
     np_rng = np.random.default_rng(7)
-    per_file, batch = 20, 5000
+    per_file, batch = PER_FILE, 5000
     # Zipf-distributed words (the subject words are the most frequent), like real text.
     vocabulary = WORDS + [f"term{i}" for i in range(20_000)]
     weights = [1.0 / (rank + 1) for rank in range(len(vocabulary))]
@@ -240,17 +257,21 @@ class Http:
     wire's. ``requests`` spends ~0.9 ms of its own per call here (measured: 13.6 vs 12.7 ms
     p50 on one server), which no server change can remove."""
 
-    def __init__(self, url: str, strategy: str, filters: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, url: str, strategy: str, filters: dict[str, Any] | Callable[[int], dict[str, Any]] | None = None
+    ) -> None:
         parts = urlsplit(url)
         self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
         self.path = f"/v1/projects/{NS}/{PROJECT}/rag/query"
         self.strategy = strategy
         self.filters = filters
+        self.calls = 0
 
     def __call__(self, query: str) -> float:
         request = {"query": query, "retrieval_strategy": self.strategy, "top_k": 5}
         if self.filters:
-            request["metadata_filters"] = self.filters
+            request["metadata_filters"] = self.filters(self.calls) if callable(self.filters) else self.filters
+        self.calls += 1
         body = json.dumps(request)
         t0 = time.perf_counter()
         self.conn.request("POST", self.path, body=body, headers={"Content-Type": "application/json"})
@@ -318,7 +339,7 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
             before: Serve | None = None
             served = {s: (s, None) for s in STRATEGIES}
             if corpus == "synthetic":
-                served[FILTERED[0]] = FILTERED[1:]
+                served |= filtered(args.chunks // PER_FILE)
             try:
                 measures = {
                     "floor": floor,

@@ -29,6 +29,17 @@ def registry() -> Registry:
     return build_registry(get_plugin_manager())
 
 
+@pytest.fixture(autouse=True)
+def nothing_remembered_of_filters() -> None:
+    """Each test starts without the filter sets and vectors an earlier one had remembered
+    (per process, by index path: the retrieval corpus is shared by many tests)."""
+    from llamafarm_core.lexical.filter_sets import filter_sets
+    from llamafarm_core.retrieval.exact import kept_vectors
+
+    filter_sets().forget()
+    kept_vectors().forget()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "lfdata"

@@ -74,6 +74,12 @@ class VectorStore(Component[ConfigT]):
     def get(self, ids: Sequence[str]) -> list[SearchHit]:
         """Records by id (score 1.0), in no particular order; unknown ids are left out."""
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, Sequence[float]] | None:
+        """Stored vectors by id (unknown ids left out), for an exact search among a few
+        chunks (``llamafarm_core.retrieval.exact``); None when this store can't read them
+        back (the default: the caller then searches with :meth:`search_ids`)."""
+        return None
+
     @abstractmethod
     def file_counts(self) -> dict[str, int]:
         """Chunks stored per file hash."""

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from llamafarm_core.lexical.analyzer import analyze, query_terms
+from llamafarm_core.lexical.filter_sets import FilterSet, filter_sets
+from llamafarm_core.lexical.filter_sql import filters_sql
 from llamafarm_core.lexical.memory import (
     K1,
     Postings,
@@ -34,7 +36,7 @@ from llamafarm_core.lexical.memory import (
     memory_limit,
     single_tokens,
 )
-from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp, SearchHit
+from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
 
 FILTER_WINDOW = 8  # × top_k: the best-ranked chunks checked against filters first
 FILTER_CHECKS = 4096  # ranked chunks checked against filters at most, then FTS5 answers
@@ -140,7 +142,7 @@ class LexicalIndex:
                 postings = memory().current(self.path, conn)
                 if postings is not None:
                     best = (
-                        _filtered(conn, postings, terms, top_k, filters)
+                        _filtered(conn, self.path, postings, terms, top_k, filters)
                         if filters
                         else postings.top(terms, top_k)
                     )
@@ -176,6 +178,15 @@ class LexicalIndex:
         if len(checked) < len(unique):
             return None
         return {chunk_id for chunk_id, ok in checked.items() if ok}
+
+    def matching(self, filters: Sequence[FilterCondition], *, scan: bool) -> FilterSet | None:
+        """The chunks ``filters`` keep (:mod:`llamafarm_core.lexical.filter_sets`), as
+        remembered at the index's current state; with ``scan``, scanned for when none is
+        remembered. None: none remembered (or an index without a change counter)."""
+        with self._db() as conn:
+            conn.execute("BEGIN")  # the change counter and the rows from one state
+            sets = filter_sets()
+            return sets.get(self.path, filters, conn) if scan else sets.held(self.path, filters, conn)
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
@@ -214,27 +225,54 @@ def _from_postings(
 
 def _filtered(
     conn: sqlite3.Connection,
+    path: Path,
     postings: Postings,
     terms: list[str],
     top_k: int,
     filters: Sequence[FilterCondition],
 ) -> list[tuple[int, float]] | None:
-    """The best ``top_k`` (rowid, BM25) among the chunks matching ``filters``: the ranked
-    chunks are checked in SQL a window at a time, best first, until ``top_k`` pass (FTS5's
-    filtered query checks every match). None, for FTS5 to answer, when the filters keep
-    so few chunks that finding ``top_k`` took more than :data:`FILTER_CHECKS` checks, or
-    would (an evenly spread sample of :data:`FILTER_SAMPLE` chunks says so up front).
-    Either way the hits are FTS5's: the same chunks, scores and ties."""
-    sql = filters_sql(filters)
+    """The best ``top_k`` (rowid, BM25) among the chunks matching ``filters``, FTS5's hits
+    either way (the same chunks, scores and ties); None for FTS5 to answer.
 
-    def passing(rowids: list[int]) -> set[int]:
-        return {rowid for rowid, ok in _checked(conn, "id", rowids, sql).items() if ok}
-
-    sample = postings.rowids[:: max(1, postings.rows // FILTER_SAMPLE)].tolist()
-    kept_in_sample = len(passing(sample))
-    # go on only if the sample expects top_k within half the checks (and saw a few pass)
-    if kept_in_sample < 4 or kept_in_sample * FILTER_CHECKS < 2 * top_k * len(sample):
+    - A filter that keeps few chunks, remembered (:mod:`llamafarm_core.lexical.filter_sets`):
+      the postings' scores at those chunks.
+    - Else the ranked chunks are checked in SQL a window at a time, best first, until
+      ``top_k`` pass (FTS5's filtered query checks every match), when an evenly spread sample
+      of :data:`FILTER_SAMPLE` chunks says that takes fewer than :data:`FILTER_CHECKS` checks.
+    - Else (the sample said no, or the checks ran out) the index is scanned for the chunks
+      the filter keeps: few, and their scores are read as above (and the set remembered);
+      more than ``filter_sets.SMALL``, and FTS5 answers.
+    """
+    sets = filter_sets()
+    known = sets.held(path, filters, conn)
+    if known is None or known.many:
+        sql = filters_sql(filters)
+        if _sample_passes(conn, postings, top_k, sql):
+            best = _best_checked(conn, postings, terms, top_k, sql)
+            if best is not None:
+                return best
+        if known is None:
+            known = sets.get(path, filters, conn)
+    if known is None or known.rowids is None:
         return None
+    return postings.among(terms, known.rowids, top_k)
+
+
+def _sample_passes(
+    conn: sqlite3.Connection, postings: Postings, top_k: int, sql: tuple[str, list[Any]]
+) -> bool:
+    """Does an evenly spread sample expect ``top_k`` within half of :data:`FILTER_CHECKS`
+    checks (and did it see a few pass)?"""
+    sample = postings.rowids[:: max(1, postings.rows // FILTER_SAMPLE)].tolist()
+    kept = sum(_checked(conn, "id", sample, sql).values())
+    return kept >= 4 and kept * FILTER_CHECKS >= 2 * top_k * len(sample)
+
+
+def _best_checked(
+    conn: sqlite3.Connection, postings: Postings, terms: list[str], top_k: int, sql: tuple[str, list[Any]]
+) -> list[tuple[int, float]] | None:
+    """The ranked chunks checked against the filters ``sql`` a window at a time, best first,
+    until ``top_k`` pass; None after :data:`FILTER_CHECKS` checks."""
     ranking = postings.ranked(terms)
     kept: list[tuple[int, float]] = []
     start, size = 0, max(top_k * FILTER_WINDOW, 64)
@@ -244,7 +282,7 @@ def _filtered(
         end = min(start + size, FILTER_CHECKS)
         rowids, scores = ranking.window(start, end)
         ids = rowids.tolist()
-        ok = passing(ids)
+        ok = {rowid for rowid, passes in _checked(conn, "id", ids, sql).items() if passes}
         kept += [(r, s) for r, s in zip(ids, scores.tolist(), strict=True) if r in ok]
         start, size = end, size * 4
     return kept[:top_k]
@@ -320,43 +358,3 @@ def _score_bound(conn: sqlite3.Connection, terms: Sequence[str]) -> float:
     for (hits,) in conn.execute(f"SELECT doc FROM fts_vocab WHERE term IN ({marks})", tuple(terms)):
         bound += idf(total, hits) * (K1 + 1)
     return bound
-
-
-def filters_sql(filters: Sequence[FilterCondition], column: str = "d.metadata") -> tuple[str, list[Any]]:
-    """``AND ...`` clauses over a JSON metadata column with the semantics of
-    :func:`llamafarm_core.retrieval.filters.matches` (missing key never matches, no
-    cross-kind comparisons), and their parameters."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for cond in filters:
-        path = f'$."{cond.key}"'
-        if cond.op in (FilterOp.EQ, FilterOp.IN, FilterOp.NE, FilterOp.NIN):
-            values = cond.value if cond.op in (FilterOp.IN, FilterOp.NIN) else (cond.value,)
-            parts = [_equal_sql(column, path, v) for v in values]
-            any_eq = "(" + (" OR ".join(sql for sql, _ in parts) or "0") + ")"
-            eq_params = [x for _, p in parts for x in p]
-            if cond.op in (FilterOp.EQ, FilterOp.IN):
-                clauses.append(any_eq)
-                params.extend(eq_params)
-            else:
-                clauses.append(f"(json_type({column}, ?) NOT IN ('null') AND NOT {any_eq})")
-                params.extend([path, *eq_params])
-        else:
-            sym = {FilterOp.GT: ">", FilterOp.GTE: ">=", FilterOp.LT: "<", FilterOp.LTE: "<="}[cond.op]
-            clauses.append(
-                f"(json_type({column}, ?) IN ('integer', 'real') AND json_extract({column}, ?) {sym} ?)"
-            )
-            params.extend([path, path, cond.value])
-    return "".join(f" AND {c}" for c in clauses), params
-
-
-def _equal_sql(column: str, path: str, value: Any) -> tuple[str, list[Any]]:
-    if isinstance(value, bool):
-        return f"(json_type({column}, ?) = ?)", [path, "true" if value else "false"]
-    if isinstance(value, int | float):
-        return f"(json_type({column}, ?) IN ('integer', 'real') AND json_extract({column}, ?) = ?)", [
-            path,
-            path,
-            value,
-        ]
-    return f"(json_type({column}, ?) = 'text' AND json_extract({column}, ?) = ?)", [path, path, value]

@@ -168,6 +168,18 @@ class Postings:
         scores = self._scores(terms)
         return Ranking(self.rowids, scores, int(np.count_nonzero(scores)))
 
+    def among(self, terms: Sequence[str], rowids: Any, k: int) -> list[tuple[int, float]] | None:
+        """Like :meth:`top`, among the chunks ``rowids`` (ascending) only; None when one of
+        them is not here (they come from another state of the index)."""
+        import numpy as np
+
+        slots = np.searchsorted(self.rowids, rowids)
+        if len(slots) and (int(slots[-1]) >= self.rows or not np.array_equal(self.rowids[slots], rowids)):
+            return None
+        scores = self._scores(terms)[slots]
+        best, best_scores = Ranking(rowids, scores, int(np.count_nonzero(scores))).window(0, k)
+        return list(zip(best.tolist(), best_scores.tolist(), strict=True))
+
     def _scores(self, terms: Sequence[str]) -> Any:
         import numpy as np
 

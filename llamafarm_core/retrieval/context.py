@@ -10,6 +10,7 @@ from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.components.retrieval import RetrievalStrategy
 from llamafarm_core.components.store import VectorStore
 from llamafarm_core.plugins.registry import Registry
+from llamafarm_core.retrieval.exact import kept_vectors
 from llamafarm_core.retrieval.scoring import canonical_metric, metric_score, ranked, with_score
 from llamafarm_core.vectors import FilterCondition, ScoredId, SearchHit
 
@@ -146,10 +147,35 @@ class RetrievalContext:
         """The store's nearest ids matching ``filters``; beside the lexical index, the
         nearest checked there first (:meth:`_nearest_then_filtered`)."""
         if filters and self._texts_from_lexical(store):
-            kept = self._nearest_then_filtered(store, vector, top_k, filters)
+            kept = self._filtered_beside_lexical(store, vector, top_k, filters)
             if kept is not None:
                 return kept
         return store.search_ids(vector, top_k, list(filters))
+
+    def _filtered_beside_lexical(
+        self, store: VectorStore, vector: list[float], top_k: int, filters: Sequence[FilterCondition]
+    ) -> list[ScoredId] | None:
+        """Filtered nearest ids without the store's filtered query, or None (it runs):
+
+        - a filter that keeps few chunks, remembered by the lexical index
+          (``lexical.filter_sets``): an exact search among their vectors
+          (:mod:`llamafarm_core.retrieval.exact`);
+        - else the nearest chunks without filters, checked in the lexical index
+          (:meth:`_nearest_then_filtered`);
+        - when too few of those pass, the index is scanned for the chunks the filter
+          keeps (then remembered) and, when they are few, searched exactly as above.
+        """
+        lexical = self.handle.lexical
+        found = lexical.matching(filters, scan=False)
+        if found is None or found.many:
+            kept = self._nearest_then_filtered(store, vector, top_k, filters)
+            if kept is not None:
+                return kept
+            if found is None:
+                found = lexical.matching(filters, scan=True)
+        if found is None or found.many:
+            return None
+        return kept_vectors().nearest(store, self.store_metric, vector, found, lexical.path, top_k)
 
     def _nearest_then_filtered(
         self, store: VectorStore, vector: list[float], top_k: int, filters: Sequence[FilterCondition]

@@ -113,6 +113,7 @@ class VectorStoreContract:
     """Behaviour every vector store must have. See the module docstring for the fixtures."""
 
     metrics: ClassVar[tuple[str, ...]] = ("cosine",)
+    reads_vectors: ClassVar[bool] = False  # the store's ``vectors`` reads them back (else None)
 
     @pytest.fixture
     def open_store(
@@ -177,6 +178,16 @@ class VectorStoreContract:
         assert first.text == "chunk 0"
         assert first.score == 1.0
         assert first.metadata == record(0, dimension).metadata
+
+    def test_vectors_read_back(self, filled: VectorStore, dimension: int) -> None:
+        got = filled.vectors([*ids([0, 4], dimension), "nope"])
+        if not self.reads_vectors:
+            assert got is None
+            return
+        assert got is not None and set(got) == set(ids([0, 4], dimension))  # unknown ids left out
+        for i in (0, 4):
+            assert list(got[record(i, dimension).id]) == pytest.approx(unit(dimension, i * ANGLE), abs=1e-6)
+        assert filled.vectors([]) == {}
 
     def test_metadata_keeps_scalar_types(self, filled: VectorStore, dimension: int) -> None:
         [hit] = filled.search(self.query(dimension), 1)

@@ -300,6 +300,21 @@ class ChromaStore(VectorStore[ChromaConfig]):
             )
         ]
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, Sequence[float]] | None:
+        collection = self._get_collection(create=False)
+        unique = list(dict.fromkeys(ids))
+        found: dict[str, Sequence[float]] = {}
+        if collection is None or not unique:
+            return found
+        for start in range(0, len(unique), _PAGE):
+            with self._errors():
+                page = collection.get(ids=unique[start : start + _PAGE], include=["embeddings"])  # type: ignore[list-item]
+            embeddings = page["embeddings"]
+            if embeddings is None:
+                return None
+            found.update(zip(page["ids"], embeddings, strict=True))  # type: ignore[arg-type]
+        return found
+
     def ids_for_file(self, file_hash: str) -> list[str]:
         collection = self._get_collection(create=False)
         if collection is None:

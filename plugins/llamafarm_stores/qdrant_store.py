@@ -6,7 +6,7 @@ import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import Field, field_validator
 
@@ -316,6 +316,24 @@ class QdrantStore(VectorStore[QdrantConfig]):
                 self.collection_name, ids=[point_id(i) for i in dict.fromkeys(ids)], with_payload=True
             )
         return [_hit(p.payload, 1.0) for p in points]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, Sequence[float]] | None:
+        if not ids or not self._collection_ready():
+            return {}
+        with self._errors():
+            points = self._open().retrieve(
+                self.collection_name,
+                ids=[point_id(i) for i in dict.fromkeys(ids)],
+                with_payload=[ID_FIELD],
+                with_vectors=True,
+            )
+        found: dict[str, Sequence[float]] = {}
+        for p in points:
+            vector = p.vector
+            if not isinstance(vector, list) or any(isinstance(x, list) for x in vector[:1]):
+                return None  # named, sparse or multi-vectors: not this store's
+            found[str((p.payload or {}).get(ID_FIELD, ""))] = cast(list[float], vector)
+        return found
 
     def ids_for_file(self, file_hash: str) -> list[str]:
         return [str(p[ID_FIELD]) for p in self._scroll(file_filter(file_hash), [ID_FIELD])]

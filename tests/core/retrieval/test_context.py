@@ -1,6 +1,7 @@
 """Where a query's hits get their texts: beside a local store that finds ids alone, from the
 lexical index (the same write block fills both); otherwise, or for ids it lacks, the store.
-Filtered searches there check the store's nearest chunks against the index's metadata."""
+Filtered searches there check the store's nearest chunks against the index's metadata, or
+search exactly among the few chunks a filter keeps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from llamafarm_core.databases import open_database
+from llamafarm_core.lexical import filter_sets as filter_sets_module
 from llamafarm_core.retrieval import context as context_module
 from llamafarm_core.retrieval.context import RetrievalContext
 from llamafarm_core.retrieval.filters import matches
@@ -133,9 +135,11 @@ def test_larger_windows_check_only_chunks_not_checked_yet(
     assert len(every) == len(set(every))  # none checked twice
 
 
-def test_the_store_filters_itself_when_the_nearest_keep_too_few(
+def test_a_filter_that_keeps_few_is_searched_exactly_among_its_chunks(
     ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The nearest keep too few: the index is scanned for the chunks the filter keeps
+    (remembered), and their vectors, read from the store once, are searched exactly."""
     monkeypatch.setattr(context_module, "NEAREST_MAX", 4)  # the nearest 4 to a solar query: no biology
     filters = FILTERS["one category"]
     store = ctx.store()
@@ -146,14 +150,56 @@ def test_the_store_filters_itself_when_the_nearest_keep_too_few(
     monkeypatch.setattr(
         store, "search_ids", lambda v, k, f=(): asked.append((k, list(f))) or real(v, k, list(f))
     )
+    read: list[list[str]] = []
+    real_vectors = store.vectors
+    monkeypatch.setattr(store, "vectors", lambda ids: read.append(sorted(ids)) or real_vectors(ids))
     assert _same(ctx.vector_search(QUERY, 2, filters)) == expected
-    assert asked == [(4, []), (2, filters)]
+    assert asked == [(4, [])]  # the nearest, then no filtered query
+    biology = sorted(h.id for h in store.search(ctx.embed_query(QUERY), 20, filters))
+    assert read == [biology]
+    assert _same(ctx.vector_search(QUERY, 2, filters)) == expected  # remembered: straight there
+    assert _same(ctx.vector_search("emperor penguins in antarctica", 1, filters))[0][2].startswith("# Penguins")
+    assert asked == [(4, [])] and read == [biology]
+
+
+def test_the_store_filters_itself_when_the_filter_keeps_many(
+    ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context_module, "NEAREST_MAX", 4)
+    monkeypatch.setattr(filter_sets_module, "SMALL", 1)  # biology keeps 2 chunks: "many"
+    filters = FILTERS["one category"]
+    store = ctx.store()
+    expected = _same(store.search(ctx.embed_query(QUERY), 2, filters))
+    asked: list[tuple[int, list[FilterCondition]]] = []
+    real = store.search_ids
+    monkeypatch.setattr(
+        store, "search_ids", lambda v, k, f=(): asked.append((k, list(f))) or real(v, k, list(f))
+    )
+    assert _same(ctx.vector_search(QUERY, 2, filters)) == expected
+    assert _same(ctx.vector_search(QUERY, 2, filters)) == expected  # "many" remembered: no rescan
+    assert asked == [(4, []), (2, filters)] * 2
+
+
+def test_the_store_filters_itself_when_it_cannot_read_vectors_back(
+    ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context_module, "NEAREST_MAX", 4)
+    filters = FILTERS["one category"]
+    store = ctx.store()
+    expected = _same(store.search(ctx.embed_query(QUERY), 2, filters))
+    monkeypatch.setattr(store, "vectors", lambda ids: None)
+    asked: list[list[FilterCondition]] = []
+    real = store.search_ids
+    monkeypatch.setattr(store, "search_ids", lambda v, k, f=(): asked.append(list(f)) or real(v, k, list(f)))
+    assert _same(ctx.vector_search(QUERY, 2, filters)) == expected
+    assert asked == [[], filters]
 
 
 def test_the_store_filters_itself_when_the_lexical_index_lacks_a_chunk(
     ctx: RetrievalContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A chunk the index lacks might match: the store decides."""
+    """A chunk the index lacks might match: the store decides. (The nearest show it; for
+    the exact search among a filter's chunks, the store's count does.)"""
     filters = FILTERS["years"]
     store = ctx.store()
     expected = _same(store.search(ctx.embed_query(QUERY), 3, filters))
@@ -161,6 +207,8 @@ def test_the_store_filters_itself_when_the_lexical_index_lacks_a_chunk(
     monkeypatch.setattr(
         ctx.handle.lexical, "passing", lambda ids, f: real_passing([*ids, "not-in-the-index"], f)
     )
+    real_count = store.count
+    monkeypatch.setattr(store, "count", lambda: real_count() + 1)
     asked: list[list[FilterCondition]] = []
     real = store.search_ids
     monkeypatch.setattr(store, "search_ids", lambda v, k, f=(): asked.append(list(f)) or real(v, k, list(f)))

@@ -15,6 +15,7 @@ from tests.servers import ChildServer, free_port
 
 class TestChromaHttp(VectorStoreContract):
     metrics = ("cosine", "l2", "ip")
+    reads_vectors = True
 
     @pytest.fixture
     def dimension(self) -> int:

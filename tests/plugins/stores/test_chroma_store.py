@@ -20,6 +20,7 @@ METRICS = {"cosine": "cosine", "l2": "l2", "ip": "ip"}
 
 class TestChromaEmbedded(VectorStoreContract):
     metrics = ("cosine", "l2", "ip")
+    reads_vectors = True
 
     @pytest.fixture
     def dimension(self) -> int:

@@ -18,6 +18,7 @@ METRICS = {"cosine": "Cosine", "l2": "Euclid", "ip": "Dot", "manhattan": "Manhat
 
 class TestQdrantLocal(VectorStoreContract):
     metrics = ("cosine", "l2", "ip", "manhattan")
+    reads_vectors = True
 
     @pytest.fixture
     def dimension(self) -> int:

@@ -1,0 +1,49 @@
+"""Metadata filters as SQL over a lexical index's metadata JSON (``docs.metadata``), with
+the semantics of :func:`llamafarm_core.retrieval.filters.matches`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from llamafarm_core.vectors import FilterCondition, FilterOp
+
+
+def filters_sql(filters: Sequence[FilterCondition], column: str = "d.metadata") -> tuple[str, list[Any]]:
+    """``AND ...`` clauses over a JSON metadata column with the semantics of
+    :func:`llamafarm_core.retrieval.filters.matches` (missing key never matches, no
+    cross-kind comparisons), and their parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for cond in filters:
+        path = f'$."{cond.key}"'
+        if cond.op in (FilterOp.EQ, FilterOp.IN, FilterOp.NE, FilterOp.NIN):
+            values = cond.value if cond.op in (FilterOp.IN, FilterOp.NIN) else (cond.value,)
+            parts = [_equal_sql(column, path, v) for v in values]
+            any_eq = "(" + (" OR ".join(sql for sql, _ in parts) or "0") + ")"
+            eq_params = [x for _, p in parts for x in p]
+            if cond.op in (FilterOp.EQ, FilterOp.IN):
+                clauses.append(any_eq)
+                params.extend(eq_params)
+            else:
+                clauses.append(f"(json_type({column}, ?) NOT IN ('null') AND NOT {any_eq})")
+                params.extend([path, *eq_params])
+        else:
+            sym = {FilterOp.GT: ">", FilterOp.GTE: ">=", FilterOp.LT: "<", FilterOp.LTE: "<="}[cond.op]
+            clauses.append(
+                f"(json_type({column}, ?) IN ('integer', 'real') AND json_extract({column}, ?) {sym} ?)"
+            )
+            params.extend([path, path, cond.value])
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _equal_sql(column: str, path: str, value: Any) -> tuple[str, list[Any]]:
+    if isinstance(value, bool):
+        return f"(json_type({column}, ?) = ?)", [path, "true" if value else "false"]
+    if isinstance(value, int | float):
+        return f"(json_type({column}, ?) IN ('integer', 'real') AND json_extract({column}, ?) = ?)", [
+            path,
+            path,
+            value,
+        ]
+    return f"(json_type({column}, ?) = 'text' AND json_extract({column}, ?) = ?)", [path, path, value]
