@@ -3,6 +3,7 @@ the semantics of :func:`llamafarm_core.retrieval.filters.matches`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,4 +47,14 @@ def _equal_sql(column: str, path: str, value: Any) -> tuple[str, list[Any]]:
             path,
             value,
         ]
-    return f"(json_type({column}, ?) = 'text' AND json_extract({column}, ?) = ?)", [path, path, value]
+    # The value's JSON text is in the column wherever it matches: a substring test first
+    # skips parsing the JSON of most rows (one file of 100,000 chunks: 78 -> 44 ms). Both
+    # encodings: the index writes Python's (\u escapes), SQLite's JSON functions UTF-8.
+    texts = list(dict.fromkeys([json.dumps(value), json.dumps(value, ensure_ascii=False)]))
+    found = " OR ".join(f"instr({column}, ?)" for _ in texts)
+    return f"(({found}) AND json_type({column}, ?) = 'text' AND json_extract({column}, ?) = ?)", [
+        *texts,
+        path,
+        path,
+        value,
+    ]

@@ -208,7 +208,7 @@ class Postings:
         if len(new) > EXTEND_ROWS:
             return None
         segment, rowids, lengths = _segment([new], self.rows, None)
-        n_rows, n_tokens = _fts_counts(conn)
+        n_rows, n_tokens = fts_counts(conn)
         if n_rows != self.rows + len(rowids) or n_tokens != self.tokens + sum(lengths):
             return None
         all_lengths = np.concatenate(
@@ -278,7 +278,7 @@ def read_postings(conn: sqlite3.Connection, limit: int) -> Postings | None:
         tag = read_tag(conn)
         if tag is None:
             return None
-        n_rows, n_tokens = _fts_counts(conn)
+        n_rows, n_tokens = fts_counts(conn)
         cursor = conn.execute("SELECT rowid, terms FROM fts ORDER BY rowid")
         batches = iter(lambda: cursor.fetchmany(READ_ROWS), [])
         segment, rowids, lengths = _segment(batches, 0, limit // _READ_BYTES_PER_POSTING)
@@ -351,7 +351,7 @@ def _segment(
     return segment, rowids, lengths
 
 
-def _fts_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+def fts_counts(conn: sqlite3.Connection) -> tuple[int, int]:
     """FTS5's nRow and nToken (its averages record), as its bm25() reads them."""
     stats = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
     return _averages(stats[0]) if stats else (0, 0)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from llamafarm_core.lexical.filter_sets import FilterSet
 
 MAX_BYTES = 64 * 1024 * 1024  # vectors a process keeps
+MAX_INDEXES = 64  # indexes whose store count was checked, remembered
 
 
 @dataclass
@@ -46,7 +47,6 @@ class _Kept:
     removed: int
     rows: dict[str, int] = field(default_factory=dict)  # chunk id → row of ``matrix``
     matrix: Any = None  # float32 (chunks, dimension)
-    counted: Tag | None = None  # the state at which the store's count matched the index's
 
     @property
     def nbytes(self) -> int:
@@ -59,6 +59,7 @@ class KeptVectors:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[str, str], _Kept] = OrderedDict()
+        self._counted: dict[str, tuple[Tag, bool]] = {}  # by index path: did the counts match, at
         self._pid = os.getpid()
 
     def nearest(
@@ -75,16 +76,22 @@ class KeptVectors:
         with self._lock:
             if self._pid != os.getpid():  # a forked child: nothing of the parent's is current
                 self._kept.clear()
+                self._counted.clear()
                 self._pid = os.getpid()
             kept = self._kept.get(key)
             if kept is None or (kept.born, kept.removed) != (found.tag.born, found.tag.removed):
                 kept = _Kept(found.tag.born, found.tag.removed)
             self._kept[key] = kept
             self._kept.move_to_end(key)
-        if kept.counted != found.tag:
-            if store.count() != found.rows:
-                return None
-            kept.counted = found.tag
+        counted = self._counted.get(key[0])
+        if counted is None or counted[0] != found.tag:  # once per state, for every filter
+            counted = (found.tag, store.count() == found.rows)
+            with self._lock:
+                self._counted[key[0]] = counted
+                while len(self._counted) > MAX_INDEXES:
+                    del self._counted[next(iter(self._counted))]
+        if not counted[1]:
+            return None
         missing = [cid for cid in found.chunk_ids if cid not in kept.rows]
         if missing:
             got = store.vectors(missing)
@@ -102,6 +109,7 @@ class KeptVectors:
     def forget(self) -> None:
         with self._lock:
             self._kept.clear()
+            self._counted.clear()
 
     def _add(self, key: tuple[str, str], kept: _Kept, ids: list[str], vectors: Any) -> None:
         import numpy as np

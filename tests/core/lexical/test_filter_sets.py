@@ -4,6 +4,8 @@ rows added since, scanned again after a removal, "many" past SMALL, bounded in n
 from __future__ import annotations
 
 import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -98,6 +100,22 @@ def test_more_than_small_are_remembered_as_many(
     low = index.matching(LOW, scan=False)
     assert low is not None and low.many
     assert scans == [0, 0, 10, 10, 11]  # the "many" extended without a scan of the old rows
+
+
+def test_two_threads_wanting_one_set_scan_once(
+    index: LexicalIndex, scans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = filter_sets_module._scan
+
+    def slow(*args):  # type: ignore[no-untyped-def]
+        time.sleep(0.3)
+        return real(*args)
+
+    monkeypatch.setattr(filter_sets_module, "_scan", slow)
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda _: ids(index.matching(ODD, scan=True)), range(2)))
+    assert both == [["c1", "c3", "c5", "c7", "c9"]] * 2
+    assert scans == [0]
 
 
 def test_an_index_without_a_change_counter_has_no_sets(index: LexicalIndex) -> None:

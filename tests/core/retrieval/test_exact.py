@@ -131,6 +131,16 @@ def test_a_removal_drops_the_kept_vectors(db: Database) -> None:
     assert len(db.read) == 2 and len(db.read[1]) == 19  # all read again
 
 
+def test_a_chunk_written_again_is_searched_with_its_new_vector(db: Database) -> None:
+    rng = random.Random(9)
+    query = vector(rng)
+    before = db.nearest(query, EVEN, 1)
+    assert before is not None and before[0][0] != "c010"
+    db.add([ChunkRecord("c010", "rewritten", list(query), {"file_hash": "f10", "part": 0})])
+    after = db.nearest(query, EVEN, 1)
+    assert after is not None and after[0][0] == "c010" and after[0][1] == pytest.approx(1.0)
+
+
 def test_a_store_holding_chunks_the_index_lacks_is_not_searched_here(db: Database) -> None:
     rng = random.Random(4)
     db.store.add([rec(50, rng)])  # the store alone: its count now differs from the index's
