@@ -77,6 +77,12 @@ class FilterSets:
         self._scanning: dict[tuple[str, str], threading.Event] = {}
         self._pid = os.getpid()
 
+    def knows(self, path: Path, filters: Sequence[FilterCondition]) -> bool:
+        """Is a set for ``filters`` remembered at any state? (No: :meth:`held` would say
+        None; a caller may skip reading the index's state.)"""
+        with self._lock:
+            return (str(path), filter_key(filters)) in self._sets and self._pid == os.getpid()
+
     def held(
         self, path: Path, filters: Sequence[FilterCondition], conn: sqlite3.Connection
     ) -> FilterSet | None:

@@ -183,6 +183,8 @@ class LexicalIndex:
         """The chunks ``filters`` keep (:mod:`llamafarm_core.lexical.filter_sets`), as
         remembered at the index's current state; with ``scan``, scanned for when none is
         remembered. None: none remembered (or an index without a change counter)."""
+        if not scan and not filter_sets().knows(self.path, filters):
+            return None  # (no connection opened for a filter never scanned for)
         with self._db() as conn:
             conn.execute("BEGIN")  # the change counter and the rows from one state
             sets = filter_sets()
