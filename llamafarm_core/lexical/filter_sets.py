@@ -104,6 +104,8 @@ class FilterSets:
             return None
         if known.tag == tag:
             return known
+        if known.tag.n > tag.n:  # remembered by a query that saw a later state than this one
+            return None
         return self._keep(key, _scan(conn, filters, known, tag))
 
     def get(
@@ -139,8 +141,11 @@ class FilterSets:
             self._sets.clear()
 
     def _keep(self, key: tuple[str, str], found: FilterSet) -> FilterSet:
+        """Remember ``found`` unless a set of a later state of the same file is remembered."""
         with self._lock:
-            self._sets[key] = found
+            known = self._sets.get(key)
+            if known is None or known.tag.born != found.tag.born or known.tag.n <= found.tag.n:
+                self._sets[key] = found
             self._sets.move_to_end(key)
             while len(self._sets) > MAX_SETS:
                 self._sets.popitem(last=False)

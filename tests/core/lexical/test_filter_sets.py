@@ -85,6 +85,24 @@ def test_a_removal_means_a_new_scan(index: LexicalIndex, scans: list[int]) -> No
     assert scans == [0, 0, 0]
 
 
+def test_a_query_that_saw_an_earlier_state_keeps_to_it(index: LexicalIndex, scans: list[int]) -> None:
+    """Concurrent queries while a worker writes: a read transaction that began before a
+    write neither takes nor replaces the set a later one remembered."""
+    odd = ["c1", "c3", "c5", "c7", "c9"]
+    with closing(sqlite3.connect(index.path, isolation_level=None)) as old:
+        old.execute("BEGIN")
+        old.execute("SELECT count(*) FROM docs").fetchone()  # its snapshot: before the write
+        LexicalIndex(index.path).add([rec(11)])
+        assert ids(index.matching(ODD, scan=True)) == [*odd, "c11"]
+        assert filter_sets().held(index.path, ODD, old) is None
+        assert ids(filter_sets().get(index.path, ODD, old)) == odd  # scanned at its own state
+        old.execute("COMMIT")
+    assert ids(index.matching(ODD, scan=False)) == [*odd, "c11"]  # the later set stays
+    LexicalIndex(index.path).add([rec(13)])
+    assert ids(index.matching(ODD, scan=False)) == [*odd, "c11", "c13"]
+    assert scans == [0, 0, 11]  # the later set was kept, then extended past row 11 alone
+
+
 def test_more_than_small_are_remembered_as_many(
     index: LexicalIndex, scans: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
