@@ -1,5 +1,5 @@
-"""Metadata filters as SQL over a lexical index's metadata JSON (``docs.metadata``), with
-the semantics of :func:`llamafarm_core.retrieval.filters.matches`."""
+"""Metadata filters as SQL over a lexical index's metadata JSON (``docs.metadata``, the
+table aliased ``d``), with the semantics of :func:`llamafarm_core.retrieval.filters.matches`."""
 
 from __future__ import annotations
 
@@ -10,13 +10,25 @@ from typing import Any
 from llamafarm_core.vectors import FilterCondition, FilterOp
 
 
-def filters_sql(filters: Sequence[FilterCondition], column: str = "d.metadata") -> tuple[str, list[Any]]:
-    """``AND ...`` clauses over a JSON metadata column with the semantics of
+def filters_sql(filters: Sequence[FilterCondition]) -> tuple[str, list[Any]]:
+    """``AND ...`` clauses over ``d.metadata`` with the semantics of
     :func:`llamafarm_core.retrieval.filters.matches` (missing key never matches, no
     cross-kind comparisons), and their parameters."""
+    column = "d.metadata"
     clauses: list[str] = []
     params: list[Any] = []
     for cond in filters:
+        hashes = cond.value if cond.op is FilterOp.IN else [cond.value]
+        if (
+            cond.key == "file_hash"
+            and cond.op in (FilterOp.EQ, FilterOp.IN)
+            and hashes
+            and all(isinstance(h, str) for h in hashes)
+        ):
+            # implied by the JSON clause below (the column is the metadata's file_hash as
+            # text), and indexed: one file of 100,000 is found without a scan
+            clauses.append(f"d.file_hash IN ({','.join('?' * len(hashes))})")
+            params.extend(hashes)
         path = f'$."{cond.key}"'
         if cond.op in (FilterOp.EQ, FilterOp.IN, FilterOp.NE, FilterOp.NIN):
             values = cond.value if cond.op in (FilterOp.IN, FilterOp.NIN) else (cond.value,)

@@ -57,3 +57,31 @@ def test_values_written_by_sqlites_json_functions_match_too(index: LexicalIndex)
     assert stored(index, [FilterCondition("label", FilterOp.EQ, "naïve 🦙")]) == {"c0", "c3"}
     ne = [FilterCondition("label", FilterOp.NE, "naïve 🦙")]
     assert stored(index, ne) == expected(index, ne) and not {"c0", "c3"} & stored(index, ne)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        FilterCondition("file_hash", FilterOp.EQ, "fb"),
+        FilterCondition("file_hash", FilterOp.EQ, ""),  # the column of a chunk without one is ""
+        FilterCondition("file_hash", FilterOp.IN, ["fa", "fc", "nope"]),
+        FilterCondition("file_hash", FilterOp.IN, ["fa", 7]),
+        FilterCondition("file_hash", FilterOp.EQ, 7),
+        FilterCondition("file_hash", FilterOp.NE, "fa"),
+        FilterCondition("file_hash", FilterOp.NIN, ["fa", "fb"]),
+    ],
+)
+def test_file_hash_filters_keep_what_matches_keeps(tmp_path: Path, condition: FilterCondition) -> None:
+    """(Through the column's index where the filter allows it.)"""
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    hashes: list[object] = ["fa", "fa", "fb", "fc", "", 7, None]
+    ix.add(
+        [
+            ChunkRecord(f"c{i}", "text", [], {"page": i} | ({} if h is None else {"file_hash": h}))
+            for i, h in enumerate(hashes)
+        ]
+    )
+    every = ix.get([f"c{i}" for i in range(len(hashes))])
+    want = {cid for cid, hit in every.items() if matches(hit.metadata, [condition])}
+    assert stored(ix, [condition]) == want
+    assert stored(ix, [condition, FilterCondition("page", FilterOp.GTE, 1)]) == want - {"c0"}
