@@ -14,7 +14,7 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
   index and model record as ingestion writes), then served the same way; queries are random
   word triples. There also hybrid with metadata filters: ``chunk_index`` 0-3 (a fifth of
   the chunks pass); one file's 20 chunks, the same file every query; one file's, another
-  file every query (a filter new to the server each time).
+  file every query (a filter new to the server each time), by name and by ``file_hash``.
 - **floor** (same run, same machine, this process): encode the query with the same embedder
   + the store's own ``search`` on an already-open store; no HTTP, no config, no lexical.
   The ratios are against it. A second row, **floor, texts from the lexical index**, does
@@ -60,13 +60,18 @@ PER_FILE = 20  # the synthetic corpus's chunks per file
 def filtered(files: int) -> dict[str, tuple[str, Any]]:
     """On the synthetic corpus (``files`` files), hybrid with metadata filters too: a fifth
     of the chunks pass; one file's 20 chunks, the same file every query (a chat about one
-    document); one file's, another file every query (each filter new to the server)."""
+    document); one file's, another file every query (each filter new to the server), by
+    name and by ``file_hash``."""
     return {
         "hybrid_search, filtered": ("hybrid_search", {"chunk_index": {"$in": [0, 1, 2, 3]}}),
         "hybrid_search, one file": ("hybrid_search", {"filename": f"f{files // 2}.txt"}),
         "hybrid_search, another file each": (
             "hybrid_search",
             lambda i: {"filename": f"f{(i * 7919) % files}.txt"},
+        ),
+        "hybrid_search, another file each, by hash": (
+            "hybrid_search",
+            lambda i: {"file_hash": f"{(i * 7919 + 1) % files:064x}"},
         ),
     }
 
