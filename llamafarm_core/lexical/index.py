@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -73,7 +74,7 @@ class LexicalIndex:
     def _migrate(conn: sqlite3.Connection) -> None:
         if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return  # the common case: no write lock taken just to read
-        conn.execute("PRAGMA journal_mode=WAL")
+        _wal(conn)
         with conn:
             conn.execute("BEGIN IMMEDIATE")  # one process creates/migrates, the others wait
             if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
@@ -192,6 +193,20 @@ class LexicalIndex:
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+
+
+def _wal(conn: sqlite3.Connection, timeout: float = 60.0) -> None:
+    """Switch to the WAL journal. SQLite may answer "database is locked" at once, without
+    its busy timeout, while another process creates the same new index: retried."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _clamp(x: float) -> float:

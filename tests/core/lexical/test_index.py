@@ -6,10 +6,13 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from llamafarm_core.lexical import index as index_module
 from llamafarm_core.lexical.analyzer import analyze, query_terms
 from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.retrieval.filters import matches
@@ -162,3 +165,20 @@ def test_get_returns_stored_chunks_by_id(index: LexicalIndex) -> None:
     many = index.get([f"x{i}" for i in range(1200)] + ["c"])  # past SQLite's variable limit
     assert list(many) == ["c"]
     assert index.get([]) == {}
+
+
+def test_the_switch_to_wal_waits_out_another_process_lock(tmp_path: Path) -> None:
+    """SQLite can refuse the journal switch with "database is locked" (two processes
+    creating one new index): it is retried until the other lets go."""
+    path = tmp_path / "new.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN")
+    holder.execute("SELECT * FROM t").fetchall()  # a shared lock: no journal switch meanwhile
+    threading.Timer(0.5, lambda: holder.execute("COMMIT")).start()
+    with closing(sqlite3.connect(path, timeout=0.05, check_same_thread=False)) as conn:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            conn.execute("PRAGMA journal_mode=WAL")  # what SQLite alone does
+        index_module._wal(conn)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    holder.close()
