@@ -144,8 +144,8 @@ class RetrievalContext:
     def _search_ids(
         self, store: VectorStore, vector: list[float], top_k: int, filters: Sequence[FilterCondition]
     ) -> list[ScoredId]:
-        """The store's nearest ids matching ``filters``; beside the lexical index, the
-        nearest checked there first (:meth:`_nearest_then_filtered`)."""
+        """The store's nearest ids matching ``filters``; beside the lexical index, without
+        the store's filtered query where it can (:meth:`_filtered_beside_lexical`)."""
         if filters and self._texts_from_lexical(store):
             kept = self._filtered_beside_lexical(store, vector, top_k, filters)
             if kept is not None:
