@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llamafarm_core.lexical.memory import Tag
+from llamafarm_core.retrieval.scoring import metric_scores
 from llamafarm_core.vectors import ScoredId
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class KeptVectors:
             return []
         with self._lock:  # rows and matrix as one (another thread may be adding)
             matrix = kept.matrix[[kept.rows[cid] for cid in found.chunk_ids]]
-        scores = scores_of(metric, matrix, np.asarray(query, dtype=np.float32))
+        scores = metric_scores(metric, matrix, np.asarray(query, dtype=np.float32))
         order = np.lexsort((np.asarray(found.chunk_ids), -scores))[:top_k]
         return [ScoredId(found.chunk_ids[i], float(scores[i])) for i in order.tolist()]
 
@@ -123,23 +124,6 @@ class KeptVectors:
                 if total <= MAX_BYTES or old_key == key:
                     break
                 total -= self._kept.pop(old_key).nbytes
-
-
-def scores_of(metric: str, matrix: Any, query: Any) -> Any:
-    """Each row's score against ``query`` in [0, 1], as the stores report it (see
-    ``llamafarm_core.retrieval.scoring``): float64 arithmetic on the stored float32."""
-    import numpy as np
-
-    rows, q = matrix.astype(np.float64), query.astype(np.float64)
-    if metric == "euclidean":
-        return 1.0 / (1.0 + np.sqrt(((rows - q) ** 2).sum(axis=1)))
-    if metric == "manhattan":
-        return 1.0 / (1.0 + np.abs(rows - q).sum(axis=1))
-    dots = rows @ q
-    if metric == "cosine":
-        norms = np.linalg.norm(rows, axis=1) * np.linalg.norm(q)
-        dots = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
-    return np.clip((1.0 + dots) / 2.0, 0.0, 1.0)
 
 
 _kept = KeptVectors()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from llamafarm_core.errors import ValidationFailed
 from llamafarm_core.vectors import SearchHit
@@ -66,6 +67,23 @@ def metric_score(metric: str, a: Sequence[float], b: Sequence[float]) -> float:
         norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
         dot = dot / norm if norm else 0.0
     return clamp01((1.0 + dot) / 2.0)
+
+
+def metric_scores(metric: str, matrix: Any, query: Any) -> Any:
+    """:func:`metric_score` of each row of ``matrix`` against ``query``, at once (numpy,
+    float64 arithmetic on the stored float32)."""
+    import numpy as np
+
+    rows, q = matrix.astype(np.float64), query.astype(np.float64)
+    if metric == "euclidean":
+        return 1.0 / (1.0 + np.sqrt(((rows - q) ** 2).sum(axis=1)))
+    if metric == "manhattan":
+        return 1.0 / (1.0 + np.abs(rows - q).sum(axis=1))
+    dots = rows @ q
+    if metric == "cosine":
+        norms = np.linalg.norm(rows, axis=1) * np.linalg.norm(q)
+        dots = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+    return np.clip((1.0 + dots) / 2.0, 0.0, 1.0)
 
 
 def with_score(hit: SearchHit, score: float) -> SearchHit:

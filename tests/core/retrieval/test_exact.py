@@ -15,7 +15,7 @@ from llamafarm_core.components.store import VectorStore
 from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.retrieval import exact as exact_module
-from llamafarm_core.retrieval.exact import kept_vectors, scores_of
+from llamafarm_core.retrieval.exact import kept_vectors
 from llamafarm_core.retrieval.scoring import metric_score
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp
 
@@ -162,16 +162,3 @@ def test_kept_vectors_are_bounded(db: Database, monkeypatch: pytest.MonkeyPatch)
     db.nearest(query, ODD, 3)
     db.nearest(query, EVEN, 3)
     assert [len(ids) for ids in db.read] == [20, 20, 20]
-
-
-@pytest.mark.parametrize("metric", ["cosine", "dot", "euclidean", "manhattan"])
-def test_scores_are_the_metric_scores(metric: str) -> None:
-    import numpy as np
-
-    rng = random.Random(8)
-    rows = [[rng.uniform(-1, 1) for _ in range(DIM)] for _ in range(30)]
-    query = [rng.uniform(-1, 1) for _ in range(DIM)]
-    got = scores_of(metric, np.asarray(rows, dtype=np.float32), np.asarray(query, dtype=np.float32))
-    expected = [metric_score(metric, [float(np.float32(x)) for x in r], query) for r in rows]
-    assert got.tolist() == pytest.approx(expected, abs=1e-6)
-    assert got.min() >= 0.0 and got.max() <= 1.0

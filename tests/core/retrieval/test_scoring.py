@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -10,6 +11,7 @@ from llamafarm_core.errors import ValidationFailed
 from llamafarm_core.retrieval.scoring import (
     canonical_metric,
     metric_score,
+    metric_scores,
     min_max,
     ranked,
     reciprocal_rank,
@@ -65,3 +67,16 @@ def test_ranked_breaks_ties_by_id() -> None:
         "a",
         "b",
     ]
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot", "euclidean", "manhattan"])
+def test_metric_scores_are_metric_score_row_by_row(metric: str) -> None:
+    import numpy as np
+
+    rng = random.Random(8)
+    rows = [[rng.uniform(-1, 1) for _ in range(16)] for _ in range(30)]
+    query = [rng.uniform(-1, 1) for _ in range(16)]
+    got = metric_scores(metric, np.asarray(rows, dtype=np.float32), np.asarray(query, dtype=np.float32))
+    expected = [metric_score(metric, [float(np.float32(x)) for x in r], query) for r in rows]
+    assert got.tolist() == pytest.approx(expected, abs=1e-6)
+    assert got.min() >= 0.0 and got.max() <= 1.0
