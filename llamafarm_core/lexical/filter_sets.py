@@ -89,9 +89,6 @@ class FilterSets:
         """The remembered set for ``filters`` at the state ``conn``'s read transaction sees
         (extended by the rows added since when only rows were added), or None when there is
         none: nothing is scanned whole here."""
-        tag = read_tag(conn)
-        if tag is None:
-            return None
         key = (str(path), filter_key(filters))
         with self._lock:
             if self._pid != os.getpid():  # a forked child: nothing of the parent's is current
@@ -100,7 +97,10 @@ class FilterSets:
             known = self._sets.get(key)
             if known is not None:
                 self._sets.move_to_end(key)
-        if known is None or (known.tag.born, known.tag.removed) != (tag.born, tag.removed):
+        if known is None:
+            return None  # (the index's state not read: every filtered BM25 query asks here)
+        tag = read_tag(conn)
+        if tag is None or (known.tag.born, known.tag.removed) != (tag.born, tag.removed):
             return None
         if known.tag == tag:
             return known
