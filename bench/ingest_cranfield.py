@@ -12,6 +12,9 @@ of the 1,400 whole texts, and a raw encode of exactly the chunk texts the run st
 rag template's, where the CPU has VNNI) that is the product's embedder alone, in its lanes,
 since sentence-transformers has no int8 path; float32 rows of the same chunks are printed
 for reference.
+``--precision float32`` (or ``bfloat16``) sets the project's embedder to that precision
+before uploading, in both runs, and times the chunk floor in it: the pipeline's own cost around
+the issue's float32 encoder, beside the template's int8.
 ``--compare PATH`` first runs the same ingest with another checkout (PYTHONPATH), so before
 and after are measured in one run. ``--cores`` runs serve with ``--workers 0`` and one worker
 pinned per core (``taskset``; see bench/ingest_scaleout.py). Prints a table and writes
@@ -138,13 +141,18 @@ def encode_seconds(texts: list[str], batch: int = 32, precision: str = "float32"
 
 def template_precision() -> str:
     """The precision the rag template's embedder resolves to on this machine."""
-    from llamafarm_embedders.precision import resolve_precision
-
     from llamafarm_core.config.templates import render
 
     config = render("rag", name="bench", namespace="bench", templates_dir=Path(tempfile.gettempdir()))
     strategy = config["rag"]["databases"][0]["embedding_strategies"][0]
-    return resolve_precision("cpu", strategy.get("config", {}).get("precision", "auto"))
+    return resolve(strategy.get("config", {}).get("precision", "auto"))
+
+
+def resolve(precision: str) -> str:
+    """What an embedder configured with ``precision`` runs in on this machine's CPU."""
+    from llamafarm_embedders.precision import resolve_precision
+
+    return resolve_precision("cpu", precision)
 
 
 def embedder_seconds(texts: list[str], precision: str) -> float:
@@ -196,6 +204,7 @@ def ingest(
     job_batch: int | None = None,
     cores: list[int] | None = None,
     batch: int = 200,
+    precision: str | None = None,
 ) -> Run:
     """Upload ``docs`` as .txt files and process them through a fresh server (temp data dir).
 
@@ -212,6 +221,8 @@ def ingest(
         workers = start_pinned_workers(data_dir, code, cores) if cores else []
         try:
             check(requests.post(f"{url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
+            if precision:
+                set_precision(url, precision)
             base = f"{url}/v1/projects/{NS}/{PROJECT}/datasets"
             for name in ("warm", DATASET):
                 body = {"name": name, "data_processing_strategy": "universal_processor"}
@@ -246,6 +257,16 @@ def ingest(
     return Run(label, upload_s, process_s, processed, chunks, len(failed), texts)
 
 
+def set_precision(url: str, precision: str) -> None:
+    """Set every embedder of the bench project to ``precision`` (PUT of its config)."""
+    where = f"{url}/v1/projects/{NS}/{PROJECT}"
+    config = check(requests.get(where))["project"]["config"]
+    for database in config["rag"]["databases"]:
+        for strategy in database.get("embedding_strategies", []):
+            strategy.setdefault("config", {})["precision"] = precision
+    check(requests.put(where, json={"config": config}))
+
+
 def stored_chunk_texts(data_dir: Path) -> list[str]:
     """Every chunk text in the run's Chroma database (to time a raw encode of the same texts)."""
     import chromadb
@@ -276,6 +297,9 @@ def main() -> None:
         "--compare", type=Path, default=None, help="also run this checkout first (e.g. /work/base)"
     )
     ap.add_argument("--cores", default=None, help="pin one worker per listed core, e.g. 0 or 0,1")
+    ap.add_argument(
+        "--precision", default=None, help="the project's embedder precision (default: the template's)"
+    )
     args = ap.parse_args()
     docs = read_docs(CRAN)[: args.limit]
     texts = [text for _, text in docs]
@@ -283,10 +307,18 @@ def main() -> None:
     runs = []
     if args.compare:
         runs.append(
-            ingest(docs, "before", code=args.compare.resolve(), job_batch=args.job_batch, cores=cores)
+            ingest(
+                docs,
+                "before",
+                code=args.compare.resolve(),
+                job_batch=args.job_batch,
+                cores=cores,
+                precision=args.precision,
+            )
         )
-    runs.append(ingest(docs, "after", job_batch=args.job_batch, cores=cores))
-    served = template_precision()  # what the rag template's embedder runs in here
+    runs.append(ingest(docs, "after", job_batch=args.job_batch, cores=cores, precision=args.precision))
+    # what the project's embedder runs in here
+    served = resolve(args.precision) if args.precision else template_precision()
     floor_s = encode_seconds(texts)
     chunk_s = (
         embedder_seconds(runs[-1].chunk_texts, served)
