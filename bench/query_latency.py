@@ -15,7 +15,7 @@ synthetic 100k-chunk corpus. Prints tables; asserts nothing.
   word triples. There also hybrid with metadata filters: ``chunk_index`` 0-3 (a fifth of
   the chunks pass); one file's 20 chunks, the same file every query; one file's, another
   file every query (a filter new to the server each time), by name and by ``file_hash``.
-- **floor** (same run, same machine, this process): encode the query with the same embedder
+- **floor** (same run, same machine, this process): encode the query with the same embedder (its query path, ``embed_query``)
   + the store's own ``search`` on an already-open store; no HTTP, no config, no lexical.
   The ratios are against it. A second row, **floor, texts from the lexical index**, does
   what the server's retrieval does for a local store since the thirteenth round (the
@@ -244,7 +244,7 @@ class Floor:
 
     def _one(self, query: str, lexical: bool = False) -> float:
         t0 = time.perf_counter()
-        vector = self.embedder.embed([query])[0]
+        vector = self.embedder.embed_query(query)
         if not lexical:
             self.encode_ms.append((time.perf_counter() - t0) * 1000)
             hits: Any = self.store.search(vector, 5)

@@ -34,6 +34,12 @@ class Embedder(Component[EmbedderConfigT]):
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text, in order. Raise UpstreamError/ComponentUnavailable on failure."""
 
+    def embed_query(self, text: str) -> list[float]:
+        """A search query's vector; the default is :meth:`embed` of the one text. An embedder
+        may compute it another way (the bundled one may use a faster arithmetic for one
+        text than for batches) as long as it searches the same vectors."""
+        return self.embed([text])[0]
+
     def dimension(self) -> int:
         """The vector size; the default embeds a probe text."""
         return len(self.embed(["dimension probe"])[0])

@@ -146,8 +146,14 @@ class DatabaseHandle:
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        """The query vector, checked against the recorded model and dimension."""
-        return self.embed_documents([text])[0]
+        """The query vector (``Embedder.embed_query``), checked against the recorded model
+        and dimension."""
+        embedder = self.embedder()
+        record = self.model()
+        check_model(record, self.name, embedder.model_id)
+        vector = embedder.embed_query(text)
+        check_model(record, self.name, embedder.model_id, len(vector))
+        return vector
 
     def ensure_model(self, store: VectorStore, dimension: int) -> ModelRecord:
         """Record (first write) or check the model; call inside :meth:`writing`.

@@ -34,7 +34,7 @@ log = logging.getLogger("llamafarm.worker")
 # them equal): its precision decides which model the cache holds.
 BUNDLED_EMBEDDER = (
     "SentenceTransformerEmbedder",
-    {"model_name": "all-MiniLM-L6-v2", "batch_size": 32, "normalize_embeddings": True, "precision": "int8"},
+    {"model_name": "all-MiniLM-L6-v2", "batch_size": 32, "normalize_embeddings": True, "precision": "fast"},
 )
 # ... and the client library of its vector store, imported on a job's first write otherwise.
 BUNDLED_STORE_CLIENT = "chromadb"

@@ -25,6 +25,9 @@ TEXTS = [
 SIMILAR = ("The cat sat on the mat.", "A cat was sitting on a mat.")
 UNRELATED = "Quarterly revenue grew by ten percent."
 SAME = 0.999
+# a query's vector against the same text's document vector: int8 queries searching bfloat16
+# documents (the bundled embedder's ``precision: fast``) agree to ~0.99
+QUERY_SAME = 0.98
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -82,6 +85,22 @@ class EmbedderContract:
         a, b, c = embedder.embed([*SIMILAR, UNRELATED])
         assert cosine(a, b) > cosine(a, c) + 0.05
         assert cosine(a, b) > cosine(b, c) + 0.05
+
+    def test_a_query_vector_searches_the_document_vectors(self, embedder: Embedder) -> None:
+        """``embed_query`` may compute differently (``Embedder.embed_query``), but a text asked
+        as a query finds itself first among the same texts embedded as documents, and its
+        other similarities keep their order."""
+        documents = embedder.embed(TEXTS)
+        for i, text in enumerate(TEXTS):
+            query = embedder.embed_query(text)
+            assert len(query) == len(documents[i])
+            similarity = [cosine(query, d) for d in documents]
+            assert max(range(len(TEXTS)), key=similarity.__getitem__) == i, text
+            assert similarity[i] > QUERY_SAME, text
+            alike = [cosine(documents[i], d) for d in documents]
+            assert sorted(range(len(TEXTS)), key=similarity.__getitem__) == sorted(
+                range(len(TEXTS)), key=alike.__getitem__
+            ), text
 
     def test_model_id_is_stable(self, embedder: Embedder) -> None:
         model_id = embedder.model_id

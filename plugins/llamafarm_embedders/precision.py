@@ -58,9 +58,12 @@ def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
 
 def resolve_precision(device: str, precision: str) -> str:
     """``float32``, ``bfloat16`` or ``int8`` for a forward pass on ``device``. ``int8`` where
-    this CPU can't run it (``int8.unavailable``) is float32, said once in the log."""
+    this CPU can't run it (``int8.unavailable``) is float32, said once in the log. ``fast``
+    is :func:`fastest`'s choice."""
     if device != "cpu":
         return "float32"
+    if precision == "fast":
+        return fastest()
     if precision == "auto":
         return "bfloat16" if cpu_has_native_bf16() and bf16_pays() else "float32"
     if precision == "int8":
@@ -69,6 +72,40 @@ def resolve_precision(device: str, precision: str) -> str:
             _say_once(f"embedder precision int8: {reason}; computing in float32")
             return "float32"
     return precision
+
+
+def resolve_query_precision(device: str, precision: str) -> str:
+    """What one search query is encoded in: as :func:`resolve_precision`, except that
+    ``fast`` takes int8 for one text wherever int8 runs. Traced and one text per pass, it is
+    the quickest single text on both CPUs measured: 4.7 ms against 9.9 in bfloat16 on the
+    Xeon with AMX where ``fast`` runs batches in bfloat16. Its vectors search bfloat16 or
+    float32 ones without loss (int8 documents against float32 queries: Cranfield nDCG@10
+    0.3728 against 0.3725, docs/embedders.md)."""
+    if device == "cpu" and precision == "fast" and int8.unavailable() is None:
+        return "int8"
+    return resolve_precision(device, precision)
+
+
+@cache
+def fastest() -> str:
+    """``precision: fast``: int8 where the CPU runs it, unless a native bfloat16 matrix
+    product is at least :data:`BF16_MIN_GAIN` times faster than int8's kernel (CPUs with AMX
+    tiles: 2.7x on an Intel Xeon with AMX, where a Cranfield ingest through the API took
+    25.2 s in bfloat16 against 36.8 s in int8, with vectors closer to float32's); where int8
+    can't run, what ``auto`` picks. Measured once per process, as :func:`bf16_pays`."""
+    if int8.unavailable() is not None:
+        return resolve_precision("cpu", "auto")
+    if not cpu_has_native_bf16():
+        return "int8"
+    times = _probe(int8_too=True)
+    choice = "bfloat16" if times["int8"] >= BF16_MIN_GAIN * times["bfloat16"] else "int8"
+    log.info(
+        "embedder precision fast: %s (the model's largest matrix product: int8 %.2f ms, bfloat16 %.2f ms)",
+        choice,
+        times["int8"] * 1000,
+        times["bfloat16"] * 1000,
+    )
+    return choice
 
 
 @cache
@@ -81,21 +118,34 @@ def _say_once(message: str) -> None:
 @cache
 def bf16_pays() -> bool:
     """Whether bfloat16 matrix products run at least :data:`BF16_MIN_GAIN` times faster than
-    float32 ones on this CPU; measured once per process (~0.2 s), in a thread of its own with
-    one torch thread (as an encode lane runs), so that no caller's thread gets an OpenMP team.
-    The two precisions differ by 1.7-2.6x either way on the CPUs measured, so the margin
-    keeps the answer steady on a busy machine."""
-    gains: list[float] = []
-    probe = threading.Thread(target=lambda: gains.append(bf16_gain()), name="lf-precision-probe")
+    float32 ones on this CPU; measured once per process (~0.2 s). The two precisions differ
+    by 1.7-8x either way on the CPUs measured, so the margin keeps the answer steady on a
+    busy machine."""
+    times = _probe()
+    return times["float32"] >= BF16_MIN_GAIN * times["bfloat16"]
+
+
+def _probe(*, int8_too: bool = False) -> dict[str, float]:
+    """:func:`matmul_times` in a thread of its own, so that no caller's thread gets an
+    OpenMP team. If it failed, bfloat16 reads as never faster."""
+    times: dict[str, float] = {}
+
+    def measure() -> None:
+        try:
+            times.update(matmul_times(int8_too=int8_too))
+        except Exception as err:  # a torch without one of the kernels: float32 stays
+            log.warning("embedder precision probe failed (%s: %s)", type(err).__name__, err)
+
+    probe = threading.Thread(target=measure, name="lf-precision-probe")
     probe.start()
     probe.join()
-    return bool(gains) and gains[0] >= BF16_MIN_GAIN
+    return times or {"float32": 1.0, "bfloat16": float("inf"), "int8": 1.0}
 
 
-def bf16_gain(rows: int = 1024, rounds: int = 5) -> float:
-    """float32 time / bfloat16 time of the bundled model's largest matrix product (384 ->
-    1,536) over ``rows`` word pieces, one torch thread; the best of ``rounds`` each, taken
-    in turns."""
+def matmul_times(rows: int = 1024, rounds: int = 5, *, int8_too: bool = False) -> dict[str, float]:
+    """Seconds the bundled model's largest matrix product (384 -> 1,536) over ``rows`` word
+    pieces takes in float32, bfloat16 and (``int8_too``) int8's kernel, one torch thread
+    (as an encode lane runs); the best of ``rounds`` each, taken in turns."""
     import torch
 
     # torch.set_num_threads also sets the count every thread that starts using torch later
@@ -103,24 +153,34 @@ def bf16_gain(rows: int = 1024, rounds: int = 5) -> float:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _gain(torch, rows, rounds)
+        return _best_times(torch, rows, rounds, int8_too)
     finally:
         torch.set_num_threads(threads)
 
 
-def _gain(torch: Any, rows: int, rounds: int) -> float:
+def _best_times(torch: Any, rows: int, rounds: int, int8_too: bool) -> dict[str, float]:
     generator = torch.Generator().manual_seed(0)
     inputs = torch.randn(rows, 384, generator=generator)
-    weight = torch.randn(1536, 384, generator=generator)
-    variants = [(inputs, weight), (inputs.to(torch.bfloat16), weight.to(torch.bfloat16))]
-    best = [float("inf"), float("inf")]
+    layer = torch.nn.Linear(384, 1536)
+    with torch.no_grad():
+        layer.weight.copy_(torch.randn(1536, 384, generator=generator))
+    weight, bf16_inputs = layer.weight.detach(), inputs.to(torch.bfloat16)
+    bf16_weight = weight.to(torch.bfloat16)
+    variants = {
+        "float32": lambda: torch.nn.functional.linear(inputs, weight),
+        "bfloat16": lambda: torch.nn.functional.linear(bf16_inputs, bf16_weight),
+    }
+    if int8_too:
+        quantized = int8.int8_linear(layer)
+        variants["int8"] = lambda: quantized(inputs)
+    best = dict.fromkeys(variants, float("inf"))
     with torch.inference_mode():
         for _ in range(rounds + 1):  # the first round warms up (oneDNN builds its kernel)
-            for i, (x, w) in enumerate(variants):
+            for name, product in variants.items():
                 start = time.perf_counter()
-                torch.nn.functional.linear(x, w)
-                best[i] = min(best[i], time.perf_counter() - start)
-    return best[0] / best[1]
+                product()
+                best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def store_linear_weights_in_bf16(model: Any) -> None:

@@ -16,7 +16,12 @@ from llamafarm_core.plugin_api import (
     minilm_path,
 )
 from llamafarm_embedders.model_cache import LoadedModel, get_model, resolve_device
-from llamafarm_embedders.precision import batch_size_for, encode_batch, resolve_precision
+from llamafarm_embedders.precision import (
+    batch_size_for,
+    encode_batch,
+    resolve_precision,
+    resolve_query_precision,
+)
 
 BUNDLED_ID = "sentence-transformers:all-MiniLM-L6-v2"
 
@@ -30,15 +35,16 @@ class SentenceTransformerConfig(EmbedderConfig):
         "cpu", pattern=r"^(cpu|auto|mps|cuda(:\d+)?)$", description="cpu, auto, mps, cuda[:N]."
     )
     normalize_embeddings: bool = True
-    precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
+    precision: Literal["auto", "float32", "bfloat16", "int8", "fast"] = Field(
         "auto",
         description=(
             "Arithmetic of the forward pass on cpu. auto: bfloat16 where the CPU computes it "
             "natively (AVX512-BF16 or AMX) and a measured matrix product runs >= 1.25x faster in it "
-            "(~2.5x on some CPUs, slower on others; vectors within 1e-4 cosine of float32), "
+            "(~2.5-8x on some CPUs, slower on others; vectors within 1e-4 cosine of float32), "
             "else float32. int8: int8 matrix products, one text per forward pass, on CPUs with "
             "AVX512-VNNI (float32 elsewhere); ~1.7x faster, vectors ~0.995 cosine of float32's. "
-            "Other devices always use their default."
+            "fast: int8 where it runs, unless a measured bfloat16 matrix product is >= 1.25x "
+            "faster than int8's (CPUs with AMX); else as auto. Other devices always use their default."
         ),
     )
 
@@ -58,7 +64,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
 
     def __init__(self, config: SentenceTransformerConfig, **context: object) -> None:
         super().__init__(config, **context)
-        self._loaded: LoadedModel | None = None
+        self._loaded: dict[bool, LoadedModel] = {}  # by "for one query"
 
     @property
     def model_id(self) -> str:
@@ -80,20 +86,29 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
             "give a local path or use all-MiniLM-L6-v2"
         )
 
-    def _model(self) -> LoadedModel:
-        """The loaded model (resolved once: the model cache keeps it for the process's life)."""
-        if self._loaded is None:
+    def _model(self, *, query: bool = False) -> LoadedModel:
+        """The loaded model for batches, or (``query``) for one search query: the same one
+        unless ``precision: fast`` picks another arithmetic for one text
+        (``precision.resolve_query_precision``). Resolved once: the model cache keeps it
+        for the process's life."""
+        loaded = self._loaded.get(query)
+        if loaded is None:
             device = resolve_device(self.config.device)
-            self._loaded = get_model(
-                self.model_path(), device, resolve_precision(device, self.config.precision)
+            resolve = resolve_query_precision if query else resolve_precision
+            loaded = self._loaded[query] = get_model(
+                self.model_path(), device, resolve(device, self.config.precision)
             )
-        return self._loaded
+        return loaded
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        loaded = self._model()
-        items = [str(t) for t in texts]
+        return self._embed(self._model(), [str(t) for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed(self._model(query=True), [str(text)])[0]
+
+    def _embed(self, loaded: LoadedModel, items: list[str]) -> list[list[float]]:
         bf16 = loaded.precision == "bfloat16"
         size = batch_size_for(self.config.batch_size, cpu=loaded.device == "cpu", precision=loaded.precision)
         if len(items) > size:

@@ -47,6 +47,64 @@ def test_auto_takes_bfloat16_only_where_it_is_native_and_measured_faster(
         assert resolve_precision("cpu", "auto") == expected
 
 
+def test_fast_takes_int8_unless_bfloat16_is_clearly_faster_than_its_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(precision.int8, "unavailable", lambda: None)
+    for native, int8_ms, bf16_ms, expected in [
+        (True, 3.1, 1.2, "bfloat16"),  # AMX (measured: 3.12 against 1.16 ms)
+        (True, 3.1, 2.6, "int8"),  # bfloat16 faster, but not by the margin
+        (True, 10.0, 46.0, "int8"),  # AVX512-BF16 without AMX: bfloat16 slower than float32
+        (False, 3.1, 1.2, "int8"),  # emulated bfloat16 is never the fast one (not even probed)
+    ]:
+        times = {"float32": 8.0, "int8": int8_ms, "bfloat16": bf16_ms}
+        monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda native=native: native)
+        monkeypatch.setattr(precision, "_probe", lambda int8_too, times=times: times if int8_too else {})
+        assert precision.fastest.__wrapped__() == expected, (native, int8_ms, bf16_ms)
+
+
+def test_fast_without_int8_is_what_auto_picks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision.int8, "unavailable", lambda: "no AVX512-VNNI here")
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    for pays, expected in [(True, "bfloat16"), (False, "float32")]:
+        monkeypatch.setattr(precision, "bf16_pays", lambda pays=pays: pays)
+        assert precision.fastest.__wrapped__() == expected
+
+
+def test_one_query_is_int8_under_fast_wherever_int8_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision, "fastest", lambda: "bfloat16")
+    monkeypatch.setattr(precision.int8, "unavailable", lambda: None)
+    assert precision.resolve_query_precision("cpu", "fast") == "int8"
+    assert precision.resolve_query_precision("cpu", "bfloat16") == "bfloat16"  # only fast differs
+    assert precision.resolve_query_precision("cuda", "fast") == "float32"
+    monkeypatch.setattr(precision.int8, "unavailable", lambda: "no AVX512-VNNI here")
+    assert precision.resolve_query_precision("cpu", "fast") == "bfloat16"  # as its batches
+
+
+def test_a_failed_probe_never_reads_as_bfloat16_winning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> dict[str, float]:
+        raise RuntimeError("no oneDNN kernel")
+
+    monkeypatch.setattr(precision, "matmul_times", broken)
+    monkeypatch.setattr(precision.int8, "unavailable", lambda: None)
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    assert bf16_pays.__wrapped__() is False
+    assert precision.fastest.__wrapped__() == "int8"
+    assert "probe failed (RuntimeError: no oneDNN kernel)" in caplog.text
+
+
+def test_the_probe_times_the_three_kernels_and_leaves_torch_threads_alone() -> None:
+    import torch
+
+    threads = torch.get_num_threads()
+    times = precision.matmul_times(rows=64, rounds=1, int8_too=precision.int8.unavailable() is None)
+    assert torch.get_num_threads() == threads
+    expected = {"float32", "bfloat16"} | ({"int8"} if precision.int8.unavailable() is None else set())
+    assert set(times) == expected and all(0 < t < 1 for t in times.values())
+
+
 def test_the_probe_measures_in_its_own_thread_once() -> None:
     import torch
 
@@ -70,6 +128,11 @@ def test_auto_follows_the_cpu_and_other_devices_keep_float32() -> None:
     assert resolve_precision("cpu", "float32") == "float32"
     assert resolve_precision("cpu", "bfloat16") == "bfloat16"
     assert resolve_precision("cuda", "bfloat16") == "float32"
+    assert resolve_precision("cpu", "fast") == precision.fastest()
+    assert resolve_precision("cpu", "fast") in (
+        {"int8", "bfloat16"} if precision.int8.unavailable() is None else {expected}
+    )
+    assert resolve_precision("cuda", "fast") == "float32"
 
 
 def test_an_unknown_precision_is_refused() -> None:

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from llamafarm_embedders import model_cache
+from llamafarm_embedders import model_cache, precision
 from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
 
 from llamafarm_core.bundled import minilm_path
@@ -28,6 +28,32 @@ class TestSentenceTransformerContract(EmbedderContract):
     @pytest.fixture
     def embedder(self, minilm: SentenceTransformerEmbedder) -> SentenceTransformerEmbedder:
         return minilm
+
+
+class TestFastPrecisionContract(EmbedderContract):
+    """``precision: fast`` (the rag template's): batches in what ``precision.fastest`` picks
+    on this CPU, one query in int8 where it runs."""
+
+    @pytest.fixture(scope="class")
+    def embedder(self) -> SentenceTransformerEmbedder:
+        embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(batch_size=4, precision="fast"))
+        embedder.check()
+        return embedder
+
+    def test_batches_and_queries_run_in_what_fast_resolves_to(
+        self, embedder: SentenceTransformerEmbedder
+    ) -> None:
+        embedder.embed_query("lift")
+        assert embedder._model().precision == precision.resolve_precision("cpu", "fast")
+        assert embedder._model(query=True).precision == precision.resolve_query_precision("cpu", "fast")
+        if precision.int8.unavailable() is None:
+            assert embedder._model(query=True).precision == "int8"
+
+
+def test_a_query_is_embedded_as_its_one_text_batch_unless_fast(minilm: SentenceTransformerEmbedder) -> None:
+    text = "An experimental study of boundary layer transition on a swept wing."
+    assert minilm._model(query=True) is minilm._model()
+    assert minilm.embed_query(text) == minilm.embed([text])[0]
 
 
 def test_registered_under_original_names(registry: Registry) -> None:
