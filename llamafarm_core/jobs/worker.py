@@ -6,14 +6,20 @@ RQ's SimpleWorker renews nothing during a job: its started-registry entry simply
 hour. Here a thread renews the worker's record and the job's entry every
 ``HEARTBEAT_INTERVAL`` seconds with a short TTL, so a dead worker's job expires within
 ``HEARTBEAT_TTL`` and the next maintenance pass re-queues it (or fails it with a reason).
+
+RQ's loop reconnects only while it waits for a job; a Redis error anywhere else (the
+writes after a job, its heartbeat, its start) ends the loop, and the worker would exit
+until someone restarted it. :func:`work_until_stopped` starts a new loop instead.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
+from rq.exceptions import StopRequested
 from rq.worker import SimpleWorker, WorkerStatus
 
 from llamafarm_core.jobs.queues import (
@@ -32,6 +38,11 @@ if TYPE_CHECKING:
     from rq.queue import Queue
 
 log = logging.getLogger("llamafarm.jobs")
+
+# Pauses before a new loop after one ended on an error: doubled each time, up to the last,
+# and back to the first after a loop that lasted HEALTHY_SECONDS.
+RESTART_PAUSES = (1.0, 2.0, 5.0, 15.0, 30.0)
+HEALTHY_SECONDS = 60.0
 
 
 class _QuietMaintenance(logging.Filter):
@@ -103,6 +114,55 @@ class LlamaFarmWorker(SimpleWorker):
         for queue in self.queues:
             promote_due_retries(queue)
         super().run_maintenance_tasks()
+
+
+def work_until_stopped(connection: Redis, *, name: str | None = None, burst: bool = False) -> None:
+    """Run RQ's loop until the worker is asked to stop (SIGINT, SIGTERM, RQ's shutdown
+    command) or, with ``burst``, finds the queue empty. A loop that ended otherwise ended on
+    an error RQ logged ("found an unhandled exception, quitting": Redis away between two
+    jobs, most often): after a pause (:data:`RESTART_PAUSES`) a new worker object registers
+    and takes jobs again, with the model this process loaded still loaded."""
+    failures, last = 0, None
+    while True:
+        started = time.monotonic()
+        try:
+            worker = make_worker(connection, name=name)  # RQ asks Redis already here
+        except Exception as err:
+            log.warning("worker: cannot register (%s: %s)", type(err).__name__, err)
+        else:
+            last = worker
+            try:
+                worker.work(burst=burst, logging_level="INFO")
+            except StopRequested:
+                return
+            except Exception as err:  # RQ's own start or teardown hit Redis while it was away
+                log.warning("worker %s: %s: %s", worker.name, type(err).__name__, err)
+            else:
+                if burst or _asked_to_stop(worker):
+                    return
+        failures = 0 if time.monotonic() - started >= HEALTHY_SECONDS else failures + 1
+        pause = RESTART_PAUSES[min(max(failures - 1, 0), len(RESTART_PAUSES) - 1)]
+        log.warning("worker stopped on an error; a new one starts in %.0f s", pause)
+        if not _pause(last, pause):
+            return
+
+
+def _asked_to_stop(worker: LlamaFarmWorker | None) -> bool:
+    return worker is not None and (worker._stop_requested or worker._shutdown_requested_date is not None)
+
+
+def _pause(worker: LlamaFarmWorker | None, seconds: float) -> bool:
+    """Sleep ``seconds``; False when a stop was asked meanwhile (the last worker's signal
+    handlers are still installed: they mark it, or raise StopRequested)."""
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            if _asked_to_stop(worker):
+                return False
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+    except StopRequested:
+        return False
+    return not _asked_to_stop(worker)
 
 
 def make_worker(connection: Redis, name: str | None = None, **kwargs: Any) -> LlamaFarmWorker:

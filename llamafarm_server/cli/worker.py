@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from llamafarm_core.errors import ServiceUnavailable
     from llamafarm_core.jobs.connection import connect, describe_url, embedded_url, ping
     from llamafarm_core.jobs.processes import watch_parent
-    from llamafarm_core.jobs.worker import make_worker
+    from llamafarm_core.jobs.worker import work_until_stopped
     from llamafarm_core.malloc_tuning import limit_malloc_arenas
     from llamafarm_core.offline import enforce_offline
     from llamafarm_core.settings import Settings, SettingsError
@@ -74,10 +74,6 @@ def run(args: argparse.Namespace) -> int:
 
         ctx = current()  # the registry the jobs use (plugins found once), and their budget
         warm_up(ctx.registry, FileBudget.from_settings(ctx.settings))
-    worker = make_worker(connect(url, socket_timeout=None), name=args.name)
-    print(
-        f"LlamaFarm worker {worker.name} on {describe_url(url)} (data: {settings.data_dir})",
-        flush=True,
-    )
-    worker.work(burst=args.burst, logging_level="INFO")
+    print(f"LlamaFarm worker on {describe_url(url)} (data: {settings.data_dir})", flush=True)
+    work_until_stopped(connect(url, socket_timeout=None), name=args.name, burst=args.burst)
     return 0

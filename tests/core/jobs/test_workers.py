@@ -145,6 +145,30 @@ def test_a_worker_reconnects_after_redis_restarts(
     assert workers[0].proc.poll() is None
 
 
+def test_a_worker_outlives_redis_going_away_between_two_jobs(
+    data_dir: Path, own_redis: EmbeddedRedis, registry, workers
+) -> None:  # type: ignore[no-untyped-def]
+    """RQ reconnects only while it waits for a job: Redis gone when a job ends (its result,
+    state and heartbeat writes fail) ended RQ's loop, and the worker exited."""
+    service = make_service(data_dir, own_redis, registry)
+    start(workers, data_dir, own_redis, service, 1)
+    (data_dir / "sleep").write_text("1")
+    service.submit(NS, PROJECT, DATASET, hashes(1), function=SLOW)
+    wait_until(lambda: (data_dir / f"started-{workers[0].pid}").exists(), 60, what="the job starting")
+    own_redis.stop()
+    wait_until(lambda: executions(data_dir), 30, what="the job ending while Redis is away")
+    time.sleep(1)  # the worker's writes after the job fail meanwhile
+    own_redis.start()
+    service.close()
+
+    (data_dir / "sleep").write_text("0")
+    sub = service.submit(NS, PROJECT, DATASET, hashes(3)[2:], function=SLOW)
+    view = final(service, sub.record.task_id, 60)
+    assert view.state == TaskState.SUCCESS, workers[0].log()
+    assert workers[0].proc.poll() is None
+    assert {d.model_extra["worker"] for d in view.details if d.model_extra} == {workers[0].pid}
+
+
 def test_a_worker_on_another_data_dir_refuses_the_job(
     tmp_path: Path, data_dir: Path, own_redis: EmbeddedRedis, registry, workers
 ) -> None:  # type: ignore[no-untyped-def]
