@@ -356,9 +356,8 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
                     old_dir = data_dir.parent / "baseline-data"
                     shutil.copytree(data_dir, old_dir, ignore=shutil.ignore_patterns("run"))
                     old = Path(args.baseline).resolve()
-                    if not (old / "plugins" / "llamafarm_embedders" / "int8.py").is_file():
-                        for config in old_dir.rglob("llamafarm.yaml"):
-                            downgrade_precision(config)
+                    for config in old_dir.rglob("llamafarm.yaml"):
+                        downgrade_precision(config, old)
                     before = Serve(old_dir, workers=0, cwd=old, PYTHONPATH=f"{old}:{old / 'plugins'}")
                     measures |= {f"before:{name}": Http(before.url, *how) for name, how in served.items()}
                 measured = interleaved(measures, queries, args.queries)
@@ -419,12 +418,18 @@ def run(corpus: str, args: argparse.Namespace) -> list[tuple[str, ...]]:
     return rows
 
 
-def downgrade_precision(config: Path) -> None:
-    """An older checkout may not know ``precision: int8`` (it rejects the config): its copy
-    asks for ``auto`` instead, so it encodes queries the way it always did (its latency is
-    what is compared; its ranking against int8 vectors is not)."""
+def downgrade_precision(config: Path, old: Path) -> None:
+    """An older checkout may not know ``precision: fast`` or ``int8`` (it rejects the
+    config): its copy asks for what its own template did instead (``int8``, before that
+    ``auto``), so it encodes queries the way it always did (its latency is what is
+    compared; its ranking against these vectors is not)."""
+    embedders = old / "plugins" / "llamafarm_embedders"
     text = config.read_text()
-    config.write_text(re.sub(r"(\bprecision:\s*)int8\b", r"\1auto", text))
+    if '"fast"' not in (embedders / "sentence_transformer.py").read_text():
+        text = re.sub(r"(\bprecision:\s*)fast\b", r"\1int8", text)
+    if not (embedders / "int8.py").is_file():
+        text = re.sub(r"(\bprecision:\s*)int8\b", r"\1auto", text)
+    config.write_text(text)
 
 
 def main() -> None:
