@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from llamafarm_core.plugin_api import ComponentUnavailable
 from llamafarm_embedders.int8 import quantize_linears
+from llamafarm_embedders.packed import pack_linears
 from llamafarm_embedders.precision import store_linear_weights_in_bf16
 from llamafarm_embedders.row_blocks import block_feed_forward
 from llamafarm_embedders.traced import trace_transformer
@@ -187,6 +188,8 @@ def _load(path: Path, device: str, precision: str) -> Any:
         raise ComponentUnavailable(f"cannot load a sentence-transformers model from {path}: {err}") from None
     if precision == "bfloat16":
         store_linear_weights_in_bf16(model)
+        if device == "cpu":
+            pack_linears(model)  # laid out once for oneDNN, not at every product (packed.py)
     elif precision == "int8":
         quantize_linears(model)
         trace_transformer(model)  # one text per pass: run it without the GIL (traced.py)
