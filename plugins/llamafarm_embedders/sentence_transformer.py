@@ -139,7 +139,10 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         return out
 
     def dimension(self) -> int:
-        return self._model().dimension()
+        # any loaded model answers; else the query one (a server answering queries and
+        # checking its databases' health loads no other)
+        loaded = next(iter(self._loaded.values()), None) or self._model(query=True)
+        return loaded.dimension()
 
 
 def token_order(model: Any, texts: list[str]) -> list[int]:

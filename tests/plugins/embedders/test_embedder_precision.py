@@ -177,22 +177,28 @@ def test_cpu_batches_are_padded_to_a_few_shapes_without_changing_vectors(precisi
 @pytest.mark.slow
 def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vectors() -> None:
     """Autocast would cast every Linear weight anew on each forward pass; the bfloat16 model
-    holds them cast once. Its vectors are exactly those of float32 weights under autocast,
-    and a float32 embedder in the same process keeps a float32 model of its own."""
+    holds them cast once (and packed, packed.py). With one torch thread, as encode lanes
+    run, its vectors are exactly those of float32 weights under autocast, and a float32
+    embedder in the same process keeps a float32 model of its own."""
     import torch
     from llamafarm_embedders.precision import encode_batch
 
     bf16 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))._model().model
     fp32 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="float32"))._model().model
     assert bf16 is not fp32
-    linear = [m for m in bf16.modules() if isinstance(m, torch.nn.Linear)]
-    assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
+    matrices = [m for m in bf16.modules() if type(m).__name__ in ("Linear", "PackedLinear")]
+    assert len(matrices) == 37 and all(m.weight.dtype == torch.bfloat16 for m in matrices)
     assert all(m.weight.dtype == torch.float32 for m in fp32.modules() if isinstance(m, torch.nn.Linear))
     layer_norms = [m for m in bf16.modules() if isinstance(m, torch.nn.LayerNorm)]
     assert layer_norms and all(m.weight.dtype == torch.float32 for m in layer_norms)
-    np.testing.assert_array_equal(
-        encode_batch(bf16, TEXTS, normalize=True), encode_batch(fp32, TEXTS, normalize=True)
-    )
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        np.testing.assert_array_equal(
+            encode_batch(bf16, TEXTS, normalize=True), encode_batch(fp32, TEXTS, normalize=True)
+        )
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_partial_batches_are_padded_to_a_power_of_two_rows() -> None:

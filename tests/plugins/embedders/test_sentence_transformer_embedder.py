@@ -50,6 +50,15 @@ class TestFastPrecisionContract(EmbedderContract):
             assert embedder._model(query=True).precision == "int8"
 
 
+def test_a_health_check_loads_only_the_query_model() -> None:
+    """A server embeds queries; checking a database's embedder must not load the batch
+    model beside it (with ``fast`` on a CPU with AMX, a second model in memory)."""
+    embedder = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="fast"))
+    embedder.check()
+    assert list(embedder._loaded) == [True]
+    assert embedder.dimension() == 384 and list(embedder._loaded) == [True]
+
+
 def test_a_query_is_embedded_as_its_one_text_batch_unless_fast(minilm: SentenceTransformerEmbedder) -> None:
     text = "An experimental study of boundary layer transition on a swept wing."
     assert minilm._model(query=True) is minilm._model()
