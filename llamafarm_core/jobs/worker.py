@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("llamafarm.jobs")
 
-# Pauses before a new loop after one ended on an error: doubled each time, up to the last,
-# and back to the first after a loop that lasted HEALTHY_SECONDS.
+# Pauses before a new loop after one ended on an error: the next one each time a loop ends
+# again soon (the last one repeats), the first again after a loop that lasted HEALTHY_SECONDS.
 RESTART_PAUSES = (1.0, 2.0, 5.0, 15.0, 30.0)
 HEALTHY_SECONDS = 60.0
 
