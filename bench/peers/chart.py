@@ -44,7 +44,11 @@ def main() -> None:
     panels = [p for p in (peers, scaleout, latency) if p]
     if not panels:
         raise SystemExit("nothing in bench/results/: run the bench scripts first")
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    # the latency panel's long row labels need the most room, the scale-out bars the least
+    widths = [w for p, w in ((peers, 1.0), (scaleout, 0.6), (latency, 1.5)) if p]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(6 * sum(widths), 4.2), squeeze=False, gridspec_kw={"width_ratios": widths}
+    )
     ax_iter = iter(axes[0])
     if peers:
         ax = next(ax_iter)
@@ -59,7 +63,7 @@ def main() -> None:
         ax.set_xlabel("ingestion throughput, × floor (higher is better)")
         ax.set_title(f"Cranfield {peers['docs']} abstracts, all-MiniLM-L6-v2")
         ax.invert_yaxis()
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)  # below: no bar under it
     if scaleout:
         ax = next(ax_iter)
         runs = scaleout["runs"]
@@ -70,7 +74,11 @@ def main() -> None:
     if latency:
         ax = next(ax_iter)
         rows = latency["rows"]
-        ax.barh([r["label"] for r in rows], [r["x_floor"] for r in rows], color="#2b6cb0")
+        labels = [
+            r["label"].replace("synthetic: ", "100k chunks: ").replace("hybrid_search, ", "hybrid, ")
+            for r in rows
+        ]
+        ax.barh(labels, [r["x_floor"] for r in rows], color="#2b6cb0")
         ax.axvline(1.0, color="black", lw=1, label="floor")
         targets = [(i, r["target"]) for i, r in enumerate(rows) if r.get("target")]
         ax.scatter(
@@ -89,7 +97,7 @@ def main() -> None:
         ax.set_xlabel("rag/query p50 over HTTP, × floor (lower is better)")
         ax.set_title("rag/query latency against its floor")
         ax.invert_yaxis()
-        ax.legend(loc="center right", fontsize=8)
+        ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=110)
