@@ -77,10 +77,11 @@ def resolve_precision(device: str, precision: str) -> str:
 def resolve_query_precision(device: str, precision: str) -> str:
     """What one search query is encoded in: as :func:`resolve_precision`, except that
     ``fast`` takes int8 for one text wherever int8 runs. Traced and one text per pass, it is
-    the quickest single text on both CPUs measured: 4.7 ms against 9.9 in bfloat16 on the
+    the quickest single text on both CPUs measured: 4.7 ms against 9.5 in bfloat16 on the
     Xeon with AMX where ``fast`` runs batches in bfloat16. Its vectors search bfloat16 or
     float32 ones without loss (int8 documents against float32 queries: Cranfield nDCG@10
-    0.3728 against 0.3725, docs/embedders.md)."""
+    0.3728 against 0.3725; bfloat16 documents and int8 queries through the API: hybrid
+    0.406, docs/embedders.md)."""
     if device == "cpu" and precision == "fast" and int8.unavailable() is None:
         return "int8"
     return resolve_precision(device, precision)
