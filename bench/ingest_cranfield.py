@@ -8,10 +8,11 @@ Starts a real ``llamafarm serve`` (temp data dir, free port), creates a project 
 one .txt per document (text = the .W field) with bulk uploads and processes the dataset.
 Then, in this process, times the floors: sentence-transformers ``encode`` (batch 32, float32)
 of the 1,400 whole texts, and a raw encode of exactly the chunk texts the run stored
-(pipeline efficiency) in the precision the template's embedder runs in: for ``int8`` (the
-rag template's, where the CPU has VNNI) that is the product's embedder alone, in its lanes,
-since sentence-transformers has no int8 path; float32 rows of the same chunks are printed
-for reference.
+(pipeline efficiency) in the precision the template's embedder runs its batches in (its
+``fast``: bfloat16 on a CPU with AMX, else int8 where the CPU has VNNI). For ``int8`` that is
+the product's embedder alone, in its lanes, since sentence-transformers has no int8 path;
+for bfloat16 or float32, sentence-transformers' ``encode``. float32 rows of the same chunks
+are printed for reference.
 ``--precision float32`` (or ``bfloat16``) sets the project's embedder to that precision
 before uploading, in both runs, and times the chunk floor in it: the pipeline's own cost around
 the issue's float32 encoder, beside the template's int8.
