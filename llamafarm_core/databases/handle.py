@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,23 +137,22 @@ class DatabaseHandle:
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed texts for storage; refuses a model other than the recorded one."""
+        return self._checked(lambda embedder: embedder.embed(list(texts)))
+
+    def embed_query(self, text: str) -> list[float]:
+        """The query vector (``Embedder.embed_query``), checked the same way."""
+        return self._checked(lambda embedder: [embedder.embed_query(text)])[0]
+
+    def _checked(self, embed: Callable[[Embedder], list[list[float]]]) -> list[list[float]]:
+        """``embed`` with the configured embedder, its model and then the vectors' dimension
+        checked against the database's record."""
         embedder = self.embedder()
         record = self.model()
         check_model(record, self.name, embedder.model_id)
-        vectors = embedder.embed(list(texts))
+        vectors = embed(embedder)
         if vectors:
             check_model(record, self.name, embedder.model_id, len(vectors[0]))
         return vectors
-
-    def embed_query(self, text: str) -> list[float]:
-        """The query vector (``Embedder.embed_query``), checked against the recorded model
-        and dimension."""
-        embedder = self.embedder()
-        record = self.model()
-        check_model(record, self.name, embedder.model_id)
-        vector = embedder.embed_query(text)
-        check_model(record, self.name, embedder.model_id, len(vector))
-        return vector
 
     def ensure_model(self, store: VectorStore, dimension: int) -> ModelRecord:
         """Record (first write) or check the model; call inside :meth:`writing`.
