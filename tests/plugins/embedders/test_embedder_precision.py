@@ -13,8 +13,6 @@ from llamafarm_embedders.precision import bf16_pays, cpu_has_native_bf16, resolv
 from llamafarm_embedders.sentence_transformer import SentenceTransformerConfig, SentenceTransformerEmbedder
 from pydantic import ValidationError
 
-from llamafarm_core.bundled import minilm_path
-
 TEXTS = [
     "Heat transfer in laminar flow over a flat plate at supersonic speed.",
     "Drag.",
@@ -177,29 +175,19 @@ def test_cpu_batches_are_padded_to_a_few_shapes_without_changing_vectors(precisi
 
 
 @pytest.mark.slow
-def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vectors(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vectors() -> None:
     """Autocast would cast every Linear weight anew on each forward pass; the bfloat16 model
     holds them cast once (and packed, packed.py). With one torch thread, as encode lanes
-    run, its vectors are exactly those of float32 weights under autocast (GELU unfused: the
-    fused product rounds once, after GELU; test_packed.py), and a float32 embedder in the
-    same process keeps a float32 model of its own."""
+    run, its vectors are exactly those of float32 weights under autocast, and a float32
+    embedder in the same process keeps a float32 model of its own."""
     import torch
-    from llamafarm_embedders import model_cache
-    from llamafarm_embedders.packed import pack_linears
     from llamafarm_embedders.precision import encode_batch
 
-    embedders = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))._model().model
-    assert sum(getattr(m, "activation", None) == "gelu" for m in embedders.modules()) == 6
-    monkeypatch.setattr(model_cache, "pack_linears", lambda model: pack_linears(model, fuse_gelu=False))
-    bf16 = model_cache._load(minilm_path(), "cpu", "bfloat16")
+    bf16 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="bfloat16"))._model().model
     fp32 = SentenceTransformerEmbedder(SentenceTransformerConfig(precision="float32"))._model().model
     assert bf16 is not fp32
     matrices = [m for m in bf16.modules() if type(m).__name__ in ("Linear", "PackedLinear")]
     assert len(matrices) == 37 and all(m.weight.dtype == torch.bfloat16 for m in matrices)
-    fused = [m for m in embedders.modules() if type(m).__name__ in ("Linear", "PackedLinear")]
-    assert len(fused) == 37 and all(m.weight.dtype == torch.bfloat16 for m in fused)
     assert all(m.weight.dtype == torch.float32 for m in fp32.modules() if isinstance(m, torch.nn.Linear))
     layer_norms = [m for m in bf16.modules() if isinstance(m, torch.nn.LayerNorm)]
     assert layer_norms and all(m.weight.dtype == torch.float32 for m in layer_norms)
