@@ -86,7 +86,7 @@ class Settings:
     session_ttl_seconds: int = 30 * 60
     # Processing jobs: files per job (the pipeline embeds across the files of one job), the
     # time limit of one job, and the delays between retries of a transient failure.
-    job_batch_files: int = 256
+    job_batch_files: int = 512
     job_timeout_seconds: int = 3600
     job_retry_delays: tuple[int, ...] = (2, 10, 30)
     # Parsing and extracting one file runs in a child process that is killed past these
@@ -131,7 +131,7 @@ class Settings:
             redis_url=os.environ.get("LF_REDIS_URL") or None,
             max_upload_bytes=_env_int("LF_MAX_UPLOAD_BYTES", DEFAULT_UPLOAD_LIMIT, 1),
             session_ttl_seconds=_env_int("LF_SESSION_TTL_SECONDS", 30 * 60),
-            job_batch_files=_env_int("LF_JOB_BATCH_FILES", 256, 1),
+            job_batch_files=_env_int("LF_JOB_BATCH_FILES", 512, 1),
             job_timeout_seconds=_env_int("LF_JOB_TIMEOUT_SECONDS", 3600, 1),
             job_retry_delays=_env_ints("LF_JOB_RETRY_DELAYS", (2, 10, 30)),
             file_seconds=_env_int("LF_FILE_SECONDS", 60),

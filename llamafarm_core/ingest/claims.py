@@ -34,6 +34,29 @@ def lock_key(file_hash: str) -> str:
     return hashlib.sha256(file_hash.encode("utf-8", "replace")).hexdigest()[:PREFIX]
 
 
+OPEN_FILES_SPARE = 512  # descriptors left for everything else a worker opens (stores, sockets)
+
+
+def ensure_open_files(claims: int) -> int:
+    """Raise this process's soft limit of open files, up to its hard limit, so that
+    ``claims`` lock files fit beside :data:`OPEN_FILES_SPARE` others; returns the soft limit
+    now in force. A run holds one descriptor per distinct lock file (up to a group of files
+    plus those parsed ahead), and common soft limits are 1,024 (Linux) or 256 (macOS)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = claims + OPEN_FILES_SPARE
+    if soft == resource.RLIM_INFINITY or soft >= want:
+        return soft
+    target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            return soft
+    return target
+
+
 class FileClaims:
     """The claims one run holds on a dataset's files (thread-safe; one instance per run)."""
 

@@ -43,7 +43,7 @@ from llamafarm_core.datasets.state import FileState, ProcessingStatus, StateStor
 from llamafarm_core.datasets.store import find_dataset
 from llamafarm_core.documents import SourceFile
 from llamafarm_core.errors import BadRequest, LlamaFarmError
-from llamafarm_core.ingest.claims import FileClaims
+from llamafarm_core.ingest.claims import FileClaims, ensure_open_files
 from llamafarm_core.ingest.embedding import EmbedderFailed, embed_files
 from llamafarm_core.ingest.fingerprint import fingerprint
 from llamafarm_core.ingest.isolation import FileBudget, prepare_isolated
@@ -58,7 +58,7 @@ from llamafarm_core.projects import Project, ProjectRef, ProjectStore
 from llamafarm_core.settings import Settings
 
 GROUP_CHUNKS = 1024  # chunks embedded together in one length-sorted pass, written in one batch
-GROUP_FILES = 256  # ... and at most this many files (each holds a claim until written)
+GROUP_FILES = 512  # ... and at most this many files (each holds a claim until written): a job's default
 PREFETCH = 64  # files parsed ahead of the embedder
 PREPARE_AHEAD = 2  # files parsed at once (one isolation child each)
 EMBED_CALL = 1024  # texts per embedder call (it batches them itself, sorted by length)
@@ -173,6 +173,7 @@ class _Run:
         self.results: dict[str, FileResult] = {}
         self.total = 0
         self.claims = FileClaims(layout.dataset_dir(dataset.name))
+        ensure_open_files(GROUP_FILES + PREFETCH + PREPARE_AHEAD)  # a claim holds a lock file open
         self.members = set(dataset.files)
 
     def execute(self, hashes: list[str]) -> ProcessReport:

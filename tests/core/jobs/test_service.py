@@ -11,7 +11,7 @@ import pytest
 
 from llamafarm_core.errors import NotFound, ServiceUnavailable
 from llamafarm_core.jobs.records import FileStatus, TaskState
-from llamafarm_core.jobs.service import JobService
+from llamafarm_core.jobs.service import MIN_JOB_FILES, JobService, files_per_job
 from llamafarm_core.settings import Settings
 from tests.jobs_fixtures import CRASH, ECHO, FLAKY, REFUSE, SLOW, executions
 
@@ -238,3 +238,38 @@ def test_a_summary_poll_reads_each_ended_jobs_outcome_once_and_counts_like_the_v
     assert final.state == ended.state == TaskState.SUCCESS
     assert (final.processed_files, final.skipped_files, final.failed_files, final.current) == (8, 4, 0, 12)
     assert final.details == []
+
+
+def test_one_worker_gets_jobs_of_the_setting_and_several_share_a_task_evenly() -> None:
+    assert files_per_job(1400, 512, 0) == files_per_job(1400, 512, 1) == 512  # 512, 512, 376
+    assert files_per_job(1400, 512, 2) == 350  # four jobs: two each
+    assert files_per_job(100_000, 512, 4) == 512  # plenty of jobs for four
+    assert files_per_job(300, 512, 8) == MIN_JOB_FILES  # not smaller than that
+    assert files_per_job(10, 4, 3) == 4  # never more than the setting
+    assert files_per_job(0, 512, 2) == 512
+
+
+def test_a_task_is_split_for_the_workers_alive_when_it_is_submitted(settings: Settings, registry) -> None:  # type: ignore[no-untyped-def]
+    from redis import Redis
+    from rq import Worker
+
+    from llamafarm_core.jobs.queues import get_queue
+
+    svc = JobService(dataclasses.replace(settings, job_batch_files=512), registry)
+    connection = Redis.from_url(settings.redis_url)
+    workers = [Worker([get_queue(connection)], connection=connection, name=f"w{i}") for i in range(2)]
+    try:
+        assert [len(j.files) for j in svc.plan(NS, PROJECT, DATASET, hashes(1400), ECHO).jobs] == [
+            512,
+            512,
+            376,
+        ]
+        for worker in workers:
+            worker.register_birth()  # alive as far as Redis knows, as a started worker is
+        assert svc.alive_workers() == 2
+        assert [len(j.files) for j in svc.plan(NS, PROJECT, DATASET, hashes(1400), ECHO).jobs] == [350] * 4
+    finally:
+        for worker in workers:
+            worker.register_death()
+        connection.close()
+        svc.close()
