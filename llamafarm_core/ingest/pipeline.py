@@ -58,7 +58,7 @@ from llamafarm_core.projects import Project, ProjectRef, ProjectStore
 from llamafarm_core.settings import Settings
 
 GROUP_CHUNKS = 1024  # chunks embedded together in one length-sorted pass, written in one batch
-GROUP_FILES = 512  # ... and at most this many files (each holds a claim until written): a job's default
+GROUP_FILES = 512  # ... and at most this many files (each holds a claim until written); = LF_JOB_BATCH_FILES' default: a job is one group
 PREFETCH = 64  # files parsed ahead of the embedder
 PREPARE_AHEAD = 2  # files parsed at once (one isolation child each)
 EMBED_CALL = 1024  # texts per embedder call (it batches them itself, sorted by length)
