@@ -175,6 +175,7 @@ def test_cpu_batches_are_padded_to_a_few_shapes_without_changing_vectors(precisi
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")
 def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vectors() -> None:
     """Autocast would cast every Linear weight anew on each forward pass; the bfloat16 model
     holds them cast once (and packed, packed.py). With one torch thread, as encode lanes
@@ -191,14 +192,9 @@ def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vec
     assert all(m.weight.dtype == torch.float32 for m in fp32.modules() if isinstance(m, torch.nn.Linear))
     layer_norms = [m for m in bf16.modules() if isinstance(m, torch.nn.LayerNorm)]
     assert layer_norms and all(m.weight.dtype == torch.float32 for m in layer_norms)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        np.testing.assert_array_equal(
-            encode_batch(bf16, TEXTS, normalize=True), encode_batch(fp32, TEXTS, normalize=True)
-        )
-    finally:
-        torch.set_num_threads(threads)
+    np.testing.assert_array_equal(
+        encode_batch(bf16, TEXTS, normalize=True), encode_batch(fp32, TEXTS, normalize=True)
+    )
 
 
 def test_partial_batches_are_padded_to_a_power_of_two_rows() -> None:

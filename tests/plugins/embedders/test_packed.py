@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -24,15 +23,6 @@ def small_model() -> torch.nn.Sequential:
     model[0].to(torch.bfloat16)
     model[2].to(torch.bfloat16)
     return model
-
-
-@pytest.fixture
-def one_torch_thread() -> Iterator[None]:
-    """As an encode lane runs: then a packed product is bit-identical to ``linear``."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.usefixtures("one_torch_thread")
