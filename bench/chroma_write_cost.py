@@ -4,7 +4,7 @@ the rest of the process.
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/chroma_write_cost.py [--records 1980] [--group 330]
 
 Upserts ``--records`` synthetic records (384-dim vectors, ~1,000-character texts of
-Cranfield words, the 27 metadata keys a ``rag``-template chunk carries plus ``_lf_keys``) in
+Cranfield words, the 27 metadata keys a ``rag``-template chunk carries) in
 groups of ``--group``, as a worker's writes do, into a fresh collection per variant:
 
 - ``full``: what the product writes; ``no documents``; ``no metadata``; ``ids + vectors``;
@@ -61,7 +61,6 @@ METADATA: dict[str, Any] = {
     "chunk_index": 0,
     "document_id": "",
 }
-METADATA["_lf_keys"] = "|" + "|".join(METADATA) + "|"
 VARIANTS = ("full", "no documents", "no metadata", "ids + vectors", "full, FTS off")
 
 

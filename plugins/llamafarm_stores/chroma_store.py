@@ -23,7 +23,12 @@ from llamafarm_core.plugin_api import (
     VectorStore,
 )
 from llamafarm_stores import scoring
-from llamafarm_stores.chroma_where import build_where, from_chroma_metadata, to_chroma_metadata
+from llamafarm_stores.chroma_where import (
+    build_where,
+    from_chroma_metadata,
+    keys_to_require,
+    to_chroma_metadata,
+)
 from llamafarm_stores.filtering import check_filters, matches_nothing
 
 if TYPE_CHECKING:
@@ -269,16 +274,57 @@ class ChromaStore(VectorStore[ChromaConfig]):
                 self._empty = collection.count() == 0
             if self._empty:
                 return None
-            result = collection.query(
-                query_embeddings=[list(map(float, embedding))],  # type: ignore[arg-type]
-                n_results=top_k,
-                where=build_where(conditions),  # type: ignore[arg-type]
-                include=include,  # type: ignore[arg-type]
-            )
+            query = [list(map(float, embedding))]
+            where = build_where(conditions)
+            required = keys_to_require(conditions)
+            result: Any
+            if required:
+                result = self._query_having(collection, query, top_k, where, include, required)
+            else:
+                result = collection.query(
+                    query_embeddings=query,  # type: ignore[arg-type]
+                    n_results=top_k,
+                    where=where,  # type: ignore[arg-type]
+                    include=include,  # type: ignore[arg-type]
+                )
         # the collection's space is the configured one (checked when it was opened): reading it
         # back from Chroma parses its configuration JSON, and a query must not pay that
         to_score = scoring.from_squared_l2 if self.config.distance_function == "l2" else _from_cosine_distance
         return result, to_score
+
+    @staticmethod
+    def _query_having(
+        collection: Collection,
+        query: list[list[float]],
+        top_k: int,
+        where: dict[str, Any] | None,
+        include: list[str],
+        required: frozenset[str],
+    ) -> dict[str, list[list[Any]]]:
+        """A query whose hits must have every key in ``required``: Chroma's ``$ne``/``$nin``
+        also match records without the key, so those are dropped here, asking for four times
+        as many until ``top_k`` are left or the collection has no more. Chunks of one dataset
+        mostly share their keys, so the first answer is nearly always enough."""
+        fields = list(dict.fromkeys([*include, "metadatas"]))
+        asked, total = top_k, None
+        while True:
+            result = collection.query(
+                query_embeddings=query,  # type: ignore[arg-type]
+                n_results=asked,
+                where=where,  # type: ignore[arg-type]
+                include=fields,  # type: ignore[arg-type]
+            )
+            metadatas = (result["metadatas"] or [[]])[0]
+            keep = [i for i, meta in enumerate(metadatas) if meta and required <= meta.keys()]
+            if len(keep) >= top_k or len(result["ids"][0]) < asked:
+                break
+            total = collection.count() if total is None else total
+            if asked >= total:
+                break
+            asked = min(asked * 4, total)
+        keep = keep[:top_k]
+        columns = {"ids": result["ids"][0], **{name: (result[name] or [[]])[0] for name in include}}  # type: ignore[literal-required]
+        return {name: [[column[i] for i in keep]] for name, column in columns.items()}
 
     def count(self) -> int:
         collection = self._get_collection(create=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from llamafarm_stores.chroma_store import ChromaConfig, ChromaStore
@@ -14,6 +16,7 @@ from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.errors import Conflict, PluginError
 from llamafarm_core.plugins.registry import Registry
 from llamafarm_core.testing.stores import VectorStoreContract, record
+from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp
 
 METRICS = {"cosine": "cosine", "l2": "l2", "ip": "ip"}
 
@@ -178,5 +181,62 @@ def test_large_writes_are_split_under_chromas_batch_limit(tmp_path: Path) -> Non
         assert store.count() == 6000
         assert store.delete_file("big") == 6000
         assert store.count() == 0
+    finally:
+        store.close()
+
+
+def _tagged(i: int, tag: str | None) -> ChunkRecord:
+    """Record ``i`` of 8 dimensions at ``i`` degrees from the query, tagged or not."""
+    angle = math.radians(i)
+    metadata: dict[str, Any] = {"file_hash": "f", "n": i} | ({"tag": tag} if tag else {})
+    return ChunkRecord(
+        id=f"r{i:03d}",
+        text=f"chunk {i}",
+        embedding=[math.cos(angle), math.sin(angle)] + [0.0] * 6,
+        metadata=metadata,
+    )
+
+
+@pytest.mark.parametrize(
+    "condition", [FilterCondition("tag", FilterOp.NE, "x"), FilterCondition("tag", FilterOp.NIN, ["x"])]
+)
+def test_ne_finds_keyed_records_behind_many_nearer_ones_without_the_key(
+    tmp_path: Path, condition: FilterCondition
+) -> None:
+    # Chroma's $ne also matches records without the key: the 40 nearest have none, so the
+    # store must keep asking for more until it has top_k records that do.
+    store = ChromaStore(ChromaConfig(), path=tmp_path / "db", collection="main")
+    try:
+        store.add([_tagged(i, None) for i in range(40)] + [_tagged(i, "y") for i in range(40, 43)])
+        store.add([_tagged(43, "x")])
+        query = [1.0] + [0.0] * 7
+        assert [h.id for h in store.search(query, 2, [condition])] == ["r040", "r041"]
+        assert [s.id for s in store.search_ids(query, 5, [condition])] == ["r040", "r041", "r042"]
+    finally:
+        store.close()
+
+
+def test_records_carry_only_their_own_metadata_and_older_key_lists_are_hidden(tmp_path: Path) -> None:
+    store = ChromaStore(ChromaConfig(), path=tmp_path / "db", collection="main")
+    try:
+        store.add([_tagged(0, "y")])
+        collection = store._get_collection(create=False)
+        assert collection is not None
+        assert collection.get(ids=["r000"])["metadatas"] == [{"file_hash": "f", "n": 0, "tag": "y"}]
+        # what writes before 2026-12 added: a list of the record's keys, never shown
+        old = _tagged(1, "y")
+        collection.upsert(
+            ids=[old.id],
+            embeddings=[list(old.embedding)],
+            documents=[old.text],
+            metadatas=[{**old.metadata, "_lf_keys": sorted(old.metadata)}],
+        )
+        query = [1.0] + [0.0] * 7
+        hits = store.search(query, 5, [FilterCondition("tag", FilterOp.NE, "x")])
+        assert [(h.id, h.metadata) for h in hits] == [
+            ("r000", {"file_hash": "f", "n": 0, "tag": "y"}),
+            ("r001", {"file_hash": "f", "n": 1, "tag": "y"}),
+        ]
+        assert store.get(["r001"])[0].metadata == {"file_hash": "f", "n": 1, "tag": "y"}
     finally:
         store.close()
