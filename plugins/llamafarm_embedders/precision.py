@@ -232,6 +232,7 @@ def encode_batch(
     *,
     bf16: bool = True,
     tokenizing: AbstractContextManager[Any] | None = None,
+    features: dict[str, Any] | None = None,
 ) -> Any:
     """One batch through a sentence-transformers model; float32 numpy rows, one per text.
 
@@ -242,12 +243,14 @@ def encode_batch(
     kernels keep per-shape state too (texts of random lengths, 512 per call: RSS rose
     509 -> 1,210 MB over 4,096 texts and kept rising; padded, it stayed at ~800 MB from
     the second call on). ``tokenizing`` is held while the tokenizer runs (see
-    ``LoadedModel.tokenizing``): batches may run in several threads at once.
+    ``LoadedModel.tokenizing``): batches may run in several threads at once. ``features``:
+    the texts' ``preprocess`` already done (``pretokenized.Pretokenized.features``).
     """
     import torch
 
-    with tokenizing or nullcontext():
-        features = model.preprocess(texts)
+    if features is None:
+        with tokenizing or nullcontext():
+            features = model.preprocess(texts)
     count, length = features["input_ids"].shape
     if bf16 or str(model.device) == "cpu":
         padded = min(-(-length // BUCKET) * BUCKET, max(length, model.max_seq_length or length))

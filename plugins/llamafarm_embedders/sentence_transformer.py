@@ -22,6 +22,7 @@ from llamafarm_embedders.precision import (
     resolve_precision,
     resolve_query_precision,
 )
+from llamafarm_embedders.pretokenized import Pretokenized
 
 BUNDLED_ID = "sentence-transformers:all-MiniLM-L6-v2"
 
@@ -111,9 +112,11 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
     def _embed(self, loaded: LoadedModel, items: list[str]) -> list[list[float]]:
         bf16 = loaded.precision == "bfloat16"
         size = batch_size_for(self.config.batch_size, cpu=loaded.device == "cpu", precision=loaded.precision)
+        tokenized = None
         if len(items) > size:
-            with loaded.tokenizing:
-                order = token_order(loaded.model, items)
+            with loaded.tokenizing:  # once for the call: for the order and every batch
+                tokenized = Pretokenized.of(loaded.model, items)
+                order = tokenized.order() if tokenized else token_order(loaded.model, items)
         else:
             order = list(range(len(items)))
         # Longest first: the lanes take batches in this order, so a call ends on its shortest
@@ -130,6 +133,7 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
                 size,
                 bf16=bf16,
                 tokenizing=loaded.tokenizing,
+                features=tokenized.features(batch) if tokenized else None,
             )
 
         out: list[list[float]] = [[] for _ in items]
