@@ -42,7 +42,7 @@ class Pretokenized:
             rows = [v for v in features.values() if isinstance(v, torch.Tensor)]
             if mask is None or any(v.dim() != 2 or v.shape != mask.shape for v in rows):
                 return None
-            slices.append(features)
+            slices.append(dict(features))  # its tensors: not the tokenizer's per-text encodings
             lengths.extend(mask.sum(dim=1).tolist())
         return cls(slices, lengths, model.tokenizer.pad_token_id or 0)
 
