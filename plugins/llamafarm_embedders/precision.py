@@ -224,6 +224,12 @@ def batch_size_for(batch_size: int, cpu: bool, precision: str = "float32") -> in
     return min(size, BATCH_ROWS) if cpu else size
 
 
+def pad_value(model: Any, key: str) -> int:
+    """What the tokenizer pads a feature's rows with: its pad token for ``input_ids``, 0 for
+    the attention mask and token types."""
+    return (model.tokenizer.pad_token_id or 0) if key == "input_ids" else 0
+
+
 def encode_batch(
     model: Any,
     texts: list[str],
@@ -255,12 +261,10 @@ def encode_batch(
     if bf16 or str(model.device) == "cpu":
         padded = min(-(-length // BUCKET) * BUCKET, max(length, model.max_seq_length or length))
         rows = batch_rows(count, batch_size) if batch_size else count
-        pad_id = model.tokenizer.pad_token_id or 0
         for key, value in features.items():
             if isinstance(value, torch.Tensor) and value.dim() == 2:
                 if padded > length:
-                    fill = pad_id if key == "input_ids" else 0
-                    value = torch.nn.functional.pad(value, (0, padded - length), value=fill)
+                    value = torch.nn.functional.pad(value, (0, padded - length), value=pad_value(model, key))
                 if rows > count:
                     value = torch.cat([value, value[-1:].expand(rows - count, -1)])
                 features[key] = value

@@ -7,7 +7,7 @@ slices of :data:`SLICE` texts (so a call's token ids stay bounded: 1,024 x 512 x
 feature at most), and a batch's features are its rows, cut or padded to the batch's longest
 text. The model sees exactly what ``preprocess`` of the batch alone gives (tested), because
 padding is on the right: a row's ids, mask and token types end where the text does, and the
-padding after them (``pad_token_id`` for the ids, 0 for the rest) is what the tokenizer adds.
+padding after them (``precision.pad_value``) is what the tokenizer adds.
 A tokenizer that pads on the left, or features other than one row of word pieces per text,
 keep the per-batch path (:meth:`Pretokenized.of` returns None).
 """
@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from llamafarm_embedders.precision import pad_value
+
 SLICE = 1024  # texts per preprocess call
 
 
@@ -25,14 +27,14 @@ SLICE = 1024  # texts per preprocess call
 class Pretokenized:
     slices: list[dict[str, Any]]  # preprocess of texts [k * SLICE, (k + 1) * SLICE)
     lengths: list[int]  # word pieces per text, special ones included
-    pad_id: int
+    fills: dict[str, int]  # each feature's padding value
 
     @classmethod
     def of(cls, model: Any, texts: Sequence[str]) -> Pretokenized | None:
         """The texts' features in slices; None where a batch's could differ from them."""
         import torch
 
-        if getattr(model.tokenizer, "padding_side", "right") != "right":
+        if not texts or getattr(model.tokenizer, "padding_side", "right") != "right":
             return None
         slices, lengths = [], []
         for start in range(0, len(texts), SLICE):
@@ -44,7 +46,7 @@ class Pretokenized:
                 return None
             slices.append(dict(features))  # its tensors: not the tokenizer's per-text encodings
             lengths.extend(mask.sum(dim=1).tolist())
-        return cls(slices, lengths, model.tokenizer.pad_token_id or 0)
+        return cls(slices, lengths, {key: pad_value(model, key) for key in slices[0]})
 
     def order(self) -> list[int]:
         """Text indexes, shortest first."""
@@ -60,8 +62,7 @@ class Pretokenized:
         for key, value in first.items():
             if not isinstance(value, torch.Tensor):
                 continue
-            fill = self.pad_id if key == "input_ids" else 0
-            rows = torch.full((len(batch), width), fill, dtype=value.dtype)
+            rows = torch.full((len(batch), width), self.fills[key], dtype=value.dtype)
             for row, i in enumerate(batch):
                 source = self.slices[i // SLICE][key][i % SLICE]
                 n = min(width, source.shape[0])
