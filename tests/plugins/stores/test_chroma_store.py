@@ -15,7 +15,7 @@ from llamafarm_stores.chroma_store import ChromaConfig, ChromaStore
 from llamafarm_core.components.kinds import PluginKind
 from llamafarm_core.errors import Conflict, PluginError
 from llamafarm_core.plugins.registry import Registry
-from llamafarm_core.testing.stores import VectorStoreContract, record
+from llamafarm_core.testing.stores import VectorStoreContract, record, unit
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp
 
 METRICS = {"cosine": "cosine", "l2": "l2", "ip": "ip"}
@@ -187,13 +187,9 @@ def test_large_writes_are_split_under_chromas_batch_limit(tmp_path: Path) -> Non
 
 def _tagged(i: int, tag: str | None) -> ChunkRecord:
     """Record ``i`` of 8 dimensions at ``i`` degrees from the query, tagged or not."""
-    angle = math.radians(i)
     metadata: dict[str, Any] = {"file_hash": "f", "n": i} | ({"tag": tag} if tag else {})
     return ChunkRecord(
-        id=f"r{i:03d}",
-        text=f"chunk {i}",
-        embedding=[math.cos(angle), math.sin(angle)] + [0.0] * 6,
-        metadata=metadata,
+        id=f"r{i:03d}", text=f"chunk {i}", embedding=unit(8, math.radians(i)), metadata=metadata
     )
 
 
@@ -209,7 +205,7 @@ def test_ne_finds_keyed_records_behind_many_nearer_ones_without_the_key(
     try:
         store.add([_tagged(i, None) for i in range(40)] + [_tagged(i, "y") for i in range(40, 43)])
         store.add([_tagged(43, "x")])
-        query = [1.0] + [0.0] * 7
+        query = unit(8, 0.0)
         assert [h.id for h in store.search(query, 2, [condition])] == ["r040", "r041"]
         assert [s.id for s in store.search_ids(query, 5, [condition])] == ["r040", "r041", "r042"]
     finally:
@@ -231,7 +227,7 @@ def test_records_carry_only_their_own_metadata_and_older_key_lists_are_hidden(tm
             documents=[old.text],
             metadatas=[{**old.metadata, "_lf_keys": sorted(old.metadata)}],
         )
-        query = [1.0] + [0.0] * 7
+        query = unit(8, 0.0)
         hits = store.search(query, 5, [FilterCondition("tag", FilterOp.NE, "x")])
         assert [(h.id, h.metadata) for h in hits] == [
             ("r000", {"file_hash": "f", "n": 0, "tag": "y"}),
