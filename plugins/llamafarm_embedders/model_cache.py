@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from llamafarm_core.plugin_api import ComponentUnavailable
 from llamafarm_embedders.int8 import quantize_linears
 from llamafarm_embedders.packed import pack_linears
-from llamafarm_embedders.precision import store_linear_weights_in_bf16
+from llamafarm_embedders.precision import to_bfloat16
 from llamafarm_embedders.row_blocks import block_feed_forward
 from llamafarm_embedders.traced import trace_transformer
 
@@ -39,7 +39,7 @@ class LoadedModel:
 
     model: Any
     device: str
-    # "bfloat16": its Linear weights are bfloat16 (precision.encode_batch only); "int8": its
+    # "bfloat16": all its weights are bfloat16 (precision.to_bfloat16); "int8": its
     # Linear layers are int8 ones (int8.py), fed one text per forward pass
     precision: str
     _lanes: ThreadPoolExecutor = field(repr=False)
@@ -187,7 +187,7 @@ def _load(path: Path, device: str, precision: str) -> Any:
     except Exception as err:  # a broken or foreign directory: say which and why
         raise ComponentUnavailable(f"cannot load a sentence-transformers model from {path}: {err}") from None
     if precision == "bfloat16":
-        store_linear_weights_in_bf16(model)
+        to_bfloat16(model)  # every weight: no casts in the forward pass
         if device == "cpu":
             pack_linears(model)  # laid out once for oneDNN, not at every product (packed.py)
     elif precision == "int8":

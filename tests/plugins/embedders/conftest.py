@@ -11,7 +11,7 @@ from tests.servers import fake_ollama, llama_cpp_embedding_server  # noqa: F401
 @pytest.fixture
 def one_torch_thread() -> Iterator[None]:
     """One torch thread, as an encode lane runs: then a packed bfloat16 product is
-    bit-identical to ``linear``, and the bfloat16 model's vectors to autocast's."""
+    bit-identical to ``linear``."""
     import torch
 
     threads = torch.get_num_threads()

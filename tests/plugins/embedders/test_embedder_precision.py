@@ -175,12 +175,11 @@ def test_cpu_batches_are_padded_to_a_few_shapes_without_changing_vectors(precisi
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_torch_thread")
-def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vectors() -> None:
-    """Autocast would cast every Linear weight anew on each forward pass; the bfloat16 model
-    holds them cast once (and packed, packed.py). With one torch thread, as encode lanes
-    run, its vectors are exactly those of float32 weights under autocast, and a float32
-    embedder in the same process keeps a float32 model of its own."""
+def test_a_bfloat16_model_runs_in_bfloat16_throughout_close_to_float32() -> None:
+    """The bfloat16 model holds every weight in bfloat16 (matrices packed, packed.py), so
+    its pass makes no casts: the token vectors it pools are bfloat16 (under autocast the
+    last layer norm gave float32 ones). Its vectors stay within 1e-4 cosine of float32's,
+    and a float32 embedder in the same process keeps a float32 model of its own."""
     import torch
     from llamafarm_embedders.precision import encode_batch
 
@@ -189,12 +188,18 @@ def test_a_bfloat16_model_keeps_its_matrix_weights_in_bfloat16_with_the_same_vec
     assert bf16 is not fp32
     matrices = [m for m in bf16.modules() if type(m).__name__ in ("Linear", "PackedLinear")]
     assert len(matrices) == 37 and all(m.weight.dtype == torch.bfloat16 for m in matrices)
-    assert all(m.weight.dtype == torch.float32 for m in fp32.modules() if isinstance(m, torch.nn.Linear))
-    layer_norms = [m for m in bf16.modules() if isinstance(m, torch.nn.LayerNorm)]
-    assert layer_norms and all(m.weight.dtype == torch.float32 for m in layer_norms)
-    np.testing.assert_array_equal(
-        encode_batch(bf16, TEXTS, normalize=True), encode_batch(fp32, TEXTS, normalize=True)
-    )
+    assert {p.dtype for p in bf16.parameters()} == {torch.bfloat16}
+    assert {p.dtype for p in fp32.parameters()} == {torch.float32}
+    pooled: list[torch.dtype] = []
+    hook = bf16[0].register_forward_hook(lambda _m, _a, out: pooled.append(out["token_embeddings"].dtype))
+    try:
+        vectors = encode_batch(bf16, TEXTS, normalize=True)
+    finally:
+        hook.remove()
+    assert pooled == [torch.bfloat16] and vectors.dtype == np.float32
+    reference = encode_batch(fp32, TEXTS, normalize=True, bf16=False)
+    cosine = (vectors * reference).sum(axis=1)
+    assert cosine.min() > 0.9999 and not np.array_equal(vectors, reference)
 
 
 def test_partial_batches_are_padded_to_a_power_of_two_rows() -> None:
