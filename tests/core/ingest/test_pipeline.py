@@ -343,11 +343,16 @@ def test_parser_fallback_and_failing_extractor_are_warnings(settings: Settings) 
 
 
 def test_files_are_prepared_two_at_a_time_in_order_and_a_failure_stays_alone(settings: Settings) -> None:
+    """Two files are parsed at once, and the files after them are already claimed (and
+    triaged) while they are, so a parser that ends one file starts the next at once."""
     from llamafarm_core.components.parser import Parser
     from llamafarm_core.documents import Chunk, ParseResult, SourceFile
+    from llamafarm_core.ingest.claims import FileClaims
     from llamafarm_core.plugins import hookimpl
 
     lock, busy, peak = threading.Lock(), [0], [0]
+    hashes: dict[str, str] = {}
+    ahead: dict[str, bool] = {}  # file name -> claimed by the run while "a.slow" was parsed
 
     class SlowParser(Parser):
         """Takes 0.2 s per file and counts how many files it holds at once. Defined here, so
@@ -361,6 +366,12 @@ def test_files_are_prepared_two_at_a_time_in_order_and_a_failure_stays_alone(set
                 busy[0] += 1
                 peak[0] = max(peak[0], busy[0])
             time.sleep(0.2)
+            if source.filename == "a.slow":
+                probe = FileClaims(ProjectLayout(env.projects.project_dir(REF)).dataset_dir("docs"))
+                for name in ("bad.slow", "c.slow"):
+                    ahead[name] = not probe.try_claim(hashes[name])
+                    if not ahead[name]:
+                        probe.release(hashes[name])
             with lock:
                 busy[0] -= 1
             if source.filename.startswith("bad"):
@@ -375,10 +386,11 @@ def test_files_are_prepared_two_at_a_time_in_order_and_a_failure_stays_alone(set
     env = env_with_plugins(settings, Plugin())
     env.configure(make_config(parsers=[{"type": "slow", "file_include_patterns": ["*.slow"]}], extractors=[]))
     names = ["a.slow", "b.slow", "bad.slow", "c.slow", "d.slow"]
-    hashes = [env.upload(name, name.encode()) for name in names]
+    hashes.update((name, env.upload(name, name.encode())) for name in names)
     report = env.process()
     assert peak[0] == 2
-    assert [r.hash for r in report.results] == hashes
+    assert ahead == {"bad.slow": True, "c.slow": True}
+    assert [r.hash for r in report.results] == list(hashes.values())
     assert [r.status for r in report.results] == [FileStatus.PROCESSED] * 2 + [FileStatus.FAILED] + [
         FileStatus.PROCESSED
     ] * 2
