@@ -209,6 +209,7 @@ def ingest(
     cores: list[int] | None = None,
     batch: int = 200,
     precision: str | None = None,
+    workers: int | None = None,
 ) -> Run:
     """Upload ``docs`` as .txt files and process them through a fresh server (temp data dir).
 
@@ -216,13 +217,14 @@ def ingest(
     before they take jobs (``LF_WORKER_WARM_UP``, on by default; the baseline's workers do not),
     and a one-file dataset is processed first, which warms at least one worker of the
     baseline. ``cores``: serve with ``--workers 0`` and one worker pinned to each core
-    (taskset). ``code``: another checkout (e.g. the baseline).
+    (taskset). ``workers``: serve's ``--workers`` (unpinned; default: serve's own).
+    ``code``: another checkout (e.g. the baseline).
     """
     with tempfile.TemporaryDirectory(prefix="lf-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        proc, url, _log = start_server(data_dir, job_batch, code=code, workers=0 if cores else None)
-        workers = start_pinned_workers(data_dir, code, cores) if cores else []
+        proc, url, _log = start_server(data_dir, job_batch, code=code, workers=0 if cores else workers)
+        pinned = start_pinned_workers(data_dir, code, cores) if cores else []
         try:
             check(requests.post(f"{url}/v1/projects/{NS}", json={"name": PROJECT, "config_template": "rag"}))
             if precision:
@@ -245,11 +247,11 @@ def ingest(
             report = process(url)
             process_s = time.perf_counter() - start
         finally:
-            for w in workers:
+            for w in pinned:
                 w.terminate()
             proc.terminate()
             proc.wait(30)
-            for w in workers:
+            for w in pinned:
                 w.wait(30)
         details = report.get("details", [])
         chunks = sum(d.get("chunks", 0) for d in details if d.get("status") == "processed")
@@ -301,6 +303,7 @@ def main() -> None:
         "--compare", type=Path, default=None, help="also run this checkout first (e.g. /work/base)"
     )
     ap.add_argument("--cores", default=None, help="pin one worker per listed core, e.g. 0 or 0,1")
+    ap.add_argument("--workers", type=int, default=None, help="serve --workers N (unpinned)")
     ap.add_argument(
         "--precision", default=None, help="the project's embedder precision (default: the template's)"
     )
@@ -318,9 +321,19 @@ def main() -> None:
                 job_batch=args.job_batch,
                 cores=cores,
                 precision=args.precision,
+                workers=args.workers,
             )
         )
-    runs.append(ingest(docs, "after", job_batch=args.job_batch, cores=cores, precision=args.precision))
+    runs.append(
+        ingest(
+            docs,
+            "after",
+            job_batch=args.job_batch,
+            cores=cores,
+            precision=args.precision,
+            workers=args.workers,
+        )
+    )
     # what the project's embedder runs in here
     served = resolve(args.precision) if args.precision else template_precision()
     floor_s = encode_seconds(texts)
@@ -344,7 +357,7 @@ def main() -> None:
     batch = args.job_batch or os.environ.get("LF_JOB_BATCH_FILES") or "default"
     print(
         f"\nCranfield ingest, {n} documents through the HTTP API (files per job: {batch}, "
-        f"workers: {'pinned to ' + args.cores if cores else 'serve default'}, "
+        f"workers: {'pinned to ' + args.cores if cores else args.workers or 'serve default'}, "
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')})\n"
     )
     print(
@@ -392,7 +405,11 @@ def main() -> None:
         print(f"process chunks/s × the autocast chunk floor: {rows[-1]['chunks_per_s'] / autocast_floor:.2f}")
     if len(runs) == 2:
         print(f"\nafter / before (upload + process): {rows[1]['docs_per_s'] / rows[0]['docs_per_s']:.2f}×")
-    name = "ingest" if not cores else f"ingest_cores_{'_'.join(map(str, cores))}"
+    name = "ingest"
+    if cores:
+        name = f"ingest_cores_{'_'.join(map(str, cores))}"
+    elif args.workers is not None:
+        name = f"ingest_workers_{args.workers}"
     saved = save_results(
         name,
         {
