@@ -2,10 +2,10 @@
 
 On some CPUs with native bfloat16, running the model in bfloat16 encodes ~2.5x faster than
 float32 (all-MiniLM-L6-v2 on Cranfield, 2 cores of a Zen 4, when only its matrix products
-ran in bfloat16: 14.6 s vs 38.4 s for 1,400 abstracts; all of it in bfloat16 is ~16 %
-faster again, :func:`to_bfloat16`), and its vectors stay within 1e-4 cosine of the float32
-ones (0.99991 or closer over Cranfield's chunks), so vectors stored by either precision
-search together. The flag alone does not say it pays: on an Intel Xeon
+ran in bfloat16: 14.6 s vs 38.4 s for 1,400 abstracts; on an Intel Xeon with AMX, all of
+it in bfloat16 is ~16 % faster again than only its products, :func:`to_bfloat16`), and its
+vectors stay within 1e-4 cosine of the float32 ones (0.99991 or closer over Cranfield's
+chunks), so vectors stored by either precision search together. The flag alone does not say it pays: on an Intel Xeon
 with AVX512-BF16 but no AMX, oneDNN's bfloat16 matrix product ran 1.7x *slower* than MKL's
 float32 one (384x1536 weights, 3,200 rows, one thread: 46 ms vs 28 ms), and a Cranfield
 encode 1.45x slower. So ``auto`` measures (:func:`bf16_pays`): bfloat16 only where the CPU
