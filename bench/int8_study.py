@@ -99,7 +99,7 @@ def encode(model: Any, texts: list[str], rows: int = 16) -> Any:
     out = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
     for start in range(0, len(order), rows):
         batch = order[start : start + rows]
-        out[batch] = encode_batch(model, [texts[i] for i in batch], True, rows, bf16=False)
+        out[batch] = encode_batch(model, [texts[i] for i in batch], True, rows)
     return out
 
 
@@ -156,7 +156,7 @@ def main() -> None:
         probe = texts[:16]
         drift = {}
         for name, (model, rows) in variants.items():  # a text alone against the same text in a call
-            alone = np.concatenate([encode_batch(model, [t], True, bf16=False) for t in probe])
+            alone = np.concatenate([encode_batch(model, [t], True) for t in probe])
             together = encode(model, probe, rows)
             drift[name] = float((alone * together).sum(1).min())
 

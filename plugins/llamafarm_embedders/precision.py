@@ -239,16 +239,15 @@ def encode_batch(
     normalize: bool,
     batch_size: int | None = None,
     *,
-    bf16: bool = True,
     tokenizing: AbstractContextManager[Any] | None = None,
     features: dict[str, Any] | None = None,
 ) -> Any:
     """One batch through a sentence-transformers model; float32 numpy rows, one per text.
 
     The pass runs in the model's own arithmetic: bfloat16 for a model :func:`to_bfloat16`
-    converted (``bf16``), else float32, as sentence-transformers' ``encode`` computes it.
-    On a CPU (and in bfloat16 anywhere) the batch is padded to a
-    multiple of :data:`BUCKET` word pieces and, when ``batch_size`` is given, to
+    converted, else float32, as sentence-transformers' ``encode`` computes it. On a CPU
+    (the only device a bfloat16 model runs on, :func:`resolve_precision`) the batch is
+    padded to a multiple of :data:`BUCKET` word pieces and, when ``batch_size`` is given, to
     :func:`batch_rows` rows (copies of the last text, whose vectors are dropped): float32
     kernels keep per-shape state too (texts of random lengths, 512 per call: RSS rose
     509 -> 1,210 MB over 4,096 texts and kept rising; padded, it stayed at ~800 MB from
@@ -262,7 +261,7 @@ def encode_batch(
         with tokenizing or nullcontext():
             features = model.preprocess(texts)
     count, length = features["input_ids"].shape
-    if bf16 or str(model.device) == "cpu":
+    if str(model.device) == "cpu":
         padded = min(-(-length // BUCKET) * BUCKET, max(length, model.max_seq_length or length))
         rows = batch_rows(count, batch_size) if batch_size else count
         for key, value in features.items():

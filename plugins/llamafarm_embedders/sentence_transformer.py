@@ -110,7 +110,6 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
         return self._embed(self._model(query=True), [str(text)])[0]
 
     def _embed(self, loaded: LoadedModel, items: list[str]) -> list[list[float]]:
-        bf16 = loaded.precision == "bfloat16"
         size = batch_size_for(self.config.batch_size, cpu=loaded.device == "cpu", precision=loaded.precision)
         tokenized = None
         if len(items) > size:
@@ -131,7 +130,6 @@ class SentenceTransformerEmbedder(Embedder[SentenceTransformerConfig]):
                 [items[i] for i in batch],
                 self.config.normalize_embeddings,
                 size,
-                bf16=bf16,
                 tokenizing=loaded.tokenizing,
                 features=tokenized.features(batch) if tokenized else None,
             )

@@ -165,9 +165,8 @@ def test_cpu_batches_are_padded_to_a_few_shapes_without_changing_vectors(precisi
         lambda _m, args: shapes.append(tuple(args[0]["input_ids"].shape))
     )
     try:
-        bf16 = precision == "bfloat16"
-        alone = encode_batch(model, [TEXTS[1]], normalize=True, bf16=bf16)
-        together = encode_batch(model, [TEXTS[1], TEXTS[2]], normalize=True, bf16=bf16)
+        alone = encode_batch(model, [TEXTS[1]], normalize=True)
+        together = encode_batch(model, [TEXTS[1], TEXTS[2]], normalize=True)
     finally:
         hook.remove()
     assert shapes[0] == (1, BUCKET) and shapes[1][1] % BUCKET == 0 and shapes[1][1] > BUCKET
@@ -197,7 +196,7 @@ def test_a_bfloat16_model_runs_in_bfloat16_throughout_close_to_float32() -> None
     finally:
         hook.remove()
     assert pooled == [torch.bfloat16] and vectors.dtype == np.float32
-    reference = encode_batch(fp32, TEXTS, normalize=True, bf16=False)
+    reference = encode_batch(fp32, TEXTS, normalize=True)
     cosine = (vectors * reference).sum(axis=1)
     assert cosine.min() > 0.9999 and not np.array_equal(vectors, reference)
 

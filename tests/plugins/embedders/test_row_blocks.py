@@ -20,7 +20,7 @@ def calls_per_layer(model: object, texts: list[str]) -> tuple[np.ndarray, int]:
     seen: list[int] = []
     hook = layer.intermediate.register_forward_hook(lambda *_: seen.append(1))
     try:
-        vectors = encode_batch(model, texts, normalize=True, bf16=False)
+        vectors = encode_batch(model, texts, normalize=True)
     finally:
         hook.remove()
     return vectors, len(seen)

@@ -46,8 +46,8 @@ def test_the_int8_model_is_traced_and_keeps_the_eager_vectors() -> None:
     assert is_traced(loaded.model) and not is_traced(eager)
     for text in TEXTS:  # one text per pass, as the embedder runs them
         np.testing.assert_array_equal(
-            encode_batch(loaded.model, [text], True, 1, bf16=False),
-            encode_batch(eager, [text], True, 1, bf16=False),
+            encode_batch(loaded.model, [text], True, 1),
+            encode_batch(eager, [text], True, 1),
         )
 
 
@@ -86,7 +86,7 @@ def test_a_model_the_tracer_cannot_follow_stays_eager(monkeypatch: pytest.Monkey
     monkeypatch.setattr(torch.jit, "trace", refuse)
     model = fresh_model()
     assert not trace_transformer(model) and not is_traced(model)
-    vectors = encode_batch(model, TEXTS[:1], True, bf16=False)  # and it still embeds
+    vectors = encode_batch(model, TEXTS[:1], True)  # and it still embeds
     assert vectors.shape == (1, 384)
 
 
