@@ -9,6 +9,13 @@ from typing import Any
 
 from llamafarm_core.vectors import FilterCondition, FilterOp
 
+# The metadata's filename as the index ``docs_filename`` holds it (LexicalIndex's schema).
+FILENAME_SQL = """json_extract(metadata, '$."filename"')"""
+# Keys whose string equality an index of ``docs`` answers, and the indexed expression as a
+# query must spell it for SQLite to use the index: one file of 100,000 chunks is found by its
+# hash or its name without a scan.
+INDEXED_KEYS = {"file_hash": "d.file_hash", "filename": FILENAME_SQL.replace("(metadata", "(d.metadata")}
+
 
 def filters_sql(filters: Sequence[FilterCondition]) -> tuple[str, list[Any]]:
     """``AND ...`` clauses over ``d.metadata`` with the semantics of
@@ -18,17 +25,18 @@ def filters_sql(filters: Sequence[FilterCondition]) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     for cond in filters:
-        hashes = cond.value if cond.op is FilterOp.IN else [cond.value]
+        strings = cond.value if cond.op is FilterOp.IN else [cond.value]
+        indexed = INDEXED_KEYS.get(cond.key)
         if (
-            cond.key == "file_hash"
+            indexed
             and cond.op in (FilterOp.EQ, FilterOp.IN)
-            and hashes
-            and all(isinstance(h, str) for h in hashes)
+            and strings
+            and all(isinstance(v, str) for v in strings)
         ):
-            # implied by the JSON clause below (the column is the metadata's file_hash as
-            # text), and indexed: one file of 100,000 is found without a scan
-            clauses.append(f"d.file_hash IN ({','.join('?' * len(hashes))})")
-            params.extend(hashes)
+            # implied by the JSON clause below (file_hash's column is the metadata's
+            # file_hash as text), and indexed: the rows are found without a scan
+            clauses.append(f"{indexed} IN ({','.join('?' * len(strings))})")
+            params.extend(strings)
         path = f'$."{cond.key}"'
         if cond.op in (FilterOp.EQ, FilterOp.IN, FilterOp.NE, FilterOp.NIN):
             values = cond.value if cond.op in (FilterOp.IN, FilterOp.NIN) else (cond.value,)

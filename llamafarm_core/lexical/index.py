@@ -26,7 +26,7 @@ from typing import Any
 
 from llamafarm_core.lexical.analyzer import analyze, query_terms
 from llamafarm_core.lexical.filter_sets import FilterSet, filter_sets
-from llamafarm_core.lexical.filter_sql import filters_sql
+from llamafarm_core.lexical.filter_sql import FILENAME_SQL, filters_sql
 from llamafarm_core.lexical.memory import (
     K1,
     Postings,
@@ -42,12 +42,15 @@ from llamafarm_core.vectors import ChunkRecord, FilterCondition, SearchHit
 FILTER_WINDOW = 8  # × top_k: the best-ranked chunks checked against filters first
 FILTER_CHECKS = 4096  # ranked chunks checked against filters at most, then FTS5 answers
 FILTER_SAMPLE = 256  # chunks checked first: filters that keep too few go to FTS5 at once
-SCHEMA_VERSION = 4  # 3: the change counter (llamafarm_core.lexical.memory); 4: its `removed`
+# 3: the change counter (llamafarm_core.lexical.memory); 4: its `removed`; 5: docs_filename
+SCHEMA_VERSION = 5
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, "
     "file_hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS docs_file ON docs(file_hash)",
+    # the metadata's filename (filter_sql.INDEXED_KEYS): a file found by name without a scan
+    f"CREATE INDEX IF NOT EXISTS docs_filename ON docs({FILENAME_SQL})",
     "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(terms, tokenize='unicode61 remove_diacritics 0')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row')",
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from llamafarm_core.lexical.filter_sql import filters_sql
 from llamafarm_core.lexical.index import LexicalIndex
 from llamafarm_core.retrieval.filters import matches
 from llamafarm_core.vectors import ChunkRecord, FilterCondition, FilterOp
@@ -85,3 +86,70 @@ def test_file_hash_filters_keep_what_matches_keeps(tmp_path: Path, condition: Fi
     want = {cid for cid, hit in every.items() if matches(hit.metadata, [condition])}
     assert stored(ix, [condition]) == want
     assert stored(ix, [condition, FilterCondition("page", FilterOp.GTE, 1)]) == want - {"c0"}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        FilterCondition("filename", FilterOp.EQ, "a.txt"),
+        FilterCondition("filename", FilterOp.EQ, "café.md"),
+        FilterCondition("filename", FilterOp.EQ, ""),
+        FilterCondition("filename", FilterOp.IN, ["a.txt", "b.pdf", "nope"]),
+        FilterCondition("filename", FilterOp.IN, ["a.txt", 7]),
+        FilterCondition("filename", FilterOp.EQ, 7),
+        FilterCondition("filename", FilterOp.NE, "a.txt"),
+        FilterCondition("filename", FilterOp.NIN, ["a.txt", "b.pdf"]),
+    ],
+)
+def test_filename_filters_keep_what_matches_keeps(tmp_path: Path, condition: FilterCondition) -> None:
+    """(Through the docs_filename index where the filter allows it.)"""
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    names: list[object] = ["a.txt", "a.txt", "b.pdf", "café.md", "", 7, None, True]
+    ix.add(
+        [
+            ChunkRecord(f"c{i}", "text", [], {"page": i} | ({} if n is None else {"filename": n}))
+            for i, n in enumerate(names)
+        ]
+    )
+    every = ix.get([f"c{i}" for i in range(len(names))])
+    want = {cid for cid, hit in every.items() if matches(hit.metadata, [condition])}
+    assert stored(ix, [condition]) == want
+    assert stored(ix, [condition, FilterCondition("page", FilterOp.GTE, 1)]) == want - {"c0"}
+
+
+def _plan(path: Path, filters: list[FilterCondition]) -> str:
+    """SQLite's plan for the scan a filter set makes (filter_sets._scan's query)."""
+    where, params = filters_sql(filters)
+    query = f"SELECT d.id, d.chunk_id FROM docs d WHERE d.id > ? AND d.id <= ?{where} ORDER BY d.id LIMIT ?"
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {query}", (0, 10**9, *params, 10)).fetchall()
+    return " | ".join(str(r[-1]) for r in rows)
+
+
+def test_one_file_is_found_by_name_or_hash_through_an_index(tmp_path: Path) -> None:
+    ix = LexicalIndex(tmp_path / "lexical.sqlite")
+    ix.add(
+        [
+            ChunkRecord(f"c{i}", "text", [], {"filename": f"f{i // 4}.txt", "file_hash": f"h{i // 4}"})
+            for i in range(40)
+        ]
+    )
+    assert "USING INDEX docs_filename" in _plan(ix.path, [FilterCondition("filename", FilterOp.EQ, "f3.txt")])
+    assert "USING INDEX docs_filename" in _plan(
+        ix.path, [FilterCondition("filename", FilterOp.IN, ["f3.txt", "f5.txt"])]
+    )
+    assert "USING INDEX docs_file " in _plan(ix.path, [FilterCondition("file_hash", FilterOp.EQ, "h3")]) + " "
+    # anything else reads the rows themselves
+    assert "INDEX" not in _plan(ix.path, [FilterCondition("filename", FilterOp.NE, "f3.txt")])
+    assert stored(ix, [FilterCondition("filename", FilterOp.EQ, "f3.txt")]) == {"c12", "c13", "c14", "c15"}
+
+
+def test_an_index_of_schema_4_gains_the_filename_index(tmp_path: Path) -> None:
+    path = tmp_path / "lexical.sqlite"
+    LexicalIndex(path).add([ChunkRecord(f"c{i}", "text", [], {"filename": f"f{i}.txt"}) for i in range(5)])
+    with closing(sqlite3.connect(path)) as conn, conn:  # as schema 4 left it
+        conn.execute("DROP INDEX docs_filename")
+        conn.execute("PRAGMA user_version = 4")
+    ix = LexicalIndex(path)
+    assert stored(ix, [FilterCondition("filename", FilterOp.EQ, "f2.txt")]) == {"c2"}
+    assert "USING INDEX docs_filename" in _plan(path, [FilterCondition("filename", FilterOp.EQ, "f2.txt")])
