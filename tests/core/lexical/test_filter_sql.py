@@ -60,6 +60,13 @@ def test_values_written_by_sqlites_json_functions_match_too(index: LexicalIndex)
     assert stored(index, ne) == expected(index, ne) and not {"c0", "c3"} & stored(index, ne)
 
 
+# Values stored under each indexed key (None: the chunk has no such key), and conditions on it.
+INDEXED_VALUES: dict[str, list[object]] = {
+    "file_hash": ["fa", "fa", "fb", "fc", "", 7, None],
+    "filename": ["a.txt", "a.txt", "b.pdf", "café.md", "", 7, None, True],
+}
+
+
 @pytest.mark.parametrize(
     "condition",
     [
@@ -70,27 +77,6 @@ def test_values_written_by_sqlites_json_functions_match_too(index: LexicalIndex)
         FilterCondition("file_hash", FilterOp.EQ, 7),
         FilterCondition("file_hash", FilterOp.NE, "fa"),
         FilterCondition("file_hash", FilterOp.NIN, ["fa", "fb"]),
-    ],
-)
-def test_file_hash_filters_keep_what_matches_keeps(tmp_path: Path, condition: FilterCondition) -> None:
-    """(Through the column's index where the filter allows it.)"""
-    ix = LexicalIndex(tmp_path / "lexical.sqlite")
-    hashes: list[object] = ["fa", "fa", "fb", "fc", "", 7, None]
-    ix.add(
-        [
-            ChunkRecord(f"c{i}", "text", [], {"page": i} | ({} if h is None else {"file_hash": h}))
-            for i, h in enumerate(hashes)
-        ]
-    )
-    every = ix.get([f"c{i}" for i in range(len(hashes))])
-    want = {cid for cid, hit in every.items() if matches(hit.metadata, [condition])}
-    assert stored(ix, [condition]) == want
-    assert stored(ix, [condition, FilterCondition("page", FilterOp.GTE, 1)]) == want - {"c0"}
-
-
-@pytest.mark.parametrize(
-    "condition",
-    [
         FilterCondition("filename", FilterOp.EQ, "a.txt"),
         FilterCondition("filename", FilterOp.EQ, "café.md"),
         FilterCondition("filename", FilterOp.EQ, ""),
@@ -101,17 +87,17 @@ def test_file_hash_filters_keep_what_matches_keeps(tmp_path: Path, condition: Fi
         FilterCondition("filename", FilterOp.NIN, ["a.txt", "b.pdf"]),
     ],
 )
-def test_filename_filters_keep_what_matches_keeps(tmp_path: Path, condition: FilterCondition) -> None:
-    """(Through the docs_filename index where the filter allows it.)"""
+def test_indexed_key_filters_keep_what_matches_keeps(tmp_path: Path, condition: FilterCondition) -> None:
+    """(Through the file_hash column's index, or docs_filename, where the filter allows it.)"""
     ix = LexicalIndex(tmp_path / "lexical.sqlite")
-    names: list[object] = ["a.txt", "a.txt", "b.pdf", "café.md", "", 7, None, True]
+    values = INDEXED_VALUES[condition.key]
     ix.add(
         [
-            ChunkRecord(f"c{i}", "text", [], {"page": i} | ({} if n is None else {"filename": n}))
-            for i, n in enumerate(names)
+            ChunkRecord(f"c{i}", "text", [], {"page": i} | ({} if v is None else {condition.key: v}))
+            for i, v in enumerate(values)
         ]
     )
-    every = ix.get([f"c{i}" for i in range(len(names))])
+    every = ix.get([f"c{i}" for i in range(len(values))])
     want = {cid for cid, hit in every.items() if matches(hit.metadata, [condition])}
     assert stored(ix, [condition]) == want
     assert stored(ix, [condition, FilterCondition("page", FilterOp.GTE, 1)]) == want - {"c0"}
