@@ -9,12 +9,13 @@ from typing import Any
 
 from llamafarm_core.vectors import FilterCondition, FilterOp
 
-# The metadata's filename as the index ``docs_filename`` holds it (LexicalIndex's schema).
+# The metadata's filename as the index ``docs_filename`` holds it (LexicalIndex's schema). A
+# query must spell the expression the same way for SQLite to use the index; ``metadata`` is
+# only ever ``docs``' column in these queries.
 FILENAME_SQL = """json_extract(metadata, '$."filename"')"""
-# Keys whose string equality an index of ``docs`` answers, and the indexed expression as a
-# query must spell it for SQLite to use the index: one file of 100,000 chunks is found by its
-# hash or its name without a scan.
-INDEXED_KEYS = {"file_hash": "d.file_hash", "filename": FILENAME_SQL.replace("(metadata", "(d.metadata")}
+# Keys whose string equality an index of ``docs`` answers: one file of 100,000 chunks is found
+# by its hash or its name without a scan.
+INDEXED_KEYS = {"file_hash": "d.file_hash", "filename": FILENAME_SQL}
 
 
 def filters_sql(filters: Sequence[FilterCondition]) -> tuple[str, list[Any]]:
