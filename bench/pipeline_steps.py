@@ -109,12 +109,10 @@ def child(limit: int, job_files: int) -> dict[str, float]:
         pipeline._Run._stream = timed_stream  # type: ignore[method-assign]
         pipeline._Run._flush = timed_flush  # type: ignore[method-assign]
 
-    from llamafarm_embedders.sentence_transformer import (
-        SentenceTransformerConfig,
-        SentenceTransformerEmbedder,
-    )
+    from llamafarm_core.ingest.isolation import FileBudget
+    from llamafarm_core.jobs.warm_up import warm_up
 
-    SentenceTransformerEmbedder(SentenceTransformerConfig()).embed(["warm up"] * 64)
+    warm_up(registry, FileBudget.from_settings(settings))  # as a worker does before its first job
     files = projects.get(ref).config.dataset("docs").files
     names = {t.native_id: t.name for t in threading.enumerate()}
     before = {tid: _cpu_seconds(f"/proc/self/task/{tid}/stat") for tid in names}

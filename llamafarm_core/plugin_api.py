@@ -37,6 +37,7 @@ from llamafarm_core.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from llamafarm_core.gc_tuning import exempt_from_gc
 from llamafarm_core.ingest.chunking import (
     TextChunk,
     chunk_rows,
@@ -185,9 +186,10 @@ __all__ = [
     "render_plain",
     "stop_sequences",
     "AnswerTrimmer",
-    # the bundled models
+    # the bundled models; loading for good
     "GEMMA_NAMES",
     "MINILM_NAMES",
     "gemma_gguf_path",
     "minilm_path",
+    "exempt_from_gc",
 ]

@@ -22,6 +22,7 @@ import time
 from typing import TYPE_CHECKING
 
 from llamafarm_core.components.kinds import PluginKind
+from llamafarm_core.gc_tuning import exempt_from_gc
 from llamafarm_core.plugin_api import Embedder
 from llamafarm_core.plugins.registry import Registry
 
@@ -64,5 +65,7 @@ def warm_up(registry: Registry, budget: FileBudget | None = None) -> bool:
         importlib.import_module(BUNDLED_STORE_CLIENT)
     except Exception as err:  # not installed: the first job that needs it will say so
         log.info("vector store client not imported: %s", err)
+    else:  # its objects too: out of the cyclic GC's full collections (gc_tuning.py)
+        exempt_from_gc(BUNDLED_STORE_CLIENT)
     log.info("embedder warmed up in %.1f s", time.perf_counter() - started)
     return True

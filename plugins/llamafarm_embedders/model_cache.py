@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from llamafarm_core.plugin_api import ComponentUnavailable
+from llamafarm_core.plugin_api import ComponentUnavailable, exempt_from_gc
 from llamafarm_embedders.int8 import quantize_linears
 from llamafarm_embedders.packed import pack_linears
 from llamafarm_embedders.precision import to_bfloat16
@@ -114,19 +114,23 @@ def get_model(path: Path, device: str, precision: str = "float32") -> LoadedMode
     key = (str(path.resolve()), device, precision)
     with _lock:
         loaded = _models.get(key)
-        if loaded is None:
-            lanes, threads = encode_lanes(device)
-            pool = ThreadPoolExecutor(
-                lanes, thread_name_prefix="lf-encode", initializer=_set_threads, initargs=(threads,)
-            )
-            try:
-                model = pool.submit(_load, path, device, precision).result()
-            except BaseException:
-                pool.shutdown(wait=False)
-                raise
-            loaded = LoadedModel(model, device, precision, pool, threads=threads)
-            _models[key] = loaded
-        return loaded
+        if loaded is not None:
+            return loaded
+        lanes, threads = encode_lanes(device)
+        pool = ThreadPoolExecutor(
+            lanes, thread_name_prefix="lf-encode", initializer=_set_threads, initargs=(threads,)
+        )
+        try:
+            model = pool.submit(_load, path, device, precision).result()
+        except BaseException:
+            pool.shutdown(wait=False)
+            raise
+        loaded = LoadedModel(model, device, precision, pool, threads=threads)
+        _models[key] = loaded
+    # Kept for the process's life, like the ~380,000 objects torch and transformers brought:
+    # out of the cyclic GC's full collections (llamafarm_core/gc_tuning.py).
+    exempt_from_gc(f"model {key}")
+    return loaded
 
 
 def encode_lanes(device: str) -> tuple[int, int | None]:

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from llamafarm_core.plugin_api import ComponentUnavailable
+from llamafarm_core.plugin_api import ComponentUnavailable, exempt_from_gc
 
 # chromadb's ClientAPI protocol lacks close(), which its clients have: clients are typed Any.
 ClientAPI = Any
@@ -28,6 +28,8 @@ _open_per_dir: dict[str, int] = {}
 
 def _settings() -> Any:
     from chromadb.config import Settings
+
+    exempt_from_gc("chromadb")  # its ~46,000 import-time objects, once (llamafarm_core/gc_tuning.py)
 
     return Settings(anonymized_telemetry=False, allow_reset=False)
 

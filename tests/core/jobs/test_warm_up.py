@@ -23,6 +23,8 @@ assert not model_cache._models and "chromadb" not in sys.modules and not child_p
 assert warm_up(build_registry(get_plugin_manager()), FileBudget(60, 2048))
 assert "chromadb" in sys.modules  # the template's store client, imported ahead of a first write
 assert len(child_pids()) == 2  # the parsing children a run uses at once, started
+import gc
+assert len(gc.get_objects()) < 5_000  # what it loaded is out of the GC's full collections
 print(sorted(precision for _, _, precision in model_cache._models), len(model_cache._models))
 """
 
