@@ -26,17 +26,24 @@ _lock = threading.Lock()
 _open_per_dir: dict[str, int] = {}
 
 
+def _chromadb() -> Any:
+    """The chromadb module. The first time, what its import left alive (~46,000 objects) is
+    exempted from the cyclic GC's full collections (llamafarm_core/gc_tuning.py)."""
+    import chromadb
+
+    exempt_from_gc("chromadb")
+    return chromadb
+
+
 def _settings() -> Any:
     from chromadb.config import Settings
-
-    exempt_from_gc("chromadb")  # its ~46,000 import-time objects, once (llamafarm_core/gc_tuning.py)
 
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
 def open_persistent(directory: Path) -> ClientAPI:
     """An embedded client on ``directory`` (created if missing)."""
-    import chromadb
+    chromadb = _chromadb()
 
     key = str(directory.resolve())
     directory.mkdir(parents=True, exist_ok=True)
@@ -74,7 +81,7 @@ def _evict(key: str) -> None:
 
 def open_http(host: str, port: int, ssl: bool, headers: dict[str, str]) -> ClientAPI:
     """A client of a Chroma server; ComponentUnavailable when it doesn't answer."""
-    import chromadb
+    chromadb = _chromadb()
 
     try:
         return chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers, settings=_settings())
