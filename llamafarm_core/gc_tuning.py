@@ -9,8 +9,8 @@ younger collections reach a quarter of the old ones, which ingesting or answerin
 keeps doing: a Cranfield ingest in one process ran two, a server answering ~2,000 queries
 nine (docs/performance.md).
 
-:func:`exempt_from_gc` collects once and then ``gc.freeze()``\\ s what is alive: those objects
-move to a permanent generation that collections skip (reference counting still frees them
+:func:`exempt_from_gc` collects once and then calls ``gc.freeze()``: what is alive moves to
+a permanent generation that collections skip (reference counting still frees them
 as usual; only a cycle among them would never be collected, and a loaded model is never
 dropped). It is called once per key, right after something long-lived was loaded: the
 embedding model (``model_cache.get_model``), the Chroma client library, a worker's warm-up.
