@@ -11,7 +11,10 @@ and times (by wrapping the pipeline's steps):
 - **embed**: the embedder calls; **write**: the store, lexical index and state writes;
 - **first group**: from a run's start until its first group was parsed and ready;
 - CPU seconds of the encode lanes, of this process's other threads, and of the parsing
-  children: on 2 cores, what the run could take at best is their sum over 2.
+  children: on 2 cores, what the run could take at best is their sum over 2;
+- **floor**: afterwards, in the same process, the embedder alone over the very same groups
+  of chunk texts (same calls, same batches), with its lanes' CPU: the pipeline's ratio to a
+  raw encode of the same chunks without the noise of a second process or another minute.
 
 ``--compare PATH`` alternates with another checkout (PYTHONPATH) round by round, so before and
 after are measured in one run. Prints a table; asserts nothing. The steps are private names
@@ -65,7 +68,6 @@ def child(limit: int, job_files: int) -> dict[str, float]:
     os.environ["HF_HUB_OFFLINE"] = "1"
     tmp = Path(tempfile.mkdtemp(prefix="lf-steps-"))
     os.environ["LF_DATA_DIR"] = str(tmp / "data")
-    import threading
 
     from cranfield import rag_dataset
 
@@ -91,6 +93,14 @@ def child(limit: int, job_files: int) -> dict[str, float]:
 
         setattr(owner, name, wrapper)
 
+    calls: list[tuple[list[list[str]], object, int]] = []  # each group's texts, for the floor
+    record = pipeline.embed_files
+
+    def recorded(texts_per_file: list[list[str]], embed: object, batch_size: int) -> object:
+        calls.append(([list(texts) for texts in texts_per_file], embed, batch_size))
+        return record(texts_per_file, embed, batch_size)  # type: ignore[arg-type]
+
+    pipeline.embed_files = recorded  # type: ignore[assignment]
     timed(pipeline, "embed_files", "embed")
     timed(pipeline._Run, "_write", "write")
     stream, flush = getattr(pipeline._Run, "_stream", None), getattr(pipeline._Run, "_flush", None)
@@ -114,8 +124,7 @@ def child(limit: int, job_files: int) -> dict[str, float]:
 
     warm_up(registry, FileBudget.from_settings(settings))  # as a worker does before its first job
     files = projects.get(ref).config.dataset("docs").files
-    names = {t.native_id: t.name for t in threading.enumerate()}
-    before = {tid: _cpu_seconds(f"/proc/self/task/{tid}/stat") for tid in names}
+    before = {tid: _cpu_seconds(f"/proc/self/task/{tid}/stat") for tid in _thread_names()}
     own_before = _own_cpu()
     kids_before = _children_cpu(os.getpid())
     start = time.perf_counter()
@@ -125,14 +134,16 @@ def child(limit: int, job_files: int) -> dict[str, float]:
         chunks += sum(r.chunks or 0 for r in report.results)
     wall = time.perf_counter() - start
     own = _own_cpu() - own_before  # every thread, also those that ended (Chroma's, per client)
-    lanes = 0.0
-    names = {t.native_id: t.name for t in threading.enumerate()}
-    for task in Path("/proc/self/task").iterdir():
-        tid = int(task.name)
-        if names.get(tid, "").startswith("lf-encode"):
-            lanes += _cpu_seconds(f"{task}/stat") - before.get(tid, 0.0)
+    lanes = _lanes_cpu(before)
     other = own - lanes
+    floor_before = {tid: _cpu_seconds(f"/proc/self/task/{tid}/stat") for tid in _thread_names()}
+    floor_start = time.perf_counter()
+    for texts_per_file, embed, batch_size in calls:
+        record(texts_per_file, embed, batch_size)  # type: ignore[arg-type]
+    floor = time.perf_counter() - floor_start
     return {
+        "floor": floor,
+        "floor lanes cpu": _lanes_cpu(floor_before),
         "wall": wall,
         "chunks": chunks,
         **took,
@@ -140,6 +151,22 @@ def child(limit: int, job_files: int) -> dict[str, float]:
         "other cpu": other,
         "children cpu": _children_cpu(os.getpid()) - kids_before,
     }
+
+
+def _thread_names() -> dict[int, str]:
+    import threading
+
+    return {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
+
+
+def _lanes_cpu(before: dict[int, float]) -> float:
+    """CPU seconds the encode lanes (threads ``lf-encode*``) used since ``before``."""
+    names = _thread_names()
+    return sum(
+        _cpu_seconds(f"/proc/self/task/{tid}/stat") - before.get(tid, 0.0)
+        for tid, name in names.items()
+        if name.startswith("lf-encode")
+    )
 
 
 def run(code: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -183,18 +210,23 @@ def main() -> None:
     )
     print(
         "| checkout | round | chunks | wall s | embed s | write s | first group s | "
-        "lanes CPU s | other CPU s | parsing CPU s | CPU / cores s |"
+        "lanes CPU s | other CPU s | parsing CPU s | CPU / cores s | floor s | floor lanes CPU s | × floor |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     cores = len(os.sched_getaffinity(0))
     for label, round_, r in rows:
         cpu = r["lanes cpu"] + r["other cpu"] + r["children cpu"]
         print(
             f"| {label} | {round_} | {r['chunks']:.0f} | {r['wall']:.2f} | {r['embed']:.2f} | {r['write']:.2f} "
             f"| {r['first group']:.2f} | {r['lanes cpu']:.1f} | {r['other cpu']:.1f} | {r['children cpu']:.1f} "
-            f"| {cpu / cores:.1f} |"
+            f"| {cpu / cores:.1f} | {r.get('floor', 0):.2f} | {r.get('floor lanes cpu', 0):.1f} "
+            f"| {r.get('floor', 0) / r['wall']:.2f} |"
         )
     print("\nCPU / cores: the wall time a perfect overlap of all that work would take.")
+    print(
+        "floor: the embedder alone over the same groups of chunk texts, right after the run in the "
+        "same process; × floor = floor s / wall s, the pipeline's chunks/s over the raw encode's."
+    )
 
 
 if __name__ == "__main__":
