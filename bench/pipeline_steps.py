@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -72,6 +73,7 @@ def child(limit: int, job_files: int) -> dict[str, float]:
     from cranfield import rag_dataset
 
     from llamafarm_core.ingest import pipeline
+    from llamafarm_core.ingest.embedding import EmbedFn, EmbedOutcome
     from llamafarm_core.malloc_tuning import limit_malloc_arenas
 
     limit_malloc_arenas()  # as a worker does
@@ -93,14 +95,14 @@ def child(limit: int, job_files: int) -> dict[str, float]:
 
         setattr(owner, name, wrapper)
 
-    calls: list[tuple[list[list[str]], object, int]] = []  # each group's texts, for the floor
-    record = pipeline.embed_files
+    calls: list[tuple[Sequence[Sequence[str]], EmbedFn, int]] = []  # each group's call, for the floor
+    embed_files = pipeline.embed_files
 
-    def recorded(texts_per_file: list[list[str]], embed: object, batch_size: int) -> object:
-        calls.append(([list(texts) for texts in texts_per_file], embed, batch_size))
-        return record(texts_per_file, embed, batch_size)  # type: ignore[arg-type]
+    def recorded(texts_per_file: Sequence[Sequence[str]], embed: EmbedFn, batch_size: int) -> EmbedOutcome:
+        calls.append((texts_per_file, embed, batch_size))
+        return embed_files(texts_per_file, embed, batch_size)
 
-    pipeline.embed_files = recorded  # type: ignore[assignment]
+    pipeline.embed_files = recorded
     timed(pipeline, "embed_files", "embed")
     timed(pipeline._Run, "_write", "write")
     stream, flush = getattr(pipeline._Run, "_stream", None), getattr(pipeline._Run, "_flush", None)
@@ -124,7 +126,7 @@ def child(limit: int, job_files: int) -> dict[str, float]:
 
     warm_up(registry, FileBudget.from_settings(settings))  # as a worker does before its first job
     files = projects.get(ref).config.dataset("docs").files
-    before = {tid: _cpu_seconds(f"/proc/self/task/{tid}/stat") for tid in _thread_names()}
+    before = _lanes_cpu()
     own_before = _own_cpu()
     kids_before = _children_cpu(os.getpid())
     start = time.perf_counter()
@@ -134,16 +136,16 @@ def child(limit: int, job_files: int) -> dict[str, float]:
         chunks += sum(r.chunks or 0 for r in report.results)
     wall = time.perf_counter() - start
     own = _own_cpu() - own_before  # every thread, also those that ended (Chroma's, per client)
-    lanes = _lanes_cpu(before)
+    lanes = _lanes_cpu_since(before)
     other = own - lanes
-    floor_before = {tid: _cpu_seconds(f"/proc/self/task/{tid}/stat") for tid in _thread_names()}
+    floor_before = _lanes_cpu()
     floor_start = time.perf_counter()
     for texts_per_file, embed, batch_size in calls:
-        record(texts_per_file, embed, batch_size)  # type: ignore[arg-type]
+        embed_files(texts_per_file, embed, batch_size)
     floor = time.perf_counter() - floor_start
     return {
         "floor": floor,
-        "floor lanes cpu": _lanes_cpu(floor_before),
+        "floor lanes cpu": _lanes_cpu_since(floor_before),
         "wall": wall,
         "chunks": chunks,
         **took,
@@ -153,20 +155,20 @@ def child(limit: int, job_files: int) -> dict[str, float]:
     }
 
 
-def _thread_names() -> dict[int, str]:
+def _lanes_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each encode lane (threads named ``lf-encode*``), by thread id."""
     import threading
 
-    return {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
+    return {
+        t.native_id: _cpu_seconds(f"/proc/self/task/{t.native_id}/stat")
+        for t in threading.enumerate()
+        if t.native_id is not None and t.name.startswith("lf-encode")
+    }
 
 
-def _lanes_cpu(before: dict[int, float]) -> float:
-    """CPU seconds the encode lanes (threads ``lf-encode*``) used since ``before``."""
-    names = _thread_names()
-    return sum(
-        _cpu_seconds(f"/proc/self/task/{tid}/stat") - before.get(tid, 0.0)
-        for tid, name in names.items()
-        if name.startswith("lf-encode")
-    )
+def _lanes_cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds the encode lanes used since ``before`` (a :func:`_lanes_cpu`)."""
+    return sum(cpu - before.get(tid, 0.0) for tid, cpu in _lanes_cpu().items())
 
 
 def run(code: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -219,8 +221,7 @@ def main() -> None:
         print(
             f"| {label} | {round_} | {r['chunks']:.0f} | {r['wall']:.2f} | {r['embed']:.2f} | {r['write']:.2f} "
             f"| {r['first group']:.2f} | {r['lanes cpu']:.1f} | {r['other cpu']:.1f} | {r['children cpu']:.1f} "
-            f"| {cpu / cores:.1f} | {r.get('floor', 0):.2f} | {r.get('floor lanes cpu', 0):.1f} "
-            f"| {r.get('floor', 0) / r['wall']:.2f} |"
+            f"| {cpu / cores:.1f} | {r['floor']:.2f} | {r['floor lanes cpu']:.1f} | {r['floor'] / r['wall']:.2f} |"
         )
     print("\nCPU / cores: the wall time a perfect overlap of all that work would take.")
     print(
