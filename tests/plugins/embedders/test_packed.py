@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,6 +15,21 @@ from llamafarm_embedders.precision import encode_batch
 
 from llamafarm_core.bundled import minilm_path
 
+
+def _packing_unavailable() -> str | None:
+    """Why oneDNN can't pack bfloat16 weights on this CPU (its bfloat16 path needs AVX-512
+    BW/VL/DQ), or None when it can."""
+    try:
+        torch.ops.mkldnn._reorder_linear_weight(torch.ones(4, 4, dtype=torch.bfloat16), 4)
+    except Exception as err:
+        return f"{type(err).__name__}: {err}"[:200]
+    return None
+
+
+needs_packing = pytest.mark.skipif(
+    _packing_unavailable() is not None,
+    reason=f"this CPU can't pack bfloat16 weights: {_packing_unavailable()}",
+)
 TEXTS = ["drag", "Heat transfer in laminar flow over a flat plate at supersonic speed. " * 6]
 
 
@@ -25,6 +41,16 @@ def small_model() -> torch.nn.Sequential:
     return model
 
 
+def linear_ops() -> SimpleNamespace:
+    """Stand-ins for oneDNN's packing ops that any CPU runs: the weight kept as it is, the
+    product done by ``linear`` (so what is tested is pack_linears' own checks)."""
+    return SimpleNamespace(
+        _reorder_linear_weight=lambda weight, rows: weight,
+        _linear_pointwise=lambda x, weight, bias, *_: torch.nn.functional.linear(x, weight, bias),
+    )
+
+
+@needs_packing
 @pytest.mark.usefixtures("one_torch_thread")
 def test_packed_layers_compute_exactly_what_linear_does() -> None:
     model = small_model()
@@ -51,12 +77,48 @@ def test_a_packed_product_that_differs_leaves_the_model_unpacked(
 ) -> None:
     caplog.set_level(logging.INFO, logger="llamafarm_embedders.packed")
     model = small_model()
+    monkeypatch.setattr(torch.ops, "mkldnn", linear_ops())
     monkeypatch.setattr(torch, "allclose", lambda *args, **kwargs: False)
     assert pack_linears(model) == 0
     assert isinstance(model[0], torch.nn.Linear) and isinstance(model[2], torch.nn.Linear)
     assert "differs from linear over 1 rows" in caplog.text
 
 
+def test_a_cpu_that_cannot_pack_keeps_plain_products_with_the_reason_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What oneDNN does on a CPU without AVX-512 (an AVX2-only EPYC, measured): the reorder
+    raises. The model stays as it was and computes the same numbers."""
+    caplog.set_level(logging.INFO, logger="llamafarm_embedders.packed")
+    model = small_model()
+    x = torch.randn(5, 32).to(torch.bfloat16)
+    with torch.inference_mode():
+        want = model(x)
+
+    def refuse(weight: torch.Tensor, rows: int) -> torch.Tensor:
+        raise RuntimeError("mkldnn_reorder_linear_weight: bf16 path needs the cpu support avx512bw")
+
+    monkeypatch.setattr(torch.ops, "mkldnn", SimpleNamespace(_reorder_linear_weight=refuse))
+    assert pack_linears(model) == 0
+    assert [type(m).__name__ for m in model] == ["Linear", "GELU", "Linear"]
+    assert "not packed (RuntimeError: mkldnn_reorder_linear_weight" in caplog.text
+    with torch.inference_mode():
+        assert torch.equal(model(x), want)
+
+
+def test_packing_with_trusted_ops_replaces_every_bfloat16_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = small_model()
+    x = torch.randn(3, 11, 32).to(torch.bfloat16)
+    with torch.inference_mode():
+        want = model(x)
+    monkeypatch.setattr(torch.ops, "mkldnn", linear_ops())
+    assert pack_linears(model) == 2
+    assert [type(m).__name__ for m in model] == ["PackedLinear", "GELU", "PackedLinear"]
+    with torch.inference_mode():
+        assert torch.equal(model(x), want)
+
+
+@needs_packing
 @pytest.mark.usefixtures("one_torch_thread")
 def test_the_bundled_model_in_bfloat16_gives_the_same_vectors_packed(monkeypatch: pytest.MonkeyPatch) -> None:
     packed_model = model_cache._load(minilm_path(), "cpu", "bfloat16")
