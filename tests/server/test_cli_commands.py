@@ -8,6 +8,7 @@ import json
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -252,6 +253,14 @@ def test_upload_of_3000_files_under_the_usual_open_file_limit(server: ServerProc
     assert listed["datasets"][0]["details"]["total_files"] == 3000
 
 
+def _ctrl_c_live() -> None:
+    """(in the spawned CLI) SIGINT as at a user's terminal: handled, not blocked. A process
+    keeps an ignored or blocked SIGINT across exec, so a test run started in the background
+    (``cmd &`` ignores it) must not decide what the CLI under test sees."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_during_processing_asks_before_cancelling(server: ServerProcess, tmp_path: Path) -> None:
     url = server.url
     ok(run_cli(url, "projects", "create", NS, "slow", "--template", "rag"))
@@ -285,6 +294,7 @@ def test_ctrl_c_during_processing_asks_before_cancelling(server: ServerProcess, 
         env=env,
         timeout=120,
         encoding="utf-8",
+        preexec_fn=_ctrl_c_live,
     )
     try:
         child.expect("processing.*(PENDING|STARTED)")
