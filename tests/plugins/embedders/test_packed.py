@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +17,7 @@ from llamafarm_embedders.precision import encode_batch
 from llamafarm_core.bundled import minilm_path
 
 
+@cache
 def _packing_unavailable() -> str | None:
     """Why oneDNN can't pack bfloat16 weights on this CPU (its bfloat16 path needs AVX-512
     BW/VL/DQ), or None when it can."""
