@@ -9,7 +9,7 @@ one .txt per document (text = the .W field) with bulk uploads and processes the 
 Then, in this process, times the floors: sentence-transformers ``encode`` (batch 32, float32)
 of the 1,400 whole texts, and a raw encode of exactly the chunk texts the run stored
 (pipeline efficiency) in the precision the template's embedder runs its batches in (its
-``fast``: bfloat16 on a CPU with AMX, else int8 where the CPU has VNNI). For ``int8`` that is
+``fast``: bfloat16 on a CPU with AMX, else int8 on x86-64 with AVX2). For ``int8`` that is
 the product's embedder alone, in its lanes, since sentence-transformers has no int8 path;
 for bfloat16 or float32, sentence-transformers' ``encode``. float32 rows of the same chunks
 are printed for reference.

@@ -14,7 +14,7 @@ ways (neither is in the product; this bench is the study):
   is the text's own (its vector no longer depends on other texts), and no batch padding;
 - ``int8 (the product)``: ``precision: int8`` as the embedder loads it (``int8.py``): the
   same kernels with 8-bit activations instead of torch's 7 (``reduce_range=False``, safe
-  with VNNI), one text per forward pass, the transformer traced (``traced.py``);
+  with VNNI; 7-bit weights without it), one text per forward pass, the transformer traced (``traced.py``);
 - ``w8a8``: per-channel weights and a scale per word piece (row) for the activations, with
   ``torch._int_mm``: each row's result depends on that row alone. Written in eager torch, so
   quantizing and dequantizing are separate passes over the activations.

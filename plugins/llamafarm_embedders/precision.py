@@ -112,8 +112,8 @@ def fastest() -> str:
 
 @cache
 def _say_once(message: str) -> None:
-    # INFO, not WARNING: int8 is a speed-up, and computing in float32 on a CPU without
-    # AVX512-VNNI (most laptops) is a working outcome. (``fast`` never lands here.)
+    # INFO, not WARNING: int8 is a speed-up, and computing in float32 on a CPU without it
+    # (Apple silicon, an x86 CPU without AVX2) is a working outcome. (``fast`` never lands here.)
     log.info(message)
 
 

@@ -42,8 +42,8 @@ class SentenceTransformerConfig(EmbedderConfig):
             "Arithmetic of the forward pass on cpu. auto: bfloat16 where the CPU computes it "
             "natively (AVX512-BF16 or AMX) and a measured matrix product runs >= 1.25x faster in it "
             "(~2.5-8x on some CPUs, slower on others; vectors within 1e-4 cosine of float32), "
-            "else float32. int8: int8 matrix products, one text per forward pass, on CPUs with "
-            "AVX512-VNNI (float32 elsewhere); ~1.7x faster, vectors ~0.995 cosine of float32's. "
+            "else float32. int8: int8 matrix products, one text per forward pass, on x86-64 CPUs "
+            "with AVX2 (float32 elsewhere); ~1.7x faster, vectors ~0.995 cosine of float32's. "
             "fast: int8 where it runs, unless a measured bfloat16 matrix product is >= 1.25x "
             "faster than int8's (CPUs with AMX); else as auto. Other devices always use their default."
         ),

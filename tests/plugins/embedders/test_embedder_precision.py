@@ -64,7 +64,7 @@ def test_fast_takes_int8_unless_bfloat16_is_clearly_faster_than_its_kernel(
 
 
 def test_fast_without_int8_is_what_auto_picks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(precision.int8, "unavailable", lambda: "no AVX512-VNNI here")
+    monkeypatch.setattr(precision.int8, "unavailable", lambda: "no AVX2 here")
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
     for pays, expected in [(True, "bfloat16"), (False, "float32")]:
         monkeypatch.setattr(precision, "bf16_pays", lambda pays=pays: pays)
@@ -77,7 +77,7 @@ def test_one_query_is_int8_under_fast_wherever_int8_runs(monkeypatch: pytest.Mon
     assert precision.resolve_query_precision("cpu", "fast") == "int8"
     assert precision.resolve_query_precision("cpu", "bfloat16") == "bfloat16"  # only fast differs
     assert precision.resolve_query_precision("cuda", "fast") == "float32"
-    monkeypatch.setattr(precision.int8, "unavailable", lambda: "no AVX512-VNNI here")
+    monkeypatch.setattr(precision.int8, "unavailable", lambda: "no AVX2 here")
     assert precision.resolve_query_precision("cpu", "fast") == "bfloat16"  # as its batches
 
 

@@ -1,9 +1,11 @@
-"""``precision: int8``: int8 matrix products, one text per forward pass, where the CPU has
-VNNI; float32 (said once in the log) everywhere else."""
+"""``precision: int8``: int8 matrix products, one text per forward pass, on x86-64 CPUs with
+AVX2 (8-bit weights with VNNI, 7-bit without, so fbgemm's int16 sums can't saturate);
+float32 (said once in the log) everywhere else."""
 
 from __future__ import annotations
 
 import logging
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -40,30 +42,54 @@ def test_cpu_flags_are_the_first_cpus(tmp_path: Path) -> None:
     ("machine", "flags", "reason"),
     [
         ("x86_64", {"avx2", "avx512f", "avx512_vnni"}, None),
-        # AVX2 alone: fbgemm's int16 sums would saturate with 8-bit activations
-        ("x86_64", {"avx2", "avx_vnni"}, "AVX512-VNNI"),
+        ("x86_64", {"avx2"}, None),  # 7-bit weights (weight_levels)
+        ("x86_64", {"sse4_2", "avx"}, "AVX2"),  # fbgemm has no int8 kernel below AVX2
         ("arm64", set(), "x86-64"),
     ],
 )
-def test_int8_runs_only_on_x86_with_avx512_vnni(
+def test_int8_runs_on_x86_with_avx2(
     monkeypatch: pytest.MonkeyPatch, machine: str, flags: set[str], reason: str | None
 ) -> None:
     monkeypatch.setattr(int8.platform, "machine", lambda: machine)
     monkeypatch.setattr(int8, "cpu_flags", lambda: frozenset(flags))
+    # the flags decide; the kernel's own check is the next tests' (it runs on this CPU's flags)
+    monkeypatch.setattr(int8, "saturation_error", lambda: 0.0)
     said = int8.unavailable.__wrapped__()
     assert said is None if reason is None else reason in said
+
+
+@pytest.mark.parametrize(("flags", "levels"), [({"avx2", "avx512_vnni"}, 127), ({"avx2", "avx512bw"}, 63)])
+def test_weights_give_up_a_bit_where_the_kernel_sums_in_int16(
+    monkeypatch: pytest.MonkeyPatch, flags: set[str], levels: int
+) -> None:
+    monkeypatch.setattr(int8, "cpu_flags", lambda: frozenset(flags))
+    assert int8.weight_levels() == levels
+
+
+@pytest.mark.skipif("avx2" not in cpu_flags() or platform.machine() != "x86_64", reason="needs fbgemm's kernel")
+def test_the_saturation_probe_tells_a_kernel_that_would_saturate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The levels chosen for this CPU compute the probe exactly; 8-bit weights on a CPU
+    without VNNI saturate fbgemm's int16 sums, and int8 then says so and stays off."""
+    assert int8.saturation_error() < 1e-4
+    monkeypatch.setattr(int8, "weight_levels", lambda: 127)
+    if int8.VNNI_FLAG in cpu_flags():
+        assert int8.saturation_error() < 1e-4  # int32 sums: 8 bits fit
+    else:
+        assert int8.saturation_error() > 0.3
+        said = int8.unavailable.__wrapped__()
+        assert said is not None and "saturate" in said
 
 
 def test_int8_where_it_cannot_run_is_float32_said_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(int8, "unavailable", lambda: "int8 needs a CPU with AVX512-VNNI (test)")
+    monkeypatch.setattr(int8, "unavailable", lambda: "int8 needs a CPU with AVX2 (test)")
     precision._say_once.cache_clear()
     with caplog.at_level(logging.INFO, logger=precision.__name__):
         assert [resolve_precision("cpu", "int8") for _ in range(3)] == ["float32"] * 3
-    # INFO: the rag template asks for int8, and a CPU without VNNI is no fault of the user's
+    # INFO: the rag template asks for int8, and a CPU without it is no fault of the user's
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
-        ("INFO", "embedder precision int8: int8 needs a CPU with AVX512-VNNI (test); computing in float32")
+        ("INFO", "embedder precision int8: int8 needs a CPU with AVX2 (test); computing in float32")
     ]
     monkeypatch.setattr(int8, "unavailable", lambda: None)
     assert resolve_precision("cpu", "int8") == "int8"
@@ -130,6 +156,6 @@ def test_a_torch_without_the_quantized_ops_is_float32_not_an_error(monkeypatch: 
 
     monkeypatch.setattr(torch, "quantize_per_channel", gone)
     monkeypatch.setattr(int8.platform, "machine", lambda: "x86_64")
-    monkeypatch.setattr(int8, "cpu_flags", lambda: frozenset({"avx512_vnni"}))
+    monkeypatch.setattr(int8, "cpu_flags", lambda: frozenset({"avx2", "avx512_vnni"}))
     said = int8.unavailable.__wrapped__()
     assert said is not None and "quantized tensors were removed" in said
