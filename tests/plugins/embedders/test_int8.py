@@ -5,7 +5,6 @@ float32 (said once in the log) everywhere else."""
 from __future__ import annotations
 
 import logging
-import platform
 from pathlib import Path
 
 import numpy as np
@@ -66,9 +65,7 @@ def test_weights_give_up_a_bit_where_the_kernel_sums_in_int16(
     assert int8.weight_levels() == levels
 
 
-@pytest.mark.skipif(
-    "avx2" not in cpu_flags() or platform.machine() != "x86_64", reason="needs fbgemm's kernel"
-)
+@needs_int8
 def test_the_saturation_probe_tells_a_kernel_that_would_saturate(monkeypatch: pytest.MonkeyPatch) -> None:
     """The levels chosen for this CPU compute the probe exactly; 8-bit weights on a CPU
     without VNNI saturate fbgemm's int16 sums, and int8 then says so and stays off."""
